@@ -1,0 +1,88 @@
+"""selfsim: self-similarity of the feature networks inside deep neural networks.
+
+The hidden outputs of a layer become a network of channels (the feature
+network G_M); its self-similarity is measured by SS_rate (arXiv 2507.17785)
+and by true box covering with fractal-dimension fits, and the S2-Con
+training constraint steers it.
+
+Importing ``selfsim`` is light: the public names below are loaded on first
+use, so timm, matplotlib, pandas and umap are never imported up front.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._core.errors import (
+    CheckpointError,
+    DataError,
+    DegenerateInputError,
+    DisconnectedGraphWarning,
+    FitQualityWarning,
+    InvalidInputError,
+    NotFoundError,
+    ScalingRangeWarning,
+    SelfSimError,
+    SelfSimWarning,
+    TrainingError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first access)
+_LAZY: dict[str, str] = {
+    "feature_matrix": "selfsim.activations.reduce",
+    "pair_distances": "selfsim.network.distances",
+    "ss_rate": "selfsim.metrics.ss_rate",
+    "ss_curve": "selfsim.metrics.ss_rate",
+    "SSCurve": "selfsim.metrics.ss_rate",
+    "box_counts": "selfsim.covering.api",
+    "box_cover": "selfsim.covering.api",
+    "box_counts_features": "selfsim.covering.features",
+    "renormalize": "selfsim.covering.renormalize",
+    "fractal_dimension": "selfsim.metrics.fractal",
+    "FractalFit": "selfsim.metrics.fractal",
+    "read_graph": "selfsim.network.io",
+    "analyze": "selfsim.analysis.pipeline",
+    "SelfSimilarityConstraint": "selfsim.train.constraint",
+}
+_SUBMODULES = {"networks", "covering", "metrics", "models", "data", "report", "train", "analysis"}
+
+__all__ = [
+    "__version__",
+    "SelfSimError",
+    "InvalidInputError",
+    "DegenerateInputError",
+    "NotFoundError",
+    "DataError",
+    "CheckpointError",
+    "TrainingError",
+    "SelfSimWarning",
+    "ScalingRangeWarning",
+    "DisconnectedGraphWarning",
+    "FitQualityWarning",
+    *sorted(_LAZY),
+    *sorted(_SUBMODULES),
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"selfsim.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'selfsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .activations.reduce import feature_matrix
+    from .metrics.ss_rate import SSCurve, ss_curve, ss_rate

@@ -1,0 +1,3 @@
+from selfsim.cli import main
+import sys
+sys.exit(main())

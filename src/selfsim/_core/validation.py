@@ -1,0 +1,96 @@
+"""Parameter validation with one message template.
+
+Constraints are declared as data and checked in one place, after
+scikit-learn's ``utils/_param_validation.py``. A failed check raises
+:class:`~selfsim._core.errors.InvalidInputError` with a message such as::
+
+    The 'num_thresholds' parameter of ss_rate must be an int in [2, inf). Got 1 instead.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import InvalidInputError
+
+__all__ = ["check_int", "check_float", "check_choice", "check_bool"]
+
+
+def _fmt_interval(low: float | None, high: float | None, closed: str) -> str:
+    left = "[" if closed in ("both", "left") else "("
+    right = "]" if closed in ("both", "right") else ")"
+    lo = "-inf" if low is None else repr(low)
+    hi = "inf" if high is None else repr(high)
+    if low is None:
+        left = "("
+    if high is None:
+        right = ")"
+    return f"{left}{lo}, {hi}{right}"
+
+
+def _fail(name: str, caller: str, expected: str, value: Any, hint: str = "") -> InvalidInputError:
+    msg = f"The {name!r} parameter of {caller} must be {expected}. Got {value!r} instead."
+    if hint:
+        msg += " " + hint
+    return InvalidInputError(msg)
+
+
+def check_int(
+    value: Any,
+    name: str,
+    caller: str,
+    *,
+    low: int | None = None,
+    high: int | None = None,
+    hint: str = "",
+) -> int:
+    """Return ``value`` as an int in ``[low, high]`` or raise."""
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if ok and (low is None or value >= low) and (high is None or value <= high):
+        return int(value)
+    expected = f"an int in {_fmt_interval(low, high, 'both')}"
+    raise _fail(name, caller, expected, value, hint)
+
+
+def check_float(
+    value: Any,
+    name: str,
+    caller: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    closed: str = "both",
+    hint: str = "",
+) -> float:
+    """Return ``value`` as a finite float in the interval or raise."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        v = float(value)
+        ok = math.isfinite(v)
+        if ok and low is not None:
+            ok = v >= low if closed in ("both", "left") else v > low
+        if ok and high is not None:
+            ok = v <= high if closed in ("both", "right") else v < high
+        if ok:
+            return v
+    expected = f"a finite float in {_fmt_interval(low, high, closed)}"
+    raise _fail(name, caller, expected, value, hint)
+
+
+def check_choice(value: Any, name: str, caller: str, choices: Iterable[Any], hint: str = "") -> Any:
+    """Return ``value`` if it is one of ``choices`` or raise."""
+    choices = list(choices)
+    if value in choices:
+        return value
+    expected = "one of " + ", ".join(repr(c) for c in choices)
+    raise _fail(name, caller, expected, value, hint)
+
+
+def check_bool(value: Any, name: str, caller: str) -> bool:
+    """Return ``value`` if it is a bool or raise."""
+    if isinstance(value, bool):
+        return value
+    raise _fail(name, caller, "a bool", value)
