@@ -1,0 +1,177 @@
+"""Small-input variants of the paper's model families, registered with timm.
+
+The paper (arXiv 2507.17785) trains ResMLP, MLP-Mixer, ViT, PoolFormer,
+PvT-v2, ResNet and VGG at 224 x 224. Several of timm's entry points refuse
+the overrides needed for small inputs (``resmlp_12_224`` rejects
+``patch_size``), so this module registers variants for 32 x 32 inputs with
+few blocks and a small width, trainable in minutes on a CPU:
+
+==================== ======================== ==============================
+name                 family (timm class)      hooked modules (METHOD sec. 5)
+==================== ======================== ==============================
+resmlp_tiny_32       ResMLP (MlpMixer)        blocks.0 .. blocks.3
+mixer_tiny_32        MLP-Mixer (MlpMixer)     blocks.0 .. blocks.3
+vit_tiny_32          ViT (VisionTransformer)  blocks.0 .. blocks.3
+poolformer_tiny_32   PoolFormer (MetaFormer)  stages.0 .. stages.3
+pvt_v2_tiny_32       PvT-v2                   stages.0 .. stages.3
+resnet_tiny_32       ResNet (BasicBlock)      layer1 .. layer4
+vgg_tiny_32          VGG-11 layout            features.1, 4, 9, 14, 19
+==================== ======================== ==============================
+
+The module names follow timm's full-size models, so layer presets written for
+those apply unchanged. Importing this module registers the names; afterwards
+``timm.create_model("resmlp_tiny_32", num_classes=10)`` works, and every
+constructor argument of the underlying class can still be overridden.
+
+Examples
+--------
+>>> import timm, torch
+>>> import selfsim.models.small  # registers the variants
+>>> m = timm.create_model("resmlp_tiny_32", num_classes=10)
+>>> m(torch.zeros(2, 3, 32, 32)).shape
+torch.Size([2, 10])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+from timm.models import build_model_with_cfg, generate_default_cfgs, register_model
+from timm.models.metaformer import GroupNorm1, MetaFormer
+from timm.models.mlp_mixer import Affine, MlpMixer, ResBlock
+from timm.models.pvt_v2 import PyramidVisionTransformerV2
+from timm.models.resnet import BasicBlock, ResNet
+from timm.models.vgg import VGG, ConvMlp
+from timm.models.vision_transformer import VisionTransformer
+from timm.layers import ClassifierHead
+from torch import nn
+
+__all__ = [
+    "SMALL_MODELS",
+    "resmlp_tiny_32",
+    "mixer_tiny_32",
+    "vit_tiny_32",
+    "poolformer_tiny_32",
+    "pvt_v2_tiny_32",
+    "resnet_tiny_32",
+    "vgg_tiny_32",
+]
+
+
+def _cfg(**kwargs: Any) -> dict[str, Any]:
+    return {
+        "url": "",
+        "num_classes": 10,
+        "input_size": (3, 32, 32),
+        "pool_size": None,
+        "crop_pct": 1.0,
+        "interpolation": "bicubic",
+        "fixed_input_size": False,
+        "mean": IMAGENET_DEFAULT_MEAN,
+        "std": IMAGENET_DEFAULT_STD,
+        "license": "apache-2.0",
+        **kwargs,
+    }
+
+
+#: name -> (family, default hooked modules)
+SMALL_MODELS: dict[str, tuple[str, list[str]]] = {
+    "resmlp_tiny_32": ("resmlp", [f"blocks.{i}" for i in range(4)]),
+    "mixer_tiny_32": ("mixer", [f"blocks.{i}" for i in range(4)]),
+    "vit_tiny_32": ("vit", [f"blocks.{i}" for i in range(4)]),
+    "poolformer_tiny_32": ("poolformer", [f"stages.{i}" for i in range(4)]),
+    "pvt_v2_tiny_32": ("pvt_v2", [f"stages.{i}" for i in range(4)]),
+    "resnet_tiny_32": ("resnet", [f"layer{i}" for i in range(1, 5)]),
+    "vgg_tiny_32": ("vgg", [f"features.{i}" for i in (1, 4, 9, 14, 19)]),
+}
+
+default_cfgs = generate_default_cfgs(
+    {
+        "resmlp_tiny_32": _cfg(first_conv="stem.proj", classifier="head"),
+        "mixer_tiny_32": _cfg(first_conv="stem.proj", classifier="head"),
+        "vit_tiny_32": _cfg(first_conv="patch_embed.proj", classifier="head"),
+        "poolformer_tiny_32": _cfg(first_conv="stem.conv", classifier="head.fc"),
+        "pvt_v2_tiny_32": _cfg(first_conv="patch_embed.proj", classifier="head"),
+        "resnet_tiny_32": _cfg(first_conv="conv1", classifier="fc"),
+        "vgg_tiny_32": _cfg(first_conv="features.0", classifier="head.fc"),
+    }
+)
+
+
+def _build(cls: Any, variant: str, pretrained: bool, defaults: dict, kwargs: dict) -> nn.Module:
+    # caller overrides win over the small defaults; pretrained weights do not exist
+    args = {"num_classes": 10, **defaults, **kwargs}
+    return build_model_with_cfg(cls, variant, pretrained, **args)
+
+
+@register_model
+def resmlp_tiny_32(pretrained: bool = False, **kwargs: Any) -> MlpMixer:
+    """ResMLP for 32 x 32 inputs: patch 4 (64 tokens), 4 blocks, width 96."""
+    d = dict(img_size=32, patch_size=4, num_blocks=4, embed_dim=96, mlp_ratio=4,
+             block_layer=ResBlock, norm_layer=Affine)
+    return _build(MlpMixer, "resmlp_tiny_32", pretrained, d, kwargs)
+
+
+@register_model
+def mixer_tiny_32(pretrained: bool = False, **kwargs: Any) -> MlpMixer:
+    """MLP-Mixer for 32 x 32 inputs: patch 4 (64 tokens), 4 blocks, width 96."""
+    d = dict(img_size=32, patch_size=4, num_blocks=4, embed_dim=96)
+    return _build(MlpMixer, "mixer_tiny_32", pretrained, d, kwargs)
+
+
+@register_model
+def vit_tiny_32(pretrained: bool = False, **kwargs: Any) -> VisionTransformer:
+    """ViT for 32 x 32 inputs: patch 4 (64 tokens + class token), 4 blocks, width 96, 3 heads."""
+    d = dict(img_size=32, patch_size=4, depth=4, embed_dim=96, num_heads=3, mlp_ratio=4)
+    return _build(VisionTransformer, "vit_tiny_32", pretrained, d, kwargs)
+
+
+@register_model
+def poolformer_tiny_32(pretrained: bool = False, **kwargs: Any) -> MetaFormer:
+    """PoolFormer (v1 layout) for 32 x 32 inputs: one block per stage, widths 32-256."""
+    d = dict(depths=(1, 1, 1, 1), dims=(32, 64, 128, 256), downsample_norm=None,
+             mlp_act=nn.GELU, mlp_bias=True, norm_layers=GroupNorm1,
+             layer_scale_init_values=1e-5, res_scale_init_values=None, use_mlp_head=False)
+    return _build(MetaFormer, "poolformer_tiny_32", pretrained, d, kwargs)
+
+
+@register_model
+def pvt_v2_tiny_32(pretrained: bool = False, **kwargs: Any) -> PyramidVisionTransformerV2:
+    """PvT-v2 for 32 x 32 inputs: one block per stage, widths 32-256, spatial reduction 2-1."""
+    d = dict(depths=(1, 1, 1, 1), embed_dims=(32, 64, 128, 256), num_heads=(1, 2, 4, 8),
+             sr_ratios=(2, 1, 1, 1), mlp_ratios=(4, 4, 4, 4))
+    return _build(PyramidVisionTransformerV2, "pvt_v2_tiny_32", pretrained, d, kwargs)
+
+
+@register_model
+def resnet_tiny_32(pretrained: bool = False, **kwargs: Any) -> ResNet:
+    """ResNet (BasicBlock, one block per stage) for 32 x 32 inputs, widths 32-256."""
+    d = dict(block=BasicBlock, layers=(1, 1, 1, 1), channels=(32, 64, 128, 256),
+             stem_width=32)
+    return _build(ResNet, "resnet_tiny_32", pretrained, d, kwargs)
+
+
+class _SmallVGG(VGG):
+    """timm's VGG with a small 1x1 pre-logits block (the 7x7, 4096-wide one is too big)."""
+
+    def __init__(self, cfg: list, num_classes: int = 10, hidden: int = 256,
+                 global_pool: str = "avg", drop_rate: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(cfg, num_classes=num_classes, global_pool=global_pool,
+                         drop_rate=drop_rate, **kwargs)
+        prev = [c for c in cfg if c != "M"][-1]
+        self.pre_logits = ConvMlp(prev, hidden, kernel_size=1, drop_rate=drop_rate)
+        self.num_features = self.head_hidden_size = hidden
+        self.head = ClassifierHead(hidden, num_classes, pool_type=global_pool,
+                                   drop_rate=drop_rate)
+
+
+@register_model
+def vgg_tiny_32(pretrained: bool = False, **kwargs: Any) -> VGG:
+    """VGG-11 layout (8 convolutions, 5 pools) at an eighth of the width, for 32 x 32 inputs.
+
+    ``features.1, 4, 9, 14, 19`` are ReLU outputs, as in the paper's ``vgg11`` preset.
+    """
+    cfg = [8, "M", 16, "M", 32, 32, "M", 64, 64, "M", 64, 64, "M"]
+    d = dict(cfg=kwargs.pop("cfg", cfg), feature_cfg=dict(flatten_sequential=True))
+    return _build(_SmallVGG, "vgg_tiny_32", pretrained, d, kwargs)
