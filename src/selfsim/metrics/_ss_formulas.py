@@ -1,0 +1,94 @@
+"""The per-threshold formulas behind SS_rate (METHOD section 2), on S-length vectors.
+
+Everything here works on float64 numpy vectors of length S (the thresholds),
+never on the P pair distances, so it is cheap and exact; the numpy path, the
+fast torch path and the benchmarks all share it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._core.errors import DegenerateInputError
+
+FORMULAS = ("code", "paper")
+
+
+def thresholds(tz: float, tv: float, num: int) -> np.ndarray:
+    """``theta_s = (1 + TZ) ((1 + TV) / (1 + TZ)) ** (s / (S - 1)) - 1``, end points exact."""
+    t = np.arange(num, dtype=np.float64) / (num - 1)
+    theta = (1.0 + tz) * ((1.0 + tv) / (1.0 + tz)) ** t - 1.0
+    theta[0], theta[-1] = tz, tv
+    return theta
+
+
+def chord(theta: np.ndarray, tz: float, tv: float) -> np.ndarray:
+    """Straight line in log(1 + theta) from 1 at TZ to 0 at TV, end points exact."""
+    c = (math.log1p(tv) - np.log1p(theta)) / (math.log1p(tv) - math.log1p(tz))
+    c[0], c[-1] = 1.0, 0.0
+    return c
+
+
+def box_count(p: np.ndarray, num_nodes: int, formula: str) -> np.ndarray:
+    """Closed-form box count N(p) for edge density p (both give N(0) = D, N(1) = 1)."""
+    D = float(num_nodes)
+    if formula == "code":
+        return D - (D - 1.0) * np.log1p((D - 1.0) * p) / math.log(D)
+    return 1.0 + (D - 1.0) * np.log(D - (D - 1.0) * p) / math.log(D)
+
+
+def box_count_slope(p: np.ndarray, num_nodes: int, formula: str) -> np.ndarray:
+    """dN/dp of :func:`box_count`."""
+    D = float(num_nodes)
+    if formula == "code":
+        return -((D - 1.0) ** 2) / ((1.0 + (D - 1.0) * p) * math.log(D))
+    return -((D - 1.0) ** 2) / ((D - (D - 1.0) * p) * math.log(D))
+
+
+@dataclass(frozen=True)
+class HardCurve:
+    """The curve of one feature network, computed from hard pair counts."""
+
+    thresholds: np.ndarray
+    densities: np.ndarray
+    counts: np.ndarray
+    y: np.ndarray
+    chord: np.ndarray
+    value: float
+    #: dSS/dp_s, the outer gradient the surrogate backward distributes over pairs
+    grad_density: np.ndarray
+
+
+def check_spread(tz: float, tv: float, caller: str) -> None:
+    """Raise when all pair distances are equal (the curve has no extent)."""
+    if not math.log1p(tv) > math.log1p(tz):
+        raise DegenerateInputError(
+            f"{caller}: all pair distances of the feature network are equal (C_ij = {tz:.6g}), "
+            "so SS_rate is undefined. This happens for constant or duplicated channels, e.g. a "
+            "layer whose outputs do not depend on the input; use a different layer or batch."
+        )
+
+
+def hard_curve(
+    pair_counts: np.ndarray,
+    num_pairs: int,
+    num_nodes: int,
+    theta: np.ndarray,
+    tz: float,
+    tv: float,
+    formula: str,
+) -> HardCurve:
+    """Curve, SS_rate and dSS/dp from the counts #{pairs with C_ij < theta_s}."""
+    S = theta.shape[0]
+    p = np.asarray(pair_counts, dtype=np.float64) / num_pairs
+    N = box_count(p, num_nodes, formula)
+    logD = math.log(num_nodes)
+    y = np.log(N) / logD
+    c = chord(theta, tz, tv)
+    value = float(2.0 / S * np.abs(c - y).sum())
+    # d|c - y|/dy = sign(y - c) with sign(0) = 0; dy/dp = N'(p) / (N log D)
+    grad_density = 2.0 / S * np.sign(y - c) * box_count_slope(p, num_nodes, formula) / (N * logD)
+    return HardCurve(theta, p, N, y, c, value, grad_density)

@@ -1,0 +1,48 @@
+"""The straightforward trainable SS_rate: every (pair, threshold) sigmoid term materialised.
+
+This is the formulation the fast path of :mod:`selfsim.metrics.ss_rate`
+replaces. It builds the P x S matrices of hard indicators and sigmoid terms
+and lets autograd differentiate the straight-through estimator
+``p = p_hard + (p_soft - p_soft.detach())``. Its memory grows as P S
+(for D = 2048 that is 2.1M x 256 terms), so it serves as the independent
+reference in tests and as the baseline of ``benchmarks/bench_ss_rate.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..network.distances import check_features
+
+__all__ = ["ss_rate_dense"]
+
+
+def ss_rate_dense(F: torch.Tensor, *, num_thresholds: int = 256, formula: str = "code",
+                  k: float = 1.0, fac: float | None = None) -> torch.Tensor:
+    """SS_rate with the dense straight-through surrogate (slow, memory-hungry reference).
+
+    Parameters and value are those of :func:`selfsim.ss_rate` for torch input.
+    """
+    D, B = check_features(F, "ss_rate_dense")
+    S = num_thresholds
+    fac = float(D) if fac is None else float(fac)
+    x = F if F.dtype in (torch.float32, torch.float64) else F.float()
+    C = torch.pdist(x) / math.sqrt(B)
+    tz, tv = C.min().detach(), C.max().detach()
+    t = torch.arange(S, dtype=torch.float64) / (S - 1)
+    theta = ((1 + tz.double()) * ((1 + tv.double()) / (1 + tz.double())) ** t - 1).to(C.device)
+    theta[0], theta[-1] = tz.double(), tv.double()
+    hard = (C.double()[:, None] < theta[None, :]).double().mean(0)
+    soft = fac * torch.sigmoid(k * (theta[None, :] - C.double()[:, None])).mean(0)
+    p = hard + (soft - soft.detach())
+    Dd = float(D)
+    if formula == "code":
+        N = Dd - (Dd - 1) * torch.log1p((Dd - 1) * p) / math.log(Dd)
+    else:
+        N = 1 + (Dd - 1) * torch.log(Dd - (Dd - 1) * p) / math.log(Dd)
+    y = torch.log(N) / math.log(Dd)
+    c = (torch.log1p(tv.double()) - torch.log1p(theta)) / (torch.log1p(tv.double()) - torch.log1p(tz.double()))
+    c = torch.cat([c.new_ones(1), c[1:-1], c.new_zeros(1)])
+    return (2.0 / S * (c - y).abs().sum()).to(x.dtype)

@@ -1,0 +1,305 @@
+"""SS_rate: the self-similarity degree of a feature network (arXiv 2507.17785).
+
+A layer's output, reduced to F of shape (D, B), is a network of D channels
+(the feature network G_M) joined at threshold theta when their distance
+``C_ij = ||F_i - F_j|| / sqrt(B)`` is below theta. Over S thresholds spread
+evenly in log(1 + theta) between the smallest (TZ) and largest (TV) distance,
+the edge density p_s gives a box count N_s by a closed form (no covering is
+run). If log N is linear in log(1 + theta), i.e. ``N ~ (1 + theta) ** -d_B``,
+the network is self-similar; SS_rate is twice the mean absolute gap between
+the normalised curve ``y_s = log N_s / log D`` and the straight chord joining
+its end points. It lies in [0, 1]: near 0 strongly self-similar, near 1 weakly.
+
+The torch path is trainable by a straight-through surrogate (METHOD section 3):
+the forward pass uses the hard densities, the backward pass takes dp_s/dC_ij
+from ``fac * mean_ij sigmoid(k (theta_s - C_ij))``. The backward is computed
+without the P x S matrix of sigmoid terms: dL/dC_ij is one smooth function of
+C_ij, evaluated on a fine grid over [TZ, TV] and interpolated, and the chain
+rule into F is two D x D matrix products.
+
+References
+----------
+Ding, Qi, Wang, Wu, Jiao, Guo, Gao, "Self-similarity Analysis in Deep Neural
+Networks", arXiv 2507.17785 (2025).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._core.validation import check_choice, check_float, check_int
+from ..network.distances import check_features
+from . import _ss_formulas as sf
+
+__all__ = ["ss_rate", "ss_curve", "SSCurve"]
+
+# grid step of the interpolated backward, in units of 1/k; linear interpolation
+# of the smooth gradient then errs by about (step)^2 / 8 relative, ~5e-7
+_GRID_STEP = 2e-3
+_CHUNK = 1 << 21  # elements of one (values x thresholds) block in the backward
+
+
+@dataclass(frozen=True)
+class SSCurve:
+    """The curve behind one SS_rate value.
+
+    Attributes
+    ----------
+    thresholds : array of shape (S,)
+        theta_s, from TZ to TV evenly in log(1 + theta).
+    densities : array of shape (S,)
+        p_s, the fraction of the P = D (D - 1) / 2 pairs with C_ij < theta_s.
+    counts : array of shape (S,)
+        N_s, the closed-form box count.
+    y : array of shape (S,)
+        log N_s / log D.
+    chord : array of shape (S,)
+        The straight line from (TZ, 1) to (TV, 0) in log(1 + theta).
+    value : float
+        SS_rate = (2 / S) sum_s |chord_s - y_s|.
+    num_nodes, num_samples : int
+        D and B.
+    formula : str
+        "code" (released script) or "paper" (printed formula).
+    """
+
+    thresholds: np.ndarray
+    densities: np.ndarray
+    counts: np.ndarray
+    y: np.ndarray
+    chord: np.ndarray
+    value: float
+    num_nodes: int
+    num_samples: int
+    formula: str
+
+    @property
+    def tz(self) -> float:
+        """Smallest pair distance TZ."""
+        return float(self.thresholds[0])
+
+    @property
+    def tv(self) -> float:
+        """Largest pair distance TV."""
+        return float(self.thresholds[-1])
+
+
+def _validate(F, caller: str, num_thresholds, formula, k, fac) -> tuple[int, int]:
+    check_int(num_thresholds, "num_thresholds", caller, low=2)
+    check_choice(formula, "formula", caller, sf.FORMULAS)
+    check_float(k, "k", caller, low=0.0, closed="right")
+    if fac is not None:
+        check_float(fac, "fac", caller, low=0.0, closed="right")
+    return check_features(F, caller)
+
+
+def _numpy_curve(F: np.ndarray, S: int, formula: str, caller: str) -> sf.HardCurve:
+    from scipy.spatial.distance import pdist
+
+    D, B = F.shape
+    C = np.sort(pdist(np.asarray(F, dtype=np.float64)) / math.sqrt(B))
+    tz, tv = float(C[0]), float(C[-1])
+    sf.check_spread(tz, tv, caller)
+    theta = sf.thresholds(tz, tv, S)
+    counts = np.searchsorted(C, theta, side="left")  # strict: C_ij < theta_s
+    return sf.hard_curve(counts, C.size, D, theta, tz, tv, formula)
+
+
+def _torch_distances(F):
+    import torch
+
+    x = F.detach()
+    if x.dtype not in (torch.float32, torch.float64):
+        x = x.float()  # METHOD 3: float32 even under mixed precision
+    return x, torch.pdist(x) / math.sqrt(x.shape[1])
+
+
+def _torch_curve(C, D: int, S: int, formula: str, caller: str):
+    """Hard curve from condensed torch distances; returns (curve, theta tensor)."""
+    import torch
+
+    tz, tv = float(C.min()), float(C.max())
+    sf.check_spread(tz, tv, caller)
+    theta = sf.thresholds(tz, tv, S)
+    theta_t = torch.from_numpy(theta).to(C.device)
+    # first threshold above each distance; pair (i, j) is counted at s >= that index
+    first = torch.searchsorted(theta_t, C.double(), right=True)
+    counts = torch.bincount(first, minlength=S + 1)[:S].cumsum(0)
+    return sf.hard_curve(counts.cpu().numpy(), C.numel(), D, theta, tz, tv, formula), theta_t
+
+
+def _smooth_grad_at(values, theta, weights, k: float):
+    """sum_s weights_s * sigmoid'(k (theta_s - v)) for each v, in blocks."""
+    import torch
+
+    out = torch.empty_like(values)
+    rows = max(1, _CHUNK // theta.numel())
+    for start in range(0, values.numel(), rows):
+        v = values[start : start + rows, None]
+        s = torch.sigmoid(k * (theta[None, :] - v))
+        out[start : start + rows] = (s * (1.0 - s)) @ weights
+    return out
+
+
+def _pair_gradient(C, theta, grad_density, k: float, fac: float, tz: float, tv: float):
+    """dSS/dC_ij of the surrogate for every pair (condensed), in float64."""
+    import torch
+
+    P = C.numel()
+    g = torch.as_tensor(grad_density, dtype=torch.float64, device=C.device)
+    scale = -fac * k / P  # d sigmoid(k (theta - C)) / dC = -k sigmoid'
+    c64 = C.double()
+    num_grid = int(math.ceil((tv - tz) * k / _GRID_STEP)) + 1
+    if num_grid >= P // 4 or num_grid < 2:
+        return scale * _smooth_grad_at(c64, theta, g, k)
+    grid = torch.linspace(tz, tv, num_grid, dtype=torch.float64, device=C.device)
+    on_grid = scale * _smooth_grad_at(grid, theta, g, k)
+    pos = (c64 - tz) / ((tv - tz) / (num_grid - 1))
+    idx = pos.floor().clamp_(0, num_grid - 2)
+    frac = pos - idx
+    idx = idx.long()
+    return torch.lerp(on_grid[idx], on_grid[idx + 1], frac)
+
+
+def _chain_to_features(x, C, dC):
+    """dSS/dF from dSS/dC_ij for C_ij = ||F_i - F_j|| / sqrt(B): two D x D products."""
+    import torch
+
+    D, B = x.shape
+    # dC_ij/dF_i = (F_i - F_j) / (B C_ij); zero-distance pairs get no gradient
+    w = torch.where(C > 0, dC / (B * C.double()).clamp_min(1e-300), torch.zeros_like(dC))
+    W = torch.zeros((D, D), dtype=x.dtype, device=x.device)
+    iu = torch.triu_indices(D, D, offset=1, device=x.device)
+    W[iu[0], iu[1]] = w.to(x.dtype)
+    W = W + W.T
+    return W.sum(1, keepdim=True) * x - W @ x
+
+
+def _make_function():
+    import torch
+
+    class _SSRate(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, F, S, formula, k, fac, caller):  # type: ignore[override]
+            x, C = _torch_distances(F)
+            curve, theta = _torch_curve(C, x.shape[0], S, formula, caller)
+            ctx.save_for_backward(x, C, theta)
+            ctx.in_dtype = F.dtype
+            ctx.info = (curve.grad_density, k, fac, curve.thresholds[0], curve.thresholds[-1])
+            return torch.tensor(curve.value, dtype=x.dtype, device=x.device)
+
+        @staticmethod
+        def backward(ctx, grad_out):  # type: ignore[override]
+            x, C, theta = ctx.saved_tensors
+            grad_density, k, fac, tz, tv = ctx.info
+            dC = _pair_gradient(C, theta, grad_density, k, fac, tz, tv)
+            dF = _chain_to_features(x, C, dC) * grad_out.to(x.dtype)
+            return dF.to(ctx.in_dtype), None, None, None, None, None
+
+    return _SSRate
+
+
+_FUNCTION: Any = None
+
+
+def ss_rate(F, *, num_thresholds: int = 256, formula: str = "code", k: float = 1.0,
+            fac: float | None = None):
+    """SS_rate of the feature network of F.
+
+    Parameters
+    ----------
+    F : numpy array or torch tensor of shape (D, B)
+        One row per node (channel) holding its activations over a batch of B
+        inputs; :func:`selfsim.feature_matrix` makes it from a layer output.
+    num_thresholds : int, default 256
+        S, the number of thresholds.
+    formula : {"code", "paper"}, default "code"
+        Closed-form box count: the released script's
+        ``N = D - (D - 1) log(1 + (D - 1) p) / log D`` or the printed paper's
+        ``N = 1 + (D - 1) log(D - (D - 1) p) / log D``.
+    k : float, default 1.0
+        Sharpness of the sigmoid in the surrogate backward (torch only).
+    fac : float, optional
+        Gradient scale of the surrogate backward; defaults to D (torch only).
+
+    Returns
+    -------
+    float or 0-d tensor
+        A Python float for numpy input; a 0-d tensor (float32 unless F is
+        float64) for torch input, differentiable when F requires grad.
+
+    Raises
+    ------
+    DegenerateInputError
+        D < 3, B < 2, non-finite values, or all pair distances equal.
+
+    Notes
+    -----
+    With C_ij over the P = D (D - 1) / 2 pairs, TZ = min C, TV = max C and
+    ``theta_s = (1 + TZ) ((1 + TV) / (1 + TZ)) ** (s / (S - 1)) - 1``:
+    ``p_s = #{C_ij < theta_s} / P``, ``y_s = log N(p_s) / log D``,
+    ``c_s = (log(1 + TV) - log(1 + theta_s)) / (log(1 + TV) - log(1 + TZ))`` and
+    ``SS_rate = (2 / S) sum_s |c_s - y_s|``.
+
+    The backward pass is the straight-through surrogate: with
+    ``g_s = dSS/dp_s``, ``dSS/dC_ij = -(fac k / P) sum_s g_s sigmoid'(k (theta_s - C_ij))``,
+    one smooth function of C_ij evaluated on a grid and interpolated (relative
+    error about 1e-6), so memory is O(P + D^2) instead of O(P S).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = np.random.default_rng(0).normal(size=(64, 32))
+    >>> 0.0 <= ss_rate(F) <= 1.0
+    True
+    """
+    caller = "ss_rate"
+    _validate(F, caller, num_thresholds, formula, k, fac)
+    if isinstance(F, np.ndarray):
+        return _numpy_curve(F, num_thresholds, formula, caller).value
+    global _FUNCTION
+    if _FUNCTION is None:
+        _FUNCTION = _make_function()
+    D = int(F.shape[0])
+    return _FUNCTION.apply(F, num_thresholds, formula, float(k),
+                           float(D if fac is None else fac), caller)
+
+
+def ss_curve(F, *, num_thresholds: int = 256, formula: str = "code") -> SSCurve:
+    """The curve behind SS_rate: thresholds, densities, box counts, chord and value.
+
+    Parameters
+    ----------
+    F : numpy array or torch tensor of shape (D, B)
+    num_thresholds : int, default 256
+    formula : {"code", "paper"}, default "code"
+
+    Returns
+    -------
+    SSCurve
+        Arrays of length S (numpy float64) and the value; torch input is
+        detached and measured in float32 as in training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> curve = ss_curve(np.random.default_rng(0).normal(size=(16, 8)), num_thresholds=32)
+    >>> curve.counts[0], curve.densities[0]
+    (16.0, 0.0)
+    """
+    caller = "ss_curve"
+    D, B = _validate(F, caller, num_thresholds, formula, 1.0, None)
+    if isinstance(F, np.ndarray):
+        hc = _numpy_curve(F, num_thresholds, formula, caller)
+    else:
+        import torch
+
+        with torch.no_grad():
+            _, C = _torch_distances(F)
+            hc, _ = _torch_curve(C, D, num_thresholds, formula, caller)
+    return SSCurve(hc.thresholds, hc.densities, hc.counts, hc.y, hc.chord, hc.value,
+                   D, B, formula)
