@@ -1,0 +1,231 @@
+"""S2-Con: the self-similarity constraint as a regulariser usable in any loop.
+
+:class:`SelfSimilarityConstraint` hooks the chosen layers of a model. In
+every training step one hooked layer k is drawn uniformly at random (all
+layers take part over time, as in the paper); its output is reduced to the
+feature matrix F (D, B) of the local batch, SS_rate is computed with the
+trainable straight-through path of :func:`selfsim.ss_rate`, and the penalty
+
+.. math:: z \\, \\alpha \\, \\tfrac12 \\, (SS_{rate}(G_M^{(k)}) - \\gamma)^2
+
+is returned for the caller to add to its task loss. The gate z and the
+target gamma are described in :mod:`selfsim.train.gate`.
+
+Modes: ``"off"`` (no hooks, penalty 0), ``"record"`` (SS_rate computed
+without gradient and logged, weight 0: the paper's baseline) and
+``"constrain"``.
+
+References
+----------
+Ding et al., "Self-similarity Analysis in Deep Neural Networks", arXiv 2507.17785 (2025).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from .._core.errors import DegenerateInputError, InvalidInputError, SelfSimWarning
+from .._core.validation import check_choice, check_float
+from .distributed import all_reduce_sum
+from .gate import GammaSchedule, SimilarityGate, parse_gamma
+from .layers import resolve_layers
+
+__all__ = ["SelfSimilarityConstraint", "StepRecord", "MODES"]
+
+MODES = ("off", "record", "constrain")
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What the constraint did in one step (``ss_rate`` is NaN when undefined)."""
+
+    ss_rate: float
+    layer: str | None
+    gate: float
+    gamma: float
+    penalty: float
+
+
+class SelfSimilarityConstraint:
+    """The S2-Con regulariser (hooks, random layer per step, gate, target).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The (unwrapped) model; hooks are registered on its modules.
+    layers : list of str, optional
+        Module names to hook; None = the paper's preset / automatic choice.
+    alpha : float
+        Weight of the penalty (the paper: order 1e-4; released scripts 5e-7 .. 5e-2).
+    gamma : float, str, dict or GammaSchedule
+        Target SS_rate: a number, ``"linear:START:END"``, ``"cosine:START:END"``.
+    mode : {"constrain", "record", "off"}, default "constrain"
+    gate : {"code", "none"} or SimilarityGate, default "code"
+    epochs : int, default 1
+        Run length, for gamma schedules.
+    k, fac : float
+        Surrogate-gradient sharpness and scale passed to :func:`selfsim.ss_rate`.
+    formula : {"code", "paper"}, default "code"
+    num_thresholds : int, default 256
+    seed : int, optional
+        Seed of the per-step layer draw (the same on every process).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.Tanh(), torch.nn.Linear(32, 2))
+    >>> x = torch.randn(16, 8)
+    >>> with SelfSimilarityConstraint(net, ["1"], alpha=1.0, gamma=0.1, gate="none", seed=0) as con:
+    ...     con.start_epoch(0)
+    ...     loss = net(x).pow(2).mean() + con.penalty()
+    ...     loss.backward()
+    ...     0.0 <= con.last.ss_rate <= 1.0
+    True
+    """
+
+    def __init__(self, model: nn.Module, layers: list[str] | None = None, *, alpha: float,
+                 gamma: Any = 0.0, mode: str = "constrain", gate: Any = "code",
+                 epochs: int = 1, k: float = 1.0, fac: float | None = None,
+                 formula: str = "code", num_thresholds: int = 256,
+                 seed: int | None = None) -> None:
+        caller = "SelfSimilarityConstraint"
+        self.mode = check_choice(mode, "mode", caller, MODES)
+        self.alpha = check_float(alpha, "alpha", caller, low=0.0)
+        self.gamma: GammaSchedule = parse_gamma(gamma, epochs=epochs)
+        self.gate = gate if isinstance(gate, SimilarityGate) else SimilarityGate(gate)
+        self.k, self.fac, self.formula, self.num_thresholds = k, fac, formula, num_thresholds
+        self.model = model
+        self.layers = resolve_layers(model, layers)
+        self._modules = dict(model.named_modules())
+        self._rng = random.Random(seed)
+        self._handles: list[Any] = []
+        self._captured: torch.Tensor | None = None
+        self._current = self._draw()
+        self.epoch = 0
+        self._sum = 0.0
+        self._count = 0
+        self._warned = False
+        self.last = StepRecord(math.nan, None, 0.0, self.gamma.at(0), 0.0)
+        if self.mode != "off":
+            self.attach()
+
+    # -- hooks -------------------------------------------------------------------------
+    def attach(self) -> None:
+        """Register the forward hooks (done by the constructor unless ``mode="off"``)."""
+        if self._handles:
+            return
+        for name in self.layers:
+            hook = self._make_hook(name)
+            self._handles.append(self._modules[name].register_forward_hook(hook))
+
+    def close(self) -> None:
+        """Remove the hooks; the constraint then returns zero penalties."""
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+        self._captured = None
+
+    def __enter__(self) -> SelfSimilarityConstraint:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _make_hook(self, name: str):
+        def hook(module: nn.Module, inputs: Any, output: Any) -> None:
+            # keep only the drawn layer's output, and only in training forwards
+            if name == self._current and module.training:
+                out = output[0] if isinstance(output, (tuple, list)) else output
+                self._captured = out
+        return hook
+
+    def _draw(self) -> str:
+        return self.layers[self._rng.randrange(len(self.layers))]
+
+    # -- per step ----------------------------------------------------------------------
+    @property
+    def current_layer(self) -> str:
+        """The layer drawn for the next training forward."""
+        return self._current
+
+    def penalty(self) -> torch.Tensor:
+        """Penalty of the step whose forward just ran; draws the next step's layer.
+
+        Returns a 0-d tensor (0 in modes ``off`` / ``record``); the step's
+        SS_rate, layer, gate and gamma are in :attr:`last`.
+        """
+        h, layer = self._captured, self._current
+        self._captured = None
+        self._current = self._draw()
+        gamma = self.gamma.at(self.epoch)
+        if self.mode == "off" or h is None:
+            self.last = StepRecord(math.nan, None, 0.0, gamma, 0.0)
+            return torch.zeros((), device=h.device if h is not None else None)
+        from ..activations.reduce import feature_matrix
+        from ..metrics.ss_rate import ss_rate
+
+        constrain = self.mode == "constrain" and torch.is_grad_enabled()
+        F = feature_matrix(h if constrain else h.detach()).float()
+        try:
+            ss = ss_rate(F, num_thresholds=self.num_thresholds, formula=self.formula,
+                         k=self.k, fac=self.fac)
+        except DegenerateInputError as exc:
+            if not self._warned:
+                warnings.warn(f"SS_rate undefined at layer {layer!r}; step skipped ({exc})",
+                              SelfSimWarning, stacklevel=2)
+                self._warned = True
+            self.last = StepRecord(math.nan, layer, 0.0, gamma, 0.0)
+            return torch.zeros((), device=h.device)
+        value = float(ss.detach())
+        if math.isfinite(value):
+            self._sum += value
+            self._count += 1
+        z = self.gate.value(value, self.epoch)
+        if not constrain:
+            self.last = StepRecord(value, layer, z, gamma, 0.0)
+            return torch.zeros((), device=h.device)
+        pen = (z * self.alpha * 0.5) * (ss - gamma) ** 2
+        self.last = StepRecord(value, layer, z, gamma, float(pen.detach()))
+        return pen
+
+    # -- per epoch ---------------------------------------------------------------------
+    def start_epoch(self, epoch: int) -> None:
+        """Begin ``epoch``: the gate and gamma follow it; the epoch mean restarts."""
+        self.epoch = int(epoch)
+        self._sum, self._count = 0.0, 0
+
+    def end_epoch(self) -> float | None:
+        """Mean SS_rate of the epoch over all processes; refreshes the gate reference.
+
+        Collective under torch.distributed: every process must call it.
+        """
+        total, count = all_reduce_sum([self._sum, float(self._count)])
+        mean = total / count if count > 0 else None
+        self.gate.end_epoch(self.epoch, mean)
+        return mean
+
+    # -- checkpoints -------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {"gate": self.gate.state_dict(), "rng": self._rng.getstate(),
+                "current": self._current, "epoch": self.epoch, "layers": list(self.layers)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if list(state.get("layers", self.layers)) != list(self.layers):
+            raise InvalidInputError(
+                f"The checkpoint hooks layers {state.get('layers')} but this constraint hooks "
+                f"{self.layers}; resume with the same layer choice."
+            )
+        self.gate.load_state_dict(state["gate"])
+        rng_state = state["rng"]
+        if isinstance(rng_state, list):  # JSON/pickle round trips may turn tuples into lists
+            rng_state = (rng_state[0], tuple(rng_state[1]), rng_state[2])
+        self._rng.setstate(rng_state)
+        self._current = state["current"]
+        self.epoch = int(state["epoch"])

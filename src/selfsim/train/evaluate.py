@@ -1,0 +1,77 @@
+"""Per-epoch evaluation: top-1 accuracy and SS_rate per hooked layer.
+
+Top-1 is computed on the (sharded) test set and summed over processes. The
+per-layer SS_rate is measured on one fixed evaluation batch (the first
+``data.eval_batch`` test images), the same batch every epoch, so the curves
+of different epochs and runs are comparable.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from contextlib import nullcontext
+from typing import Any
+
+import torch
+from torch import nn
+
+from .._core.errors import DegenerateInputError, SelfSimWarning
+from .distributed import all_reduce_sum
+
+__all__ = ["top1_accuracy", "layer_ss_rates"]
+
+
+@torch.no_grad()
+def top1_accuracy(model: nn.Module, loader: Any, device: str, *, amp: bool = False) -> float:
+    """Top-1 accuracy in percent over the loader, summed over all processes."""
+    was_training = model.training
+    model.eval()
+    correct = total = 0
+    ctx = torch.autocast("cuda", dtype=torch.float16) if amp else nullcontext()
+    for x, y in loader:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with ctx:
+            logits = model(x)
+        correct += int((logits.argmax(dim=1) == y).sum())
+        total += int(y.numel())
+    model.train(was_training)
+    c, t = all_reduce_sum([float(correct), float(total)])
+    return 100.0 * c / t if t > 0 else math.nan
+
+
+@torch.no_grad()
+def layer_ss_rates(model: nn.Module, layers: list[str], x: torch.Tensor, *,
+                   num_thresholds: int = 256, formula: str = "code") -> dict[str, float]:
+    """SS_rate of every hooked layer on the batch ``x`` (model in eval mode).
+
+    A layer whose SS_rate is undefined on this batch gets NaN and a warning.
+    """
+    from ..activations.reduce import feature_matrix
+    from ..metrics.ss_rate import ss_rate
+
+    modules = dict(model.named_modules())
+    outputs: dict[str, torch.Tensor] = {}
+    handles = []
+    for name in layers:
+        def hook(_m: nn.Module, _i: Any, out: Any, name: str = name) -> None:
+            outputs[name] = out[0] if isinstance(out, (tuple, list)) else out
+        handles.append(modules[name].register_forward_hook(hook))
+    was_training = model.training
+    model.eval()
+    try:
+        model(x)
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    rates: dict[str, float] = {}
+    for name in layers:
+        try:
+            F = feature_matrix(outputs[name]).float()
+            rates[name] = float(ss_rate(F, num_thresholds=num_thresholds, formula=formula))
+        except DegenerateInputError as exc:
+            warnings.warn(f"SS_rate undefined at layer {name!r} on the evaluation batch: {exc}",
+                          SelfSimWarning, stacklevel=2)
+            rates[name] = math.nan
+    return rates

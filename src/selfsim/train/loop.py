@@ -1,0 +1,277 @@
+"""The training loop of ``selfsim train``: the paper's recipe with S2-Con.
+
+One explicit loop (after minGPT's trainer): build model, data, optimiser
+(timm ``create_optimizer_v2``, AdamW), cosine schedule with warm-up
+(``CosineLRScheduler``), mixup / cutmix (``Mixup``), label smoothing, EMA
+(``ModelEmaV3``), AMP on GPU, DDP under torchrun; the constraint
+(:class:`~selfsim.train.constraint.SelfSimilarityConstraint`) adds its
+penalty each step. Every epoch: top-1 (model and EMA), SS_rate per hooked
+layer on a fixed evaluation batch, an atomic checkpoint.
+
+Determinism: the global generators are reseeded at the start of every epoch
+from (seed, epoch, rank) and the sampler's permutation depends only on
+(seed, epoch), so ``resume`` from an epoch checkpoint reproduces an
+uninterrupted run exactly on CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._core.errors import TrainingError
+from .._core.seeding import seed_everything
+from .config import TrainConfig, config_to_dict
+from .constraint import SelfSimilarityConstraint
+from .data import build_loaders
+from .distributed import DistInfo, setup, teardown
+from .evaluate import layer_ss_rates, top1_accuracy
+from .rundir import RunDir, auto_gamma
+
+__all__ = ["train"]
+
+log = logging.getLogger(__name__)
+
+
+def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
+    return (seed * 1_000_003 + epoch * 1009 + rank * 7919) % (2**31 - 1)
+
+
+def _rng_state() -> dict[str, Any]:
+    state = {"python": random.getstate(), "numpy": np.random.get_state(),
+             "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _build_model(cfg: TrainConfig, num_classes: int) -> nn.Module:
+    from ..models import create_model
+
+    return create_model(cfg.model.name, checkpoint=cfg.model.checkpoint,
+                        model_kwargs=dict(cfg.model.kwargs), num_classes=num_classes)
+
+
+def _resolve_gamma(cfg: TrainConfig) -> Any:
+    g = cfg.ss.gamma
+    if isinstance(g, str) and g.startswith("auto:"):
+        return auto_gamma(g[len("auto:"):])
+    return g
+
+
+def train(cfg: TrainConfig, out: str | Path, *, resume: bool = False, overwrite: bool = False,
+          stop_after_epoch: int | None = None,
+          on_epoch_end: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Train one model; return the last epoch's metrics (with ``best_top1``).
+
+    ``stop_after_epoch`` ends the run after that epoch's checkpoint, as a kill
+    would (used to test resume); ``on_epoch_end`` receives each epoch record.
+    """
+    dist = setup(cfg.device)
+    try:
+        return _train(cfg, Path(out), dist, resume, overwrite, stop_after_epoch, on_epoch_end)
+    finally:
+        teardown()
+
+
+def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite: bool,
+           stop_after_epoch: int | None, on_epoch_end: Any) -> dict[str, Any]:
+    from timm.data import Mixup
+    from timm.loss import LabelSmoothingCrossEntropy, SoftTargetCrossEntropy
+    from timm.optim import create_optimizer_v2
+    from timm.scheduler import CosineLRScheduler
+    from timm.utils import ModelEmaV3
+
+    from .distributed import barrier
+
+    main = dist.rank == 0
+    if main:
+        run = RunDir(out, resume=resume, overwrite=overwrite)
+    barrier()  # the directory exists (or the error was raised) before the others look
+    if not main:
+        run = RunDir(out, resume=resume, overwrite=True, writer=False)
+    device = dist.device
+    use_amp = cfg.amp and device.startswith("cuda")
+    gamma = _resolve_gamma(cfg)
+
+    img_size, mean, std = _probe_input(cfg)
+    loaders = build_loaders(cfg, dist, img_size, mean, std)
+    seed_everything(cfg.seed)  # identical initial weights on every process
+    model = _build_model(cfg, loaders.num_classes)
+    model.to(device)
+    con = SelfSimilarityConstraint(
+        model, cfg.model.layers, alpha=cfg.ss.alpha, gamma=gamma, mode=cfg.ss.mode,
+        gate=_gate(cfg), epochs=cfg.epochs, k=cfg.ss.k, fac=cfg.ss.fac,
+        formula=cfg.ss.formula, num_thresholds=cfg.ss.num_thresholds, seed=cfg.seed)
+    total_batch = cfg.batch_size * dist.world_size
+    lr = cfg.optim.lr * (total_batch / cfg.optim.lr_base_batch if cfg.optim.lr_base_batch else 1)
+    optimizer = create_optimizer_v2(model, opt=cfg.optim.opt, lr=lr,
+                                    weight_decay=cfg.optim.weight_decay)
+    warmup = min(cfg.optim.warmup_epochs, max(cfg.epochs - 1, 0))
+    scheduler = CosineLRScheduler(optimizer, t_initial=cfg.epochs, lr_min=cfg.optim.min_lr,
+                                  warmup_t=warmup, warmup_lr_init=cfg.optim.warmup_lr)
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    ema = ModelEmaV3(model, decay=cfg.ema_decay) if cfg.ema else None
+    a = cfg.aug
+    mixup = None
+    if a.mixup > 0 or a.cutmix > 0:
+        mixup = Mixup(mixup_alpha=a.mixup, cutmix_alpha=a.cutmix, label_smoothing=a.smoothing,
+                      num_classes=loaders.num_classes)
+        criterion: nn.Module = SoftTargetCrossEntropy()
+    elif a.smoothing > 0:
+        criterion = LabelSmoothingCrossEntropy(smoothing=a.smoothing)
+    else:
+        criterion = nn.CrossEntropyLoss()
+    net: nn.Module = model
+    if dist.distributed:
+        ids = [dist.local_rank] if device.startswith("cuda") else None
+        net = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+    start_epoch, step, best = 0, 0, -math.inf
+    if resume:
+        ck = run.load_checkpoint(map_location=device)
+        model.load_state_dict(ck["model"])
+        optimizer.load_state_dict(ck["optimizer"])
+        scheduler.load_state_dict(ck["scheduler"])
+        scaler.load_state_dict(ck["scaler"])
+        if ema is not None and ck.get("ema") is not None:
+            ema.load_state_dict(ck["ema"])
+        con.load_state_dict(ck["constraint"])
+        _set_rng_state(ck["rng"])
+        start_epoch, step, best = ck["epoch"] + 1, ck["step"], ck["best_top1"]
+        run.truncate_after(ck["epoch"])
+    info = {"seed": cfg.seed, "world_size": dist.world_size, "layers": con.layers,
+            "gamma_resolved": gamma if not isinstance(gamma, str) else None,
+            "lr_resolved": lr, "img_size": img_size, "num_classes": loaders.num_classes}
+    run.write_config(config_to_dict(cfg), **info)
+    run.set_status("running", epoch=start_epoch)
+    if cfg.tensorboard:
+        run.open_tensorboard()
+
+    record: dict[str, Any] = {}
+    try:
+        for epoch in range(start_epoch, cfg.epochs):
+            seed_everything(_epoch_seed(cfg.seed, epoch, dist.rank))
+            loaders.sampler.set_epoch(epoch)
+            scheduler.step(epoch)
+            con.start_epoch(epoch)
+            net.train()
+            t0, losses = time.perf_counter(), []
+            for x, y in loaders.train:
+                x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+                if mixup is not None:
+                    x, y = mixup(x, y)
+                ctx = torch.autocast("cuda", dtype=torch.float16) if use_amp else nullcontext()
+                with ctx:
+                    task = criterion(net(x), y)
+                pen = con.penalty()
+                loss = task.float() + pen
+                if not torch.isfinite(loss):
+                    raise TrainingError(
+                        f"Non-finite loss {float(loss)} at epoch {epoch}, step {step} "
+                        f"(task loss {float(task)}, penalty {float(pen)}, layer "
+                        f"{con.last.layer}). The last good checkpoint {str(run.checkpoint_path)!r} "
+                        "is kept; lower --lr or --ss-weight and continue with --resume."
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                scaler.scale(loss).backward()
+                if cfg.optim.clip_grad:
+                    scaler.unscale_(optimizer)
+                    nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.clip_grad)
+                scaler.step(optimizer)
+                scaler.update()
+                if ema is not None:
+                    ema.update(model, step=step)
+                losses.append(float(loss.detach()))
+                if main and step % cfg.log_every == 0:
+                    s = con.last
+                    run.log({"kind": "step", "epoch": epoch, "step": step, "loss": losses[-1],
+                             "task_loss": float(task), "penalty": s.penalty, "ss_rate": s.ss_rate,
+                             "layer": s.layer, "gate": s.gate, "gamma": s.gamma,
+                             "lr": optimizer.param_groups[0]["lr"]})
+                step += 1
+            train_ss = con.end_epoch()  # collective: gate reference averaged over processes
+            top1 = top1_accuracy(net, loaders.test, device, amp=use_amp)
+            top1_ema = top1_accuracy(ema.module, loaders.test, device, amp=use_amp) if ema else None
+            rates = layer_ss_rates(model, con.layers, loaders.eval_batch.to(device),
+                                   num_thresholds=cfg.ss.num_thresholds, formula=cfg.ss.formula)
+            finite = [v for v in rates.values() if math.isfinite(v)]
+            best = max(best, top1)
+            record = {"kind": "epoch", "epoch": epoch, "step": step, "top1": top1,
+                      "top1_ema": top1_ema, "best_top1": best,
+                      "ss_rate_mean": float(np.mean(finite)) if finite else math.nan,
+                      "ss_rate_layers": rates, "train_ss_rate_mean": train_ss,
+                      "train_loss": float(np.mean(losses)) if losses else math.nan,
+                      "gate_reference": con.gate.reference,
+                      "lr": optimizer.param_groups[0]["lr"],
+                      "epoch_time_s": time.perf_counter() - t0}
+            run.log(record)
+            run.save_checkpoint({
+                "epoch": epoch, "step": step, "best_top1": best, "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "scaler": scaler.state_dict(), "ema": ema.state_dict() if ema else None,
+                "constraint": con.state_dict(), "rng": _rng_state(),
+                "config": config_to_dict(cfg)})
+            barrier()
+            log.info("epoch %d: top1 %.2f, ss_rate %.4f", epoch, top1, record["ss_rate_mean"])
+            if on_epoch_end is not None:
+                on_epoch_end(record)
+            if stop_after_epoch is not None and epoch >= stop_after_epoch \
+                    and epoch < cfg.epochs - 1:
+                run.set_status("stopped", epoch=epoch)
+                return record
+        run.set_status("finished", epoch=cfg.epochs - 1, best_top1=best,
+                       final_top1=record.get("top1"))
+        return record
+    except TrainingError as exc:
+        run.set_status("failed", reason=str(exc))
+        raise
+    finally:
+        con.close()
+        run.close()
+
+
+def _gate(cfg: TrainConfig) -> Any:
+    from .gate import SimilarityGate
+
+    return SimilarityGate(cfg.ss.gate, off_epochs=cfg.ss.gate_off_epochs,
+                          refresh_every=cfg.ss.gate_refresh_every, limit=cfg.ss.gate_limit)
+
+
+def _probe_input(cfg: TrainConfig) -> tuple[int, Any, Any]:
+    """Input size and normalisation from the model's pretrained cfg, without building it twice."""
+    import timm
+
+    from ..models import create_model  # noqa: F401 - registers the small variants
+
+    if cfg.data.img_size:
+        size = cfg.data.img_size
+    elif "img_size" in cfg.model.kwargs:
+        size = cfg.model.kwargs["img_size"]
+    else:
+        size = None
+    try:
+        pc = timm.models.get_pretrained_cfg(cfg.model.name.split(".")[0])
+        pcd = pc.to_dict() if pc is not None else {}
+    except Exception:  # noqa: BLE001 - unknown names are reported by create_model
+        pcd = {}
+    size = size or pcd.get("input_size", (3, 224, 224))[-1]
+    return int(size), pcd.get("mean", (0.485, 0.456, 0.406)), pcd.get("std", (0.229, 0.224, 0.225))
