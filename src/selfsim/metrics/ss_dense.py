@@ -34,8 +34,9 @@ def ss_rate_dense(F: torch.Tensor, *, num_thresholds: int = 256, formula: str = 
     t = torch.arange(S, dtype=torch.float64) / (S - 1)
     theta = ((1 + tz.double()) * ((1 + tv.double()) / (1 + tz.double())) ** t - 1).to(C.device)
     theta[0], theta[-1] = tz.double(), tv.double()
-    hard = (C.double()[:, None] < theta[None, :]).double().mean(0)
-    soft = fac * torch.sigmoid(k * (theta[None, :] - C.double()[:, None])).mean(0)
+    # P x S indicator and P x S sigmoid terms, in the working dtype of F
+    hard = (C.double()[:, None] < theta[None, :]).to(C.dtype).mean(0).double()
+    soft = fac * torch.sigmoid(k * (theta.to(C.dtype)[None, :] - C[:, None])).mean(0).double()
     p = hard + (soft - soft.detach())
     Dd = float(D)
     if formula == "code":

@@ -1,0 +1,109 @@
+"""Fast trainable SS_rate against the straightforward dense surrogate, in one process.
+
+Both compute the same forward value from the same hard pair counts; they differ
+in the backward: the dense formulation materialises every (pair, threshold)
+sigmoid term (P x S) and lets autograd differentiate it, the fast one evaluates
+the smooth per-pair gradient on a grid and needs O(P + D^2) memory.
+
+Prints, per width D: forward+backward time (best of the repeats), peak memory
+above the starting point (CPU: the process's resident high-water mark, reset
+before each variant through /proc/self/clear_refs; CUDA: the allocator's peak),
+the value difference, the gradient's relative L2 error, and the ratios.
+
+    python benchmarks/bench_ss_rate.py                 # D = 768, B = 64 on the CPU
+    python benchmarks/bench_ss_rate.py --dims 768 2048 --device cuda
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from selfsim import ss_rate
+from selfsim.metrics.ss_dense import ss_rate_dense
+
+_STATUS = Path("/proc/self/status")
+_CLEAR = Path("/proc/self/clear_refs")
+
+
+def _reset_peak(device: str) -> int:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        return torch.cuda.memory_allocated()
+    _CLEAR.write_text("5")  # resets VmHWM to the current RSS (Linux >= 4.0)
+    return int(re.search(r"VmRSS:\s+(\d+)", _STATUS.read_text()).group(1)) * 1024
+
+
+def _peak(device: str) -> int:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated()
+    return int(re.search(r"VmHWM:\s+(\d+)", _STATUS.read_text()).group(1)) * 1024
+
+
+def run_variant(fn, F0: torch.Tensor, repeats: int, device: str):
+    times, peak = [], 0
+    for _ in range(repeats):
+        F = F0.clone().requires_grad_(True)
+        base = _reset_peak(device)
+        t0 = time.perf_counter()
+        value = fn(F)
+        value.backward()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+        peak = max(peak, _peak(device) - base)
+    return min(times), peak, float(value.detach()), F.grad.detach().clone()
+
+
+def _reexec_with_mmap_allocations() -> None:
+    # glibc serves large blocks from reusable heap arenas, so a second variant could run
+    # in memory the first one freed and show no growth; with a low mmap threshold every
+    # tensor above 128 KiB is its own mapping, returned on free, and RSS tracks live tensors.
+    if os.environ.get("MALLOC_MMAP_THRESHOLD_") is None and sys.platform.startswith("linux"):
+        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072")
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+
+
+def main() -> None:
+    _reexec_with_mmap_allocations()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dims", type=int, nargs="+", default=[768])
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--dense-repeats", type=int, default=2)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--max-dense-dim", type=int, default=1024,
+                    help="skip the dense baseline above this D (its memory grows as D^2 * 256)")
+    args = ap.parse_args()
+    if args.device == "cpu" and not _CLEAR.exists():
+        raise SystemExit("CPU peak memory needs Linux /proc/self/clear_refs")
+    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+          f"torch {torch.__version__}, device {args.device}")
+    print(f"{'D':>6} {'variant':>8} {'time ms':>10} {'peak MiB':>10} {'value':>12} {'grad rel err':>13}")
+    for D in args.dims:
+        torch.manual_seed(D)
+        F0 = torch.randn(D, args.batch, device=args.device)
+        ss_rate(F0.clone().requires_grad_(True)).backward()  # warm-up
+        t_fast, m_fast, v_fast, g_fast = run_variant(ss_rate, F0, args.repeats, args.device)
+        print(f"{D:>6} {'fast':>8} {t_fast * 1e3:>10.1f} {m_fast / 2**20:>10.1f} {v_fast:>12.8f} {'':>13}")
+        if D > args.max_dense_dim:
+            print(f"{D:>6} {'dense':>8} skipped (D > --max-dense-dim)")
+            continue
+        t_d, m_d, v_d, g_d = run_variant(ss_rate_dense, F0, args.dense_repeats, args.device)
+        err = float((g_fast - g_d).norm() / g_d.norm())
+        print(f"{D:>6} {'dense':>8} {t_d * 1e3:>10.1f} {m_d / 2**20:>10.1f} {v_d:>12.8f} {err:>13.2e}")
+        print(f"{D:>6} {'ratio':>8} {t_d / t_fast:>9.1f}x {m_d / max(m_fast, 1):>9.1f}x "
+              f"{'same' if abs(v_fast - v_d) < 1e-6 else 'DIFFERENT':>12}")
+
+
+if __name__ == "__main__":
+    main()
