@@ -39,7 +39,7 @@ def guess_layout(shape: tuple[int, ...]) -> str:
         return "NLC"
     if rank == 4:
         _, a, b, c = shape
-        if a == b and c != a and not (b == c):
+        if a == b and c != a:
             return "NHWC"
         return "NCHW"
     raise InvalidInputError(
@@ -79,11 +79,10 @@ def feature_matrix(h, *, layout: Layout = "auto"):
     except ImportError:  # pragma: no cover
         torch = None
     is_torch = torch is not None and isinstance(h, torch.Tensor)
-    if not is_torch:
-        if not isinstance(h, np.ndarray):
-            raise InvalidInputError(
-                f"feature_matrix expects a numpy array or torch tensor; got {type(h).__name__}."
-            )
+    if not is_torch and not isinstance(h, np.ndarray):
+        raise InvalidInputError(
+            f"feature_matrix expects a numpy array or torch tensor; got {type(h).__name__}."
+        )
     shape = tuple(int(s) for s in h.shape)
     resolved = guess_layout(shape) if layout == "auto" else layout
     want_rank = {"NC": 2, "NLC": 3, "NCHW": 4, "NHWC": 4}[resolved]
