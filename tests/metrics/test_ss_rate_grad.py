@@ -95,3 +95,19 @@ def test_properties_over_shapes_and_scales(D, B, log_scale, seed):
     denom = float(x2.grad.norm())
     if denom > 1e-12:
         assert float((x.grad - x2.grad).norm()) / denom < 1e-4
+
+
+def test_threshold_binning_equals_binary_search_on_ties():
+    from selfsim.metrics import _ss_formulas as sf
+    from selfsim.metrics.ss_rate import _first_threshold_above
+
+    rng = np.random.default_rng(10)
+    for tz, tv, S in [(0.0, 1.0, 256), (0.3, 0.30001, 16), (1e-6, 50.0, 256)]:
+        theta = torch.from_numpy(sf.thresholds(tz, tv, S))
+        # distances sitting exactly on thresholds, one ulp either side, and random
+        on = theta.float().double()
+        C = torch.cat([theta, on, torch.nextafter(theta, theta + 1), torch.nextafter(theta, theta - 1),
+                       tz + (tv - tz) * torch.from_numpy(rng.random(5000))]).clamp(tz, tv)
+        for Cx in (C, C.float()):
+            expected = torch.searchsorted(theta, Cx.double(), right=True)
+            assert torch.equal(_first_threshold_above(Cx, theta, tz, tv), expected)

@@ -25,6 +25,7 @@ Networks", arXiv 2507.17785 (2025).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -118,22 +119,45 @@ def _torch_distances(F):
     return x, torch.pdist(x) / math.sqrt(x.shape[1])
 
 
+def _first_threshold_above(C, theta, tz: float, tv: float):
+    """Index of the first theta_s > C_ij for every pair (S where there is none).
+
+    The thresholds are evenly spaced in log(1 + theta), so the index follows from
+    arithmetic; only distances within rounding reach of a threshold are placed
+    by an exact binary search (a tiny fraction), so the result equals
+    ``searchsorted(theta, C, right=True)`` at a fraction of its cost.
+    """
+    import torch
+
+    S = theta.numel()
+    log_tz = math.log1p(tz)
+    pos = (torch.log1p(C.double()) - log_tz) / ((math.log1p(tv) - log_tz) / (S - 1))
+    whole = pos.floor()
+    first = (whole + 1).clamp_(0, S).long()
+    frac = pos.sub_(whole)
+    near = (frac < 1e-6) | (frac > 1 - 1e-6)
+    idx = near.nonzero().squeeze(1)
+    if idx.numel():
+        first[idx] = torch.searchsorted(theta, C[idx].double(), right=True)
+    return first
+
+
 def _torch_curve(C, D: int, S: int, formula: str, caller: str):
     """Hard curve from condensed torch distances; returns (curve, theta tensor)."""
     import torch
 
-    tz, tv = float(C.min()), float(C.max())
+    tz, tv = (float(v) for v in torch.aminmax(C))
     sf.check_spread(tz, tv, caller)
     theta = sf.thresholds(tz, tv, S)
     theta_t = torch.from_numpy(theta).to(C.device)
-    # first threshold above each distance; pair (i, j) is counted at s >= that index
-    first = torch.searchsorted(theta_t, C.double(), right=True)
+    # pair (i, j) is counted at every s from its first threshold above C_ij on
+    first = _first_threshold_above(C, theta_t, tz, tv)
     counts = torch.bincount(first, minlength=S + 1)[:S].cumsum(0)
     return sf.hard_curve(counts.cpu().numpy(), C.numel(), D, theta, tz, tv, formula), theta_t
 
 
 def _smooth_grad_at(values, theta, weights, k: float):
-    """sum_s weights_s * sigmoid'(k (theta_s - v)) for each v, in blocks."""
+    """sum_s weights_s * sigmoid'(k (theta_s - v)) for each v (float64), in blocks."""
     import torch
 
     out = torch.empty_like(values)
@@ -146,23 +170,30 @@ def _smooth_grad_at(values, theta, weights, k: float):
 
 
 def _pair_gradient(C, theta, grad_density, k: float, fac: float, tz: float, tv: float):
-    """dSS/dC_ij of the surrogate for every pair (condensed), in float64."""
+    """dSS/dC_ij of the surrogate for every pair (condensed), in the dtype of C."""
     import torch
 
     P = C.numel()
     g = torch.as_tensor(grad_density, dtype=torch.float64, device=C.device)
     scale = -fac * k / P  # d sigmoid(k (theta - C)) / dC = -k sigmoid'
-    c64 = C.double()
     num_grid = int(math.ceil((tv - tz) * k / _GRID_STEP)) + 1
-    if num_grid >= P // 4 or num_grid < 2:
-        return scale * _smooth_grad_at(c64, theta, g, k)
+    if num_grid >= P // 4:
+        return (scale * _smooth_grad_at(C.double(), theta, g, k)).to(C.dtype)
     grid = torch.linspace(tz, tv, num_grid, dtype=torch.float64, device=C.device)
-    on_grid = scale * _smooth_grad_at(grid, theta, g, k)
-    pos = (c64 - tz) / ((tv - tz) / (num_grid - 1))
-    idx = pos.floor().clamp_(0, num_grid - 2)
-    frac = pos - idx
-    idx = idx.long()
-    return torch.lerp(on_grid[idx], on_grid[idx + 1], frac)
+    on_grid = (scale * _smooth_grad_at(grid, theta, g, k)).to(C.dtype)
+    slope = on_grid[1:] - on_grid[:-1]
+    pos = (C - tz) * ((num_grid - 1) / (tv - tz))
+    idx = pos.long().clamp_(0, num_grid - 2)  # pos >= 0, so long() is floor
+    return on_grid[idx].addcmul_(pos.sub_(idx), slope[idx])
+
+
+@functools.lru_cache(maxsize=8)
+def _upper_pairs(D: int, device: str):
+    """Flat indices i * D + j of the pairs i < j, in condensed order."""
+    import torch
+
+    iu = torch.triu_indices(D, D, offset=1, device=device)
+    return iu[0] * D + iu[1]
 
 
 def _chain_to_features(x, C, dC):
@@ -171,10 +202,10 @@ def _chain_to_features(x, C, dC):
 
     D, B = x.shape
     # dC_ij/dF_i = (F_i - F_j) / (B C_ij); zero-distance pairs get no gradient
-    w = torch.where(C > 0, dC / (B * C.double()).clamp_min(1e-300), torch.zeros_like(dC))
-    W = torch.zeros((D, D), dtype=x.dtype, device=x.device)
-    iu = torch.triu_indices(D, D, offset=1, device=x.device)
-    W[iu[0], iu[1]] = w.to(x.dtype)
+    w = torch.where(C > 0, dC / (B * C).clamp_min(torch.finfo(C.dtype).tiny), 0.0)
+    W = torch.zeros(D * D, dtype=x.dtype, device=x.device)
+    W.scatter_(0, _upper_pairs(D, str(x.device)), w.to(x.dtype))
+    W = W.view(D, D)
     W = W + W.T
     return W.sum(1, keepdim=True) * x - W @ x
 
