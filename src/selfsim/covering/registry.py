@@ -1,0 +1,150 @@
+"""Registry of box-covering methods.
+
+Every method maps (connected graph, ascending box sizes, random order) to box
+labels of shape (len(sizes), n), once through the fast numba kernels and
+once through the numpy/scipy reference. Registering a method here puts it
+under the contract tests of ``tests/covering``.
+
+``kind`` says how a method meets the box-size contract (every pair of nodes
+of a box at distance < l_B):
+
+* ``"diameter"`` boxes are built directly from pairwise distances < l_B;
+* ``"radius"`` boxes are balls of radius ``r_B`` around a centre, with
+  ``r_B`` the largest radius such that ``2 r_B < l_B`` (for integer distances
+  ``r_B = floor((l_B - 1) / 2)``, i.e. ``l_B = 2 r_B + 1`` for odd sizes).
+  Pairwise distances are <= 2 r_B < l_B. One box is guaranteed only once
+  ``r_B`` reaches the graph radius, i.e. from ``l_B = 2 * radius + 1`` on
+  (the diameter methods need only ``l_B = diameter + 1``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import reference as ref
+
+__all__ = ["CoverMethod", "METHODS", "radius_limit", "size_limit"]
+
+
+def size_limit(size: float) -> float:
+    """Largest distance allowed inside a box of size l_B (d <= limit  <=>  d < l_B)."""
+    return float(np.nextafter(size, -np.inf))
+
+
+def radius_limit(size: float) -> float:
+    """Largest radius r_B with 2 r_B < l_B, as an inclusive distance limit."""
+    return float(np.nextafter(size / 2.0, -np.inf))
+
+
+def _csr(A: sp.csr_matrix):
+    return A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data.astype(np.float64)
+
+
+def _greedy_fast(A, weighted, sizes, rank):
+    from .greedy import greedy_colouring_graph
+
+    return greedy_colouring_graph(A, weighted, sizes, np.argsort(rank, kind="stable"))
+
+
+def _greedy_ref(Dm, sizes, rank):
+    return ref.greedy_reference(Dm, sizes, np.argsort(rank, kind="stable"))
+
+
+def _per_limit(kernel_call, sizes, to_limit):
+    """Run a one-size kernel once per distinct limit."""
+    out, cache = [], {}
+    for s in sizes:
+        lim = to_limit(float(s))
+        if lim not in cache:
+            cache[lim] = kernel_call(lim)
+        out.append(cache[lim])
+    return np.stack(out)
+
+
+def _memb_fast(A, weighted, sizes, rank):
+    from .burning import memb_labels
+
+    ip, ix, w = _csr(A)
+    return _per_limit(lambda lim: memb_labels(ip, ix, w, weighted, lim), sizes, radius_limit)
+
+
+def _memb_ref(Dm, sizes, rank):
+    return _per_limit(lambda lim: ref.memb_reference(Dm, lim), sizes, radius_limit)
+
+
+def _cbb_fast(A, weighted, sizes, rank):
+    from .burning import cbb_labels
+
+    ip, ix, w = _csr(A)
+    by_rank = np.argsort(rank, kind="stable").astype(np.int64)
+    rk = rank.astype(np.int64)
+    return _per_limit(lambda lim: cbb_labels(ip, ix, w, weighted, lim, by_rank, rk), sizes, size_limit)
+
+
+def _cbb_ref(Dm, sizes, rank):
+    return np.stack([ref.cbb_reference(Dm, float(s), rank) for s in sizes])
+
+
+def _random_fast(A, weighted, sizes, rank):
+    from .burning import random_labels
+
+    ip, ix, w = _csr(A)
+    by_rank = np.argsort(rank, kind="stable").astype(np.int64)
+    return _per_limit(lambda lim: random_labels(ip, ix, w, weighted, lim, by_rank), sizes, radius_limit)
+
+
+def _random_ref(Dm, sizes, rank):
+    return _per_limit(lambda lim: ref.random_reference(Dm, lim, rank), sizes, radius_limit)
+
+
+@dataclass(frozen=True)
+class CoverMethod:
+    """One box-covering method.
+
+    Attributes
+    ----------
+    name : str
+    kind : {"diameter", "radius"}
+        How the box-size contract is met (see the module docstring).
+    random : bool
+        Whether the result depends on ``seed`` (deterministic methods use the
+        node order 0..n-1 when ``seed`` is None).
+    summary : str
+    fast : callable
+        ``(A, weighted, sizes, rank) -> labels (L, n)`` using numba kernels.
+    reference : callable
+        ``(distance_matrix, sizes, rank) -> labels (L, n)`` in numpy.
+    """
+
+    name: str
+    kind: str
+    random: bool
+    summary: str
+    fast: Callable
+    reference: Callable
+
+
+METHODS: dict[str, CoverMethod] = {
+    "greedy": CoverMethod(
+        "greedy", "diameter", False,
+        "greedy colouring of the dual graph, all sizes in one pass (Song et al. 2007)",
+        _greedy_fast, _greedy_ref,
+    ),
+    "cbb": CoverMethod(
+        "cbb", "diameter", True, "compact-box-burning (Song et al. 2007)", _cbb_fast, _cbb_ref
+    ),
+    "memb": CoverMethod(
+        "memb", "radius", False,
+        "maximum-excluded-mass burning, radius boxes l_B = 2 r_B + 1 (Song et al. 2007)",
+        _memb_fast, _memb_ref,
+    ),
+    "random": CoverMethod(
+        "random", "radius", True,
+        "random sequential burning of radius boxes (Kim et al. 2004)",
+        _random_fast, _random_ref,
+    ),
+}
