@@ -75,13 +75,14 @@ def _cfg(**kwargs: Any) -> dict[str, Any]:
     }
 
 
-#: name -> (family, default hooked modules)
+#: name -> (family, default hooked modules: names or glob patterns, so that
+#: depth overrides such as ``num_blocks=2`` keep a valid preset)
 SMALL_MODELS: dict[str, tuple[str, list[str]]] = {
-    "resmlp_tiny_32": ("resmlp", [f"blocks.{i}" for i in range(4)]),
-    "mixer_tiny_32": ("mixer", [f"blocks.{i}" for i in range(4)]),
-    "vit_tiny_32": ("vit", [f"blocks.{i}" for i in range(4)]),
-    "poolformer_tiny_32": ("poolformer", [f"stages.{i}" for i in range(4)]),
-    "pvt_v2_tiny_32": ("pvt_v2", [f"stages.{i}" for i in range(4)]),
+    "resmlp_tiny_32": ("resmlp", ["blocks.*"]),
+    "mixer_tiny_32": ("mixer", ["blocks.*"]),
+    "vit_tiny_32": ("vit", ["blocks.*"]),
+    "poolformer_tiny_32": ("poolformer", ["stages.*"]),
+    "pvt_v2_tiny_32": ("pvt_v2", ["stages.*"]),
     "resnet_tiny_32": ("resnet", [f"layer{i}" for i in range(1, 5)]),
     "vgg_tiny_32": ("vgg", [f"features.{i}" for i in (1, 4, 9, 14, 19)]),
 }

@@ -33,7 +33,7 @@ from torch import nn
 
 from .._core.errors import DegenerateInputError, InvalidInputError, SelfSimWarning
 from .._core.validation import check_choice, check_float
-from .distributed import all_reduce_sum
+from .distributed import all_gather_float, all_reduce_sum
 from .gate import GammaSchedule, SimilarityGate, parse_gamma
 from .layers import resolve_layers
 
@@ -112,6 +112,7 @@ class SelfSimilarityConstraint:
         self._sum = 0.0
         self._count = 0
         self._warned = False
+        self.epoch_means_by_rank: list[float] = []
         self.last = StepRecord(math.nan, None, 0.0, self.gamma.at(0), 0.0)
         if self.mode != "off":
             self.attach()
@@ -208,6 +209,9 @@ class SelfSimilarityConstraint:
         """
         total, count = all_reduce_sum([self._sum, float(self._count)])
         mean = total / count if count > 0 else None
+        local = self._sum / self._count if self._count else math.nan
+        #: each process's own epoch mean, in rank order (for logs and checks)
+        self.epoch_means_by_rank = all_gather_float(local)
         self.gate.end_epoch(self.epoch, mean)
         return mean
 

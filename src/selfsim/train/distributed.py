@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-__all__ = ["DistInfo", "setup", "teardown", "all_reduce_sum", "is_main", "barrier"]
+__all__ = ["DistInfo", "setup", "teardown", "all_reduce_sum", "all_gather_float", "is_main", "barrier"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,15 @@ def all_reduce_sum(values: list[float]) -> list[float]:
     t = torch.tensor(values, dtype=torch.float64, device=device)
     dist.all_reduce(t, op=dist.ReduceOp.SUM)
     return [float(v) for v in t.cpu()]
+
+
+def all_gather_float(value: float) -> list[float]:
+    """Every process's ``value``, in rank order (``[value]`` without DDP)."""
+    if not _active():
+        return [float(value)]
+    vec = [0.0] * dist.get_world_size()
+    vec[dist.get_rank()] = float(value)
+    return all_reduce_sum(vec)
 
 
 def barrier() -> None:

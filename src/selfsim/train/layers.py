@@ -40,6 +40,9 @@ def resolve_layers(model: nn.Module, layers: list[str] | str | None = None,
     """Module names to hook for ``layers`` (None = preset / automatic choice)."""
     if isinstance(layers, str):
         layers = [s.strip() for s in layers.split(",") if s.strip()]
+    names = dict(model.named_modules())
+    if layers and all(isinstance(n, str) and n in names for n in layers):
+        return list(layers)  # exact module names (also digit names of nn.Sequential)
     try:
         from ..models import select_layers  # the analysis engineer's owner of layer specs
     except ImportError:
@@ -48,7 +51,6 @@ def resolve_layers(model: nn.Module, layers: list[str] | str | None = None,
         return list(select_layers(model, layers, model_name=model_name))
     if not layers:
         return _fallback(model)
-    names = dict(model.named_modules())
     for name in layers:
         if name not in names:
             close = difflib.get_close_matches(name, list(names), n=3)

@@ -187,7 +187,7 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
                 if not torch.isfinite(loss):
                     raise TrainingError(
                         f"Non-finite loss {float(loss)} at epoch {epoch}, step {step} "
-                        f"(task loss {float(task)}, penalty {float(pen)}, layer "
+                        f"(task loss {float(task.detach())}, penalty {float(pen.detach())}, layer "
                         f"{con.last.layer}). The last good checkpoint {str(run.checkpoint_path)!r} "
                         "is kept; lower --lr or --ss-weight and continue with --resume."
                     )
@@ -204,7 +204,7 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
                 if main and step % cfg.log_every == 0:
                     s = con.last
                     run.log({"kind": "step", "epoch": epoch, "step": step, "loss": losses[-1],
-                             "task_loss": float(task), "penalty": s.penalty, "ss_rate": s.ss_rate,
+                             "task_loss": float(task.detach()), "penalty": s.penalty, "ss_rate": s.ss_rate,
                              "layer": s.layer, "gate": s.gate, "gamma": s.gamma,
                              "lr": optimizer.param_groups[0]["lr"]})
                 step += 1
@@ -219,6 +219,7 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
                       "top1_ema": top1_ema, "best_top1": best,
                       "ss_rate_mean": float(np.mean(finite)) if finite else math.nan,
                       "ss_rate_layers": rates, "train_ss_rate_mean": train_ss,
+                      "train_ss_rate_by_rank": con.epoch_means_by_rank,
                       "train_loss": float(np.mean(losses)) if losses else math.nan,
                       "gate_reference": con.gate.reference,
                       "lr": optimizer.param_groups[0]["lr"],

@@ -1,0 +1,142 @@
+"""SelfSimilarityConstraint: modes, hooks, layer draw, and that it steers SS_rate."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from selfsim import InvalidInputError, NotFoundError  # noqa: E402
+from selfsim.train.constraint import SelfSimilarityConstraint  # noqa: E402
+
+
+def _net():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Linear(16, 48), torch.nn.GELU(), torch.nn.Linear(48, 48), torch.nn.GELU(),
+        torch.nn.Linear(48, 3),
+    )
+
+
+def _fit(mode, alpha, gamma, steps=40):
+    """Adam on a fixed toy task; mean SS_rate of the last 10 steps and the final weights."""
+    net = _net()
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(256, 16, generator=g)
+    Y = (X[:, 0] > 0).long() + (X[:, 1] > 0).long()
+    rates = []
+    with SelfSimilarityConstraint(net, ["1", "3"], alpha=alpha, gamma=gamma, mode=mode,
+                                  gate="none", num_thresholds=64, seed=0) as con:
+        con.start_epoch(0)
+        for _ in range(steps):
+            idx = torch.randint(0, 256, (32,), generator=g)
+            loss = torch.nn.functional.cross_entropy(net(X[idx]), Y[idx]) + con.penalty()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            rates.append(con.last.ss_rate)
+    return sum(rates[-10:]) / 10, [p.detach().clone() for p in net.parameters()]
+
+
+@pytest.fixture(scope="module")
+def record_run():
+    return _fit("record", 0.0, 0.9)
+
+
+def test_constraint_moves_ss_rate_toward_a_far_target(record_run):
+    ss_record, _ = record_run
+    gamma = 0.9  # far above the record-only value (about 0.15 here)
+    assert gamma - ss_record > 0.5
+    ss_con, _ = _fit("constrain", 100.0, gamma)
+    assert ss_con > ss_record + 0.01
+    assert abs(ss_con - gamma) < abs(ss_record - gamma)
+
+
+def test_alpha_zero_is_identical_to_record_only(record_run):
+    _, w_record = record_run
+    _, w_zero = _fit("constrain", 0.0, 0.9)
+    assert all(torch.equal(a, b) for a, b in zip(w_record, w_zero))
+
+
+def test_penalty_formula_and_step_record():
+    net = _net()
+    x = torch.randn(32, 16)
+    con = SelfSimilarityConstraint(net, ["3"], alpha=2.0, gamma=0.1, gate="none", seed=0)
+    net(x)
+    pen = con.penalty()
+    s = con.last
+    assert s.layer == "3" and s.gate == 1.0 and s.gamma == 0.1
+    assert float(pen.detach()) == pytest.approx(2.0 * 0.5 * (s.ss_rate - 0.1) ** 2, rel=1e-5)
+    assert pen.requires_grad
+    con.close()
+
+
+def test_code_gate_zero_in_first_epoch_then_open():
+    net = _net()
+    x = torch.randn(32, 16)
+    con = SelfSimilarityConstraint(net, ["1"], alpha=1.0, gamma=0.0, gate="code", seed=0)
+    con.start_epoch(0)
+    net(x)
+    assert float(con.penalty()) == 0.0 and con.last.gate == 0.0
+    ref = con.end_epoch()
+    assert ref == pytest.approx(con.last.ss_rate) and con.gate.reference == ref
+    con.start_epoch(1)
+    net(x)  # same batch, same weights: SS_now == reference -> z = 1
+    con.penalty()
+    assert con.last.gate == pytest.approx(1.0)
+    con.close()
+
+
+def test_modes_and_hook_lifetime():
+    net = _net()
+    x = torch.randn(32, 16)
+    off = SelfSimilarityConstraint(net, ["1"], alpha=1.0, mode="off")
+    net(x)
+    assert float(off.penalty()) == 0.0 and math.isnan(off.last.ss_rate)
+    rec = SelfSimilarityConstraint(net, ["1"], alpha=1.0, mode="record", gate="none")
+    net(x)
+    pen = rec.penalty()
+    assert float(pen) == 0.0 and not pen.requires_grad and 0 < rec.last.ss_rate < 1
+    rec.close()
+    assert not net[1]._forward_hooks
+    net.eval()
+    with SelfSimilarityConstraint(net, ["1"], alpha=1.0) as con:
+        net(x)  # evaluation forwards are not captured
+        assert math.isnan((con.penalty(), con.last)[1].ss_rate)
+    assert not net[1]._forward_hooks
+
+
+def test_one_random_layer_per_step_covers_all_layers():
+    net = _net()
+    x = torch.randn(8, 16)
+    con = SelfSimilarityConstraint(net, ["1", "3"], alpha=1.0, mode="record", seed=3)
+    seen = []
+    for _ in range(20):
+        net(x)
+        con.penalty()
+        seen.append(con.last.layer)
+    assert set(seen) == {"1", "3"}
+    again = SelfSimilarityConstraint(_net(), ["1", "3"], alpha=1.0, mode="record", seed=3)
+    draws = []
+    for _ in range(20):
+        draws.append(again.current_layer)
+        again.penalty()
+    assert draws == seen  # the draw depends on the seed only
+
+
+def test_state_round_trip_and_errors():
+    net = _net()
+    con = SelfSimilarityConstraint(net, ["1", "3"], alpha=1.0, seed=1)
+    state = con.state_dict()
+    other = SelfSimilarityConstraint(_net(), ["1", "3"], alpha=1.0, seed=99)
+    other.load_state_dict(state)
+    assert [other._draw() for _ in range(5)] == [con._draw() for _ in range(5)]
+    with pytest.raises(InvalidInputError):
+        SelfSimilarityConstraint(_net(), ["1"], alpha=1.0).load_state_dict(state)
+    with pytest.raises(InvalidInputError, match="alpha"):
+        SelfSimilarityConstraint(net, ["1"], alpha=-1.0)
+    with pytest.raises((NotFoundError, InvalidInputError)):
+        SelfSimilarityConstraint(net, ["blocks.0"], alpha=1.0)

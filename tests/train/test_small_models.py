@@ -1,0 +1,31 @@
+"""Every registered small-input variant builds, runs on 32 x 32 and keeps the paper's names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+timm = pytest.importorskip("timm")
+torch = pytest.importorskip("torch")
+
+import selfsim.models.small as small  # noqa: E402 - registers the variants
+
+
+@pytest.mark.parametrize("name", sorted(small.SMALL_MODELS))
+def test_small_variant_contract(name):
+    torch.manual_seed(0)
+    model = timm.create_model(name, num_classes=7)
+    out = model(torch.randn(2, 3, 32, 32))
+    assert out.shape == (2, 7)
+    modules = list(dict(model.named_modules()))
+    family, layers = small.SMALL_MODELS[name]
+    for layer in layers:  # names or one-component globs such as "blocks.*"
+        pattern = layer.replace(".", r"\.").replace("*", r"[^.]+")
+        assert any(re.fullmatch(pattern, m) for m in modules), (name, layer)
+    assert name in timm.list_models(f"{family.split('_')[0]}*")
+
+
+def test_small_variant_accepts_overrides():
+    m = timm.create_model("vit_tiny_32", num_classes=3, depth=2, embed_dim=48, num_heads=2)
+    assert len(m.blocks) == 2 and m.head.in_features == 48

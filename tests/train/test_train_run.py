@@ -1,0 +1,94 @@
+"""``selfsim train`` end to end on a tiny model: files, resume equality, safety."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("timm")
+
+from selfsim import CheckpointError, InvalidInputError, TrainingError  # noqa: E402
+from selfsim.cli import main  # noqa: E402
+from selfsim.train.config import resolve_config  # noqa: E402
+from selfsim.train.loop import train  # noqa: E402
+from selfsim.train.rundir import auto_gamma, epoch_lines, read_metrics, run_state  # noqa: E402
+
+# constrained, code gate, EMA and mixup on: everything resume has to restore
+RESUME = ["epochs=3", "ss.mode=constrain", "ss.alpha=1.0", "ss.gamma=0.1", "ema=true",
+          "ema_decay=0.9", "aug.mixup=0.8", "aug.cutmix=1.0", "aug.re_prob=0.25"]
+
+
+def _cfg(tiny, extra=()):
+    return resolve_config(preset="small", overrides=[*tiny, *extra])
+
+
+def test_cli_contract_and_run_files(tmp_path, tiny_overrides):
+    out = tmp_path / "run"
+    sets = [a for o in tiny_overrides if not o.startswith(("model.name", "data.name"))
+            for a in ("--set", o)]
+    rc = main(["train", "--model", "resmlp_tiny_32", "--data", "synthetic", "--epochs", "2",
+               "--batch-size", "16", "--lr", "0.001", "--ss-mode", "record", "--seed", "1",
+               "--preset", "small", "--out", str(out), *sets])
+    assert rc == 0
+    assert {"config.json", "metrics.jsonl", "checkpoint.pt", "status.json"} <= {
+        p.name for p in out.iterdir()}
+    doc = json.loads((out / "config.json").read_text())
+    assert doc["config"]["seed"] == 1 and doc["selfsim_version"] and doc["layers"]
+    steps = [m for m in read_metrics(out) if m["kind"] == "step"]
+    assert len(steps) == 2 * 4  # 64 images / 16 per step, 2 epochs
+    for m in steps:
+        assert {"epoch", "step", "loss", "task_loss", "penalty", "ss_rate", "layer", "gate"} <= set(m)
+        assert 0.0 < m["ss_rate"] < 1.0 and m["penalty"] == 0.0
+    epochs = epoch_lines(out)
+    assert [e["epoch"] for e in epochs] == [0, 1]
+    for e in epochs:
+        assert 0.0 <= e["top1"] <= 100.0 and 0.0 < e["ss_rate_mean"] < 1.0
+        assert set(e["ss_rate_layers"]) == set(doc["layers"])
+    assert run_state(out) == "finished"
+    # gamma "auto" reads the final-epoch mean of this record-only run
+    assert auto_gamma(out) == pytest.approx(epochs[-1]["train_ss_rate_mean"])
+    # never overwritten without --overwrite
+    with pytest.raises(InvalidInputError, match="--overwrite"):
+        train(_cfg(tiny_overrides), out)
+    assert main(["train", "--model", "resmlp_tiny_32", "--data", "synthetic", "--out", str(out),
+                 "--epochs", "1"]) == 2
+
+
+def test_resume_reaches_the_same_final_numbers(tmp_path, tiny_overrides):
+    cfg = _cfg(tiny_overrides, RESUME)
+    full = train(cfg, tmp_path / "full")
+    stopped = train(cfg, tmp_path / "cut", stop_after_epoch=0)
+    assert stopped["epoch"] == 0 and run_state(tmp_path / "cut") == "stopped"
+    # a killed epoch leaves partial step lines behind: resume must drop them
+    with open(tmp_path / "cut" / "metrics.jsonl", "a") as fh:
+        fh.write(json.dumps({"kind": "step", "epoch": 1, "step": 4, "ss_rate": 0.5}) + "\n")
+    resumed = train(cfg, tmp_path / "cut", resume=True)
+    for key in ("top1", "best_top1", "ss_rate_mean", "train_ss_rate_mean", "gate_reference",
+                "train_loss"):
+        assert resumed[key] == full[key], key
+    a = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)
+    b = torch.load(tmp_path / "cut" / "checkpoint.pt", weights_only=False)
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+    assert all(torch.equal(a["ema"][k], b["ema"][k]) for k in a["ema"])
+    strip = lambda ms: [{k: v for k, v in m.items() if k != "epoch_time_s"} for m in ms]  # noqa: E731
+    assert strip(read_metrics(tmp_path / "full")) == strip(read_metrics(tmp_path / "cut"))
+    assert a["constraint"]["gate"]["reference"] is not None
+
+
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, tiny_overrides):
+    # epoch 0 at the warm-up lr, then an absurd lr blows the weights up in epoch 1
+    cfg = _cfg(tiny_overrides, ["epochs=3", "optim.lr=1e30", "optim.warmup_lr=1e-6",
+                                "optim.warmup_epochs=1", "optim.weight_decay=0"])
+    with pytest.raises(TrainingError, match="Non-finite loss.*--resume"):
+        train(cfg, tmp_path / "nan")
+    assert run_state(tmp_path / "nan") == "failed"
+    ck = torch.load(tmp_path / "nan" / "checkpoint.pt", weights_only=False)
+    assert ck["epoch"] == 0
+    assert all(torch.isfinite(v).all() for v in ck["model"].values() if v.is_floating_point())
+
+
+def test_resume_without_checkpoint_is_refused(tmp_path, tiny_overrides):
+    with pytest.raises(CheckpointError, match="without --resume"):
+        train(_cfg(tiny_overrides), tmp_path / "nothing", resume=True)
