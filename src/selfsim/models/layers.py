@@ -148,7 +148,10 @@ def _expand(model: nn.Module, entries: Sequence[str | int], auto: list[str]) -> 
     valid_set = set(valid)
     chosen: list[str] = []
     for entry in entries:
-        if isinstance(entry, int) or (isinstance(entry, str) and re.fullmatch(r"-?\d+", entry.strip())):
+        as_index = isinstance(entry, str) and entry.strip() not in valid_set and re.fullmatch(
+            r"-?\d+", entry.strip()
+        )  # a module named "1" (nn.Sequential) wins over index 1
+        if (isinstance(entry, int) and not isinstance(entry, bool)) or as_index:
             k = int(entry)
             if not -len(auto) <= k < len(auto):
                 raise InvalidInputError(

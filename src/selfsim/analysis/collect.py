@@ -1,0 +1,103 @@
+"""Run a model over images and keep, per hooked layer, only what the measurements need.
+
+Each hooked output is reduced inside the hook (``feature_matrix``: (D, B)),
+and, when the spectrum or UMAP measurements are on, its flattened form is
+turned into the B x B sample Gram matrix right there, so the full output of a
+layer is freed as soon as the next module runs. Batches are concatenated
+along the sample axis of F; the Gram matrix is taken from the first batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._core.errors import InvalidInputError
+from ..activations.hooks import capture
+from ..activations.reduce import feature_matrix
+
+__all__ = ["Collected", "collect", "iter_batches"]
+
+
+@dataclass
+class Collected:
+    """Per-layer feature matrices (D, N), output shapes, optional Gram matrices, timing."""
+
+    features: dict[str, np.ndarray]
+    shapes: dict[str, tuple[int, ...]]
+    grams: dict[str, np.ndarray]
+    num_images: int
+    forward_seconds: float
+    hook_seconds: float
+
+
+def iter_batches(data, batch_size: int | None, num_images: int | None) -> Iterator[torch.Tensor]:
+    """Image batches from a tensor (N, C, H, W) or an iterable of batches / (x, y) pairs."""
+    seen = 0
+    if isinstance(data, torch.Tensor):
+        if data.ndim != 4:
+            raise InvalidInputError(
+                f"image tensors must have shape (N, C, H, W); got {tuple(data.shape)}."
+            )
+        n = len(data) if num_images is None else min(num_images, len(data))
+        step = batch_size or n
+        for i in range(0, n, step):
+            yield data[i:min(i + step, n)]
+        return
+    if not isinstance(data, Iterable):
+        raise InvalidInputError(
+            f"data must be an image tensor, a DataLoader or a data-set name; got {type(data).__name__}."
+        )
+    for batch in data:
+        x = batch[0] if isinstance(batch, (tuple, list)) else batch
+        if not isinstance(x, torch.Tensor):
+            raise InvalidInputError(
+                f"the data loader yielded {type(x).__name__}; expected image tensors. "
+                "Give the data set a transform that returns tensors (timm's create_transform)."
+            )
+        if num_images is not None and seen + len(x) > num_images:
+            x = x[: num_images - seen]
+        if len(x):
+            yield x
+        seen += len(x)
+        if num_images is not None and seen >= num_images:
+            return
+
+
+def collect(model: nn.Module, layers: list[str], batches: Iterable[torch.Tensor], *,
+            need_gram: bool = False, device: str | torch.device = "cpu", progress=None) -> Collected:
+    """Forward ``batches`` through ``model`` with ``layers`` hooked; see the module docstring."""
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in layers}
+    shapes: dict[str, tuple[int, ...]] = {}
+    grams: dict[str, np.ndarray] = {}
+    hook_time = [0.0]
+
+    def reduce(name: str, out: torch.Tensor) -> None:
+        t0 = time.perf_counter()
+        shapes.setdefault(name, tuple(int(s) for s in out.shape[1:]))
+        x = out.float()
+        parts[name].append(feature_matrix(x).double().cpu().numpy())
+        if need_gram and name not in grams:
+            flat = x.reshape(len(x), -1)
+            grams[name] = (flat @ flat.T).double().cpu().numpy()
+        hook_time[0] += time.perf_counter() - t0
+
+    model = model.to(device).eval()
+    n = 0
+    t0 = time.perf_counter()
+    with capture(model, layers, callback=reduce), torch.inference_mode():
+        for x in batches:
+            model(x.to(device))
+            n += len(x)
+            if progress is not None:
+                progress.update(len(x))
+    total = time.perf_counter() - t0
+    if n == 0:
+        raise InvalidInputError("no images reached the model; the data is empty.")
+    features = {name: np.concatenate(p, axis=1) for name, p in parts.items()}
+    return Collected(features, shapes, grams, n, total - hook_time[0], hook_time[0])

@@ -1,0 +1,94 @@
+"""Configuration of an analysis run: which measurements, with which settings.
+
+Measurements (``--measure`` on the command line):
+
+========== =================================================== =======
+name       what                                                default
+========== =================================================== =======
+ss         SS_rate by both formulas and its N(theta) curve     yes
+boxcount   true greedy box count of G_M, approximation error,  yes
+           d_B and the fractal test
+spectrum   covariance eigenvalues, power-law fit (Appendix B)  no
+umap       correlation dimension after UMAP (Appendix C)       no
+smallworld clustering / path length vs a random graph          no
+mds        metric MDS of up to 128 nodes of G_M (Figure 2)     no
+========== =================================================== =======
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .._core.errors import InvalidInputError
+from .._core.validation import check_float, check_int
+
+__all__ = ["MEASURES", "DEFAULT_MEASURES", "AnalysisConfig", "parse_measures"]
+
+MEASURES = ("ss", "boxcount", "spectrum", "umap", "smallworld", "mds")
+DEFAULT_MEASURES = ("ss", "boxcount")
+
+
+def parse_measures(spec: str | Iterable[str] | None) -> tuple[str, ...]:
+    """``"ss,boxcount"`` / a list / ``"all"`` / None (default set) -> a tuple of known names."""
+    if spec is None:
+        return DEFAULT_MEASURES
+    items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
+    if items == ["all"]:
+        return MEASURES
+    bad = [s for s in items if s not in MEASURES]
+    if bad or not items:
+        raise InvalidInputError(
+            f"unknown measurement(s) {', '.join(map(repr, bad)) or '(none given)'}; "
+            f"choose from {', '.join(MEASURES)} or 'all'."
+        )
+    return tuple(m for m in MEASURES if m in items)  # canonical order
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Settings of the per-layer measurements.
+
+    Attributes
+    ----------
+    measures : tuple of str
+        Subset of :data:`MEASURES`.
+    num_thresholds : int
+        S, thresholds of the SS_rate curve (256 in the paper).
+    box_thresholds : int
+        Thresholds (a subset of the SS grid) at which the true box count is run.
+    smallworld_density : float
+        Edge density of G_M for the small-world measures.
+    mds_nodes : int
+        Nodes of G_M drawn (seeded) for the MDS picture.
+    seed : int
+        Seed of every random choice (MDS nodes and embedding, UMAP, random graphs).
+    """
+
+    measures: tuple[str, ...] = DEFAULT_MEASURES
+    num_thresholds: int = 256
+    box_thresholds: int = 32
+    smallworld_density: float = 0.1
+    mds_nodes: int = 128
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "measures", parse_measures(self.measures))
+        check_int(self.num_thresholds, "num_thresholds", "AnalysisConfig", low=2)
+        check_int(self.box_thresholds, "box_thresholds", "AnalysisConfig", low=2)
+        check_float(self.smallworld_density, "smallworld_density", "AnalysisConfig",
+                    low=0.0, high=1.0, closed="neither")
+        check_int(self.mds_nodes, "mds_nodes", "AnalysisConfig", low=3)
+        check_int(self.seed, "seed", "AnalysisConfig", low=0)
+
+    @property
+    def needs_gram(self) -> bool:
+        """Whether the hooks must keep the sample Gram matrix of the flattened output."""
+        return "spectrum" in self.measures or "umap" in self.measures
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["measures"] = list(self.measures)
+        return d
