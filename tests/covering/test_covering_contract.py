@@ -1,0 +1,129 @@
+"""Contract tests over every registered covering method (the registry in selfsim.covering)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from selfsim.covering import METHODS
+from selfsim.covering._jit import have_numba
+from selfsim.covering.api import box_counts, box_cover, cover_labels
+from selfsim.networks import barabasi_albert, lattice, shm_model, sierpinski_gasket, uv_flower
+
+
+
+def all_pairs(A, weighted=False):
+    """Independent distances: scipy's shortest_path (BFS or Dijkstra)."""
+    from scipy.sparse.csgraph import shortest_path
+
+    return shortest_path(A, directed=False, unweighted=not weighted)
+
+GRAPHS = {
+    "flower22": uv_flower(2, 2, 3),
+    "gasket": sierpinski_gasket(3),
+    "shm": shm_model(2, 2),
+    "ba": barabasi_albert(60, 2, seed=3),
+    "grid": lattice((5, 7)),
+}
+METHOD_NAMES = sorted(METHODS)
+
+
+def _top(A, method):
+    """Smallest size that must give one box: diameter + 1, or 2 * diameter + 1 for radius boxes."""
+    d = int(all_pairs(A).max())
+    return d + 1 if METHODS[method].kind == "diameter" else 2 * d + 1
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("gname", sorted(GRAPHS))
+def test_partition_and_box_sizes(method, gname):
+    A = GRAPHS[gname]
+    D = all_pairs(A)
+    n = A.shape[0]
+    top = _top(A, method)
+    sizes = np.array(sorted({1, 2, 3, 4, 5, 7, top}))
+    labels = cover_labels(A, sizes, method=method, seed=7)
+    assert labels.shape == (sizes.size, n)
+    counts = labels.max(axis=1) + 1
+    for s, lab in zip(sizes, labels):
+        assert lab.min() == 0 and np.unique(lab).size == lab.max() + 1  # boxes 0..N_B-1, none empty
+        same = lab[:, None] == lab[None, :]
+        assert np.all(D[same] < s), f"{method}: a box of size {s} holds a pair at distance >= {s}"
+    assert counts[0] == n  # l_B = 1 (memb/random: r_B = 0)
+    assert counts[-1] == 1
+    assert np.all(np.diff(counts) <= 0) or METHODS[method].random  # greedy/memb monotone here
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_counts_non_increasing_on_average(method):
+    """Random methods are monotone in expectation; deterministic ones exactly on these graphs."""
+    A = uv_flower(2, 2, 4)
+    sizes = [1, 2, 3, 5, 9, 17, 33]
+    runs = np.array([box_counts(A, sizes, method=method, seed=s) for s in range(4)])
+    assert np.all(np.diff(runs.mean(axis=0)) <= 0)
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_same_seed_same_result(method):
+    A = GRAPHS["ba"]
+    a = cover_labels(A, [2, 3, 5], method=method, seed=11)
+    b = cover_labels(A, [2, 3, 5], method=method, seed=11)
+    assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("gname", ["flower22", "ba", "gasket"])
+def test_fast_equals_reference(method, gname):
+    """numba kernels == numpy/scipy reference, exactly, for the same seed (node order)."""
+    pytest.importorskip("numba")
+    A = GRAPHS[gname]
+    sizes = [1, 2, 3, 4, 6, 9, 13]
+    fast = cover_labels(A, sizes, method=method, seed=5, engine="numba")
+    slow = cover_labels(A, sizes, method=method, seed=5, engine="python")
+    assert np.array_equal(fast, slow)
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_weighted_graph(method):
+    rng = np.random.default_rng(0)
+    A = uv_flower(2, 2, 3).astype(float)
+    A.data = np.round(rng.uniform(1.0, 3.0, A.nnz), 2)  # l_B = 1 below every length
+    A = A.maximum(A.T).tocsr()
+    D = all_pairs(A, weighted=True)
+    sizes = [1.0, 1.5, 2.5, 4.0, 7.0, 2 * D.max() + 1]  # non-integer sizes are fine here
+    labels = cover_labels(A, sizes, method=method, seed=2)
+    for s, lab in zip(sizes, labels):
+        same = lab[:, None] == lab[None, :]
+        assert np.all(D[same] < s)
+    assert labels[0].max() + 1 == A.shape[0] and labels[-1].max() == 0
+    if have_numba():
+        slow = cover_labels(A, sizes, method=method, seed=2, engine="python")
+        assert np.array_equal(labels, slow)
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_networkx_input_equals_scipy_input(method):
+    A = GRAPHS["gasket"]
+    G = nx.from_scipy_sparse_array(A)
+    assert np.array_equal(
+        box_counts(G, [2, 3, 5], method=method, seed=1), box_counts(A, [2, 3, 5], method=method, seed=1)
+    )
+
+
+def test_disconnected_graph_is_covered_per_component():
+    import scipy.sparse as sp
+
+    from selfsim import DisconnectedGraphWarning
+
+    A = sp.block_diag([uv_flower(2, 2, 2), lattice((4,)), sp.csr_matrix((1, 1))]).tocsr()
+    with pytest.warns(DisconnectedGraphWarning):
+        counts = box_counts(A, [1, 100])
+    assert counts.tolist() == [A.shape[0], 3]
+
+
+def test_box_cover_example_and_order_of_sizes():
+    assert box_cover(lattice((6,)), 3).tolist() == [0, 0, 0, 1, 1, 1]
+    A = GRAPHS["flower22"]
+    c = box_counts(A, [1, 3, 9])
+    assert box_counts(A, [9, 1, 3]).tolist() == [c[2], c[0], c[1]]
