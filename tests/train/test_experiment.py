@@ -1,0 +1,63 @@
+"""``selfsim experiment`` on tiny runs: grid, skipping finished runs, summary, plots."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+pytest.importorskip("timm")
+
+from selfsim.cli import main  # noqa: E402
+from selfsim.train.experiment import plan_grid, summarize  # noqa: E402
+from selfsim.train.rundir import epoch_lines  # noqa: E402
+
+
+def _doc(tmp_path, seeds=(0, 1)):
+    return {
+        "out": str(tmp_path / "exp"),
+        "models": [{"name": "resmlp_tiny_32", "kwargs": {"num_blocks": 2, "embed_dim": 32}}],
+        "seeds": list(seeds),
+        "base": {"preset": "small", "epochs": 1, "batch_size": 16, "tensorboard": False,
+                 "data": {"name": "synthetic", "train_samples": 32, "test_samples": 16,
+                          "eval_batch": 16},
+                 "ss": {"num_thresholds": 32}},
+        "baseline": {"ss": {"mode": "record"}},
+        "constrained": {"ss": {"mode": "constrain", "alpha": 1.0, "gamma": "auto",
+                               "gate": "none"}},
+    }
+
+
+def test_plan_puts_baselines_first_and_links_auto_gamma(tmp_path):
+    runs = plan_grid(_doc(tmp_path, seeds=(3,)))
+    assert [r.arm for r in runs] == ["baseline", "constrained"]
+    assert runs[1].config["ss"]["gamma"] == f"auto:{runs[0].out}"
+    assert runs[0].out.parts[-3:] == ("resmlp_tiny_32", "baseline", "seed3")
+
+
+def test_experiment_grid_summary_and_skip(tmp_path):
+    path = tmp_path / "exp.json"
+    path.write_text(json.dumps(_doc(tmp_path)))
+    assert main(["experiment", str(path)]) == 0
+    out = tmp_path / "exp"
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [(r["model"], r["arm"], r["n"]) for r in rows] == [
+        ("resmlp_tiny_32", "baseline", "2"), ("resmlp_tiny_32", "constrained", "2")]
+    runs = plan_grid(_doc(tmp_path))
+    best = [epoch_lines(r.out)[-1]["best_top1"] for r in runs if r.arm == "baseline"]
+    assert float(rows[0]["best_top1_mean"]) == pytest.approx(sum(best) / 2)
+    md = (out / "summary.md").read_text()
+    assert "| resmlp_tiny_32 |" in md and "±" in md
+    assert (out / "plots" / "resmlp_tiny_32.png").stat().st_size > 0
+    # the constrained runs took their target from the matching baseline
+    cfg = json.loads((runs[2].out / "config.json").read_text())
+    base_last = epoch_lines(runs[0].out)[-1]
+    assert cfg["gamma_resolved"] == pytest.approx(base_last["train_ss_rate_mean"])
+    # a second call skips every finished run and gives the same summary
+    before = (out / "summary.csv").read_text()
+    mtimes = [(r.out / "checkpoint.pt").stat().st_mtime_ns for r in runs]
+    assert main(["experiment", str(path), "--no-plots"]) == 0
+    assert [(r.out / "checkpoint.pt").stat().st_mtime_ns for r in runs] == mtimes
+    assert (out / "summary.csv").read_text() == before
+    assert len(summarize(runs, out)) == 2
