@@ -1,0 +1,191 @@
+"""Write an analysis run directory: results.json, layers.csv, PNG plots and report.html.
+
+The directory is built under a temporary name beside ``out`` and renamed into
+place at the end, so a reader never sees half a run. An ``out`` that already
+holds results is replaced only with ``overwrite=True``.
+
+A run holds one or two analyses: the main one (``layers.csv``) and, for the
+Table 2 / Figure 2 protocol, an untrained baseline (``layers_untrained.csv``
+and ``table2.csv``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import shutil
+import subprocess
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._core.errors import InvalidInputError
+
+__all__ = ["write_run", "versions", "default_run_dir", "to_jsonable", "RESULTS_FILE"]
+
+RESULTS_FILE = "results.json"
+
+
+def default_run_dir(prefix: str = "analyze") -> Path:
+    """``./runs/<prefix>-<timestamp>``."""
+    return Path("runs") / f"{prefix}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape the numbers, and the git commit."""
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for pkg in ("selfsim", "numpy", "scipy", "torch", "timm", "scikit-learn", "powerlaw", "umap-learn"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = "not installed"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=5, cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    out["git_commit"] = commit or "unknown"
+    return out
+
+
+def to_jsonable(value: Any) -> Any:
+    """numpy / NaN-aware conversion to plain JSON values (NaN and inf become null)."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def _layer_json(r) -> dict[str, Any]:
+    d = r.row()
+    if r.curve is not None:
+        d["curve"] = {"thresholds": r.curve.thresholds, "densities": r.curve.densities,
+                      "counts": r.curve.counts, "chord": r.curve.chord}
+    if r.box_counts is not None:
+        d["box_count"] = {"thresholds": r.box_thresholds, "counts": r.box_counts}
+    if r.eigenvalues is not None:
+        d["eigenvalues"] = r.eigenvalues
+    if r.mds is not None:
+        d["mds"] = r.mds
+    return d
+
+
+def _plots(reports: dict[str, Any], main: str, folder: Path) -> dict[str, list[Path]]:
+    from .plots import plot_curve, plot_depth, plot_mds, plot_spectra, safe_name
+
+    folder.mkdir()
+    rep = reports[main]
+    out: dict[str, list[Path]] = {"depth": [], "curves": [], "mds": [], "spectra": []}
+    layers = [r.layer for r in rep.layers]
+    series = {"SS_rate (released formula)": [r.ss_rate for r in rep.layers],
+              "SS_rate (printed formula)": [r.ss_rate_paper for r in rep.layers]}
+    if any(np.isfinite(r.ss_rate_true) for r in rep.layers):
+        series["SS_rate (greedy box count)"] = [r.ss_rate_true for r in rep.layers]
+    for label, other in reports.items():
+        if label != main and [r.layer for r in other.layers] == layers:
+            series[f"SS_rate ({label})"] = [r.ss_rate for r in other.layers]
+    out["depth"].append(plot_depth(series, layers, folder / "ss_rate_depth.png"))
+    for label, other in reports.items():
+        for r in other.layers:
+            if r.curve is not None:
+                stem = safe_name(r.layer) if label == main else f"{label}_{safe_name(r.layer)}"
+                out["curves"].append(plot_curve(r, folder / f"curve_{stem}.png"))
+    if any(r.mds is not None for rp in reports.values() for r in rp.layers):
+        order = [k for k in reports if k != main] + [main]  # untrained beside (above) trained
+        out["mds"].append(plot_mds({k: list(reports[k].layers) for k in order}, folder / "mds.png"))
+    for label, other in reports.items():
+        if any(r.eigenvalues is not None for r in other.layers):
+            out["spectra"].append(plot_spectra(other.layers, folder / f"spectra_{label}.png"))
+    return out
+
+
+def write_run(reports: dict[str, Any], out: str | Path | None = None, *, main: str | None = None,
+              overwrite: bool = False, plots: bool = True, extra: dict[str, Any] | None = None) -> Path:
+    """Write the run directory for one or more :class:`~selfsim.analysis.pipeline.AnalysisReport`.
+
+    Parameters
+    ----------
+    reports : dict label -> AnalysisReport
+        E.g. ``{"trained": rep}`` or ``{"untrained": base, "trained": rep}``.
+    out : path, optional
+        Default ``./runs/analyze-<timestamp>``.
+    main : str, optional
+        The label whose rows go to layers.csv (default: the last one).
+
+    Returns
+    -------
+    Path of the run directory.
+    """
+    import pandas as pd
+
+    from .html import render_html
+
+    if not reports:
+        raise InvalidInputError("write_run needs at least one analysis report.")
+    main = main or list(reports)[-1]
+    out = Path(out) if out is not None else default_run_dir()
+    if out.exists() and (out / RESULTS_FILE).exists() and not overwrite:
+        raise InvalidInputError(
+            f"{out} already holds a run ({RESULTS_FILE}); pass --overwrite to replace it or choose "
+            "another --out."
+        )
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(f"--out {out} exists and is not a directory.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        frames = {label: rep.to_frame() for label, rep in reports.items()}
+        frames[main].to_csv(tmp / "layers.csv", index=False)
+        tables = [("Per-layer measurements" + (f" ({main})" if len(reports) > 1 else ""), frames[main])]
+        for label, frame in frames.items():
+            if label != main:
+                frame.to_csv(tmp / f"layers_{label}.csv", index=False)
+                tables.append((f"Per-layer measurements ({label})", frame))
+        summary = pd.DataFrame([{"weights": label, **rep.summary()} for label, rep in reports.items()])
+        summary.to_csv(tmp / "summary.csv", index=False)
+        if len(reports) > 1:
+            summary.to_csv(tmp / "table2.csv", index=False)
+        tables.insert(0, ("Summary (means over the hooked layers)", summary))
+        images = _plots(reports, main, tmp / "plots") if plots else {}
+        results = {
+            "main": main,
+            "versions": versions(),
+            "created": datetime.now().isoformat(timespec="seconds"),
+            **(extra or {}),
+            "runs": {label: {"config": rep.config, "timings": rep.timings, "summary": rep.summary(),
+                             "layers": [_layer_json(r) for r in rep.layers]}
+                     for label, rep in reports.items()},
+        }
+        (tmp / RESULTS_FILE).write_text(json.dumps(to_jsonable(results), indent=1, allow_nan=False))
+        config = to_jsonable({label: rep.config for label, rep in reports.items()})
+        title = f"selfsim analysis: {reports[main].config.get('model', '')}"
+        sections = [("SS_rate against depth", images.get("depth", [])),
+                    ("Metric MDS of G_M (Figure 2)", images.get("mds", [])),
+                    ("Covariance spectra (Appendix B)", images.get("spectra", [])),
+                    ("N(theta) per layer", images.get("curves", []))]
+        (tmp / "report.html").write_text(render_html(title, tables, sections, config), encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
