@@ -3,7 +3,8 @@
 Edge-list format: one edge per line, ``u v`` or ``u,v``, optionally a third
 column with the edge length (weight); ``#`` starts a comment; blank lines are
 skipped. Node names may be any tokens; they are numbered in order of first
-appearance. GraphML goes through networkx (edge attribute ``weight``).
+appearance, except when every name is a non-negative integer: then name i
+is node i (so written edge lists read back unchanged). GraphML goes through networkx (edge attribute ``weight``).
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ def _read_edgelist(path: Path) -> tuple[sp.csr_matrix, list[str]]:
     if not index:
         raise DataError(f"{path}: no edges found (empty file or only comments).")
     names = list(index)
-    return edges_to_csr(us, vs, len(names), np.asarray(ws)), names
+    u, v, n = np.asarray(us), np.asarray(vs), len(names)
+    if all(name.isdigit() for name in names):  # integer names are node ids
+        ids = np.array([int(name) for name in names], dtype=np.int64)
+        u, v, n = ids[u], ids[v], int(ids.max()) + 1
+    return edges_to_csr(u, v, n, np.asarray(ws)), names
 
 
 def read_graph(path: str | os.PathLike, *, format: str = "auto") -> sp.csr_matrix:
@@ -83,8 +88,8 @@ def read_graph(path: str | os.PathLike, *, format: str = "auto") -> sp.csr_matri
     Returns
     -------
     A : scipy.sparse.csr_matrix of shape (n, n)
-        Nodes numbered in order of first appearance (edge list) or of the
-        GraphML node list.
+        Integer node names are node ids; other names are numbered in order of
+        first appearance (edge list) or of the GraphML node list.
 
     Raises
     ------

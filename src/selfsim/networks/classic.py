@@ -75,7 +75,7 @@ def barabasi_albert(n: int, m: int, *, seed: SeedLike = None) -> sp.csr_matrix:
     Examples
     --------
     >>> barabasi_albert(100, 2, seed=0).nnz // 2
-    197
+    196
     """
     m = check_int(m, "m", "barabasi_albert", low=1)
     n = check_int(n, "n", "barabasi_albert", low=m + 1)
