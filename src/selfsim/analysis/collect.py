@@ -99,5 +99,5 @@ def collect(model: nn.Module, layers: list[str], batches: Iterable[torch.Tensor]
     total = time.perf_counter() - t0
     if n == 0:
         raise InvalidInputError("no images reached the model; the data is empty.")
-    features = {name: np.concatenate(p, axis=1) for name, p in parts.items()}
+    features = {name: np.concatenate(p, axis=1) for name, p in parts.items() if p}
     return Collected(features, shapes, grams, n, total - hook_time[0], hook_time[0])

@@ -95,8 +95,17 @@ def _boxcount(F: np.ndarray, curve, cfg: AnalysisConfig) -> dict[str, Any]:
     ss_true = float(2.0 * np.mean(np.abs(curve.chord[idx] - y_true)))
     out: dict[str, Any] = dict(box_thresholds=theta, box_counts=counts, approx_error=approx,
                                ss_rate_true=ss_true)
-    positive = theta > 0
-    fit = fractal_dimension(theta[positive], counts[positive])
+    # scaling range on G_M: drop N = D (theta <= TZ) and the saturated tail N <= 2; the
+    # graph-oriented automatic range (sizes > 1) does not apply to real-valued thresholds
+    inside = (theta > 0) & (counts > 2) & (counts < D)
+    if np.count_nonzero(inside) < 2:
+        raise DegenerateInputError(
+            "fewer than 2 box sizes with 2 < N < D; the box count falls from D to 1 too fast "
+            f"for a fit on this grid of {len(theta)} thresholds (raise box_thresholds)."
+        )
+    pos = theta > 0  # TZ = 0 when two channels coincide (e.g. dead ReLUs)
+    fit = fractal_dimension(theta[pos], counts[pos], fit_range=(float(theta[inside].min()),
+                                                      float(theta[inside].max())))
     out.update(d_B=float(fit.d_B), d_B_r2=float(fit.r2), is_fractal=bool(fit.is_fractal))
     return out
 

@@ -221,9 +221,13 @@ def analyze(
     results = []
     bar = _progress(len(hooked), "layers", progress)
     for layer in hooked:
-        F = got.features.pop(layer)  # release each F once measured
-        results.append(measure_layer(layer, F, cfg, gram=got.grams.pop(layer, None),
-                                     shape=got.shapes.get(layer, ())))
+        F = got.features.pop(layer, None)  # release each F once measured
+        if F is None:
+            results.append(LayerResult(layer, status="error",
+                                       reason="the module was not called in the forward pass"))
+        else:
+            results.append(measure_layer(layer, F, cfg, gram=got.grams.pop(layer, None),
+                                         shape=got.shapes.get(layer, ())))
         if bar is not None:
             bar.update(1)
     if bar is not None:

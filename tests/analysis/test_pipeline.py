@@ -1,0 +1,124 @@
+"""The analysis pipeline: parity with the core, degenerate layers, optional measurements."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import selfsim
+from selfsim import InvalidInputError
+from selfsim.activations.hooks import capture
+from selfsim.analysis.pipeline import analyze
+
+
+class Odd(nn.Module):
+    """A net with one ordinary, one constant and one non-finite layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 12, 3)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        h = self.act(self.conv(x))
+        self.const(h)
+        self.nan(h)
+        return h
+
+
+class Named(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+def _odd():
+    net = Odd()  # submodules set after construction, as nn.Module registers them
+    net.const = Named(lambda h: torch.ones_like(h))
+    net.nan = Named(lambda h: h * float("nan"))
+    return net
+
+
+def test_ss_rate_equals_core_on_captured_activations():
+    torch.manual_seed(0)
+    model = selfsim.models.create_model("resnet_tiny_32")
+    x = torch.randn(24, 3, 32, 32)
+    rep = analyze(model, x, measures="ss")
+    frame = rep.to_frame()
+    assert list(frame["layer"]) == ["layer1", "layer2", "layer3", "layer4"]
+    with capture(model, list(frame["layer"])) as cap, torch.no_grad():
+        model(x)
+    for _, row in frame.iterrows():
+        F = selfsim.feature_matrix(cap[row["layer"]].double().numpy())
+        assert row["ss_rate"] == pytest.approx(selfsim.ss_rate(F), abs=1e-12)
+        assert row["ss_rate_paper"] == pytest.approx(selfsim.ss_rate(F, formula="paper"), abs=1e-12)
+
+
+def test_batches_concatenate_to_one_sample():
+    model = selfsim.models.create_model("resnet_tiny_32")
+    x = torch.randn(20, 3, 32, 32)
+    whole = analyze(model, x, measures="ss").to_frame()
+    split = analyze(model, x, batch_size=7, measures="ss").to_frame()
+    assert np.allclose(whole["ss_rate"], split["ss_rate"], atol=1e-6)
+    assert (split["num_samples"] == 20).all()
+
+
+def test_degenerate_layers_get_a_reason_and_others_continue():
+    rep = analyze(_odd(), torch.randn(10, 3, 6, 6), layers=["act", "const", "nan"], measures="ss")
+    rows = {r.layer: r for r in rep.layers}
+    assert rows["act"].status == "ok" and np.isfinite(rows["act"].ss_rate)
+    assert rows["const"].status == "degenerate" and "constant" in rows["const"].reason
+    assert rows["nan"].status == "degenerate" and "non-finite" in rows["nan"].reason
+
+
+def test_too_small_batches():
+    with pytest.raises(InvalidInputError, match="B >= 2"):
+        analyze("resnet_tiny_32", "digits", num_images=1)
+    rep = analyze("resnet_tiny_32", torch.randn(8, 3, 32, 32), measures="ss,spectrum", layers=1)
+    assert "at least 16" in rep.layers[0].notes and np.isnan(rep.layers[0].spectrum_exponent)
+
+
+def test_boxcount_beside_closed_form():
+    rep = analyze("resnet_tiny_32", torch.randn(48, 3, 32, 32), measures="ss,boxcount", layers="layer3")
+    r = rep.layers[0]
+    # N = D at theta = TZ (strict <), at most 2 boxes at TV; greedy colouring need not be monotone
+    assert r.box_counts[0] == r.num_nodes and r.box_counts[-1] <= 2
+    assert 0 <= r.approx_error < 1 and np.isfinite(r.ss_rate_true)
+    assert r.is_fractal in (True, False) or "boxcount" in r.notes
+
+
+def test_optional_measurements(monkeypatch):
+    import selfsim.metrics.corrdim as cd
+
+    # UMAP's JIT start-up takes half a minute; the embedding is tested by umap-learn itself
+    monkeypatch.setattr(cd, "umap_embed", lambda X, seed=0: X[:, :30])
+    rep = analyze("resnet_tiny_32", torch.randn(64, 3, 32, 32), layers="layer2,layer3",
+                  measures="all", seed=3)
+    for r in rep.layers:
+        assert r.status == "ok", r.reason
+        assert np.isfinite(r.spectrum_exponent) and r.spectrum_exponent > 1
+        assert np.isfinite(r.corr_dim) and r.corr_dim > 0
+        assert 0 <= r.sw_clustering <= 1 and r.sw_path_length >= 1
+        assert r.mds.shape == (min(128, r.num_nodes), 2)
+    summary = rep.summary()
+    assert summary["spectrum_sigma"] >= 0 and summary["corr_dim_delta"] >= 0
+
+
+def test_named_data_uses_model_preprocessing():
+    rep = analyze("vit_tiny_patch16_224", "digits", num_images=16, layers=1, measures="ss",
+                  model_kwargs={"img_size": 32, "patch_size": 4})
+    assert rep.config["data"]["input_size"] == [3, 32, 32]
+    assert rep.layers[0].layer == "blocks.11" and rep.layers[0].num_samples == 16
+
+
+def test_dataloader_input():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    ds = TensorDataset(torch.randn(30, 3, 32, 32), torch.zeros(30))
+    rep = analyze("resnet_tiny_32", DataLoader(ds, batch_size=8), num_images=20, measures="ss")
+    assert (rep.to_frame()["num_samples"] == 20).all()
