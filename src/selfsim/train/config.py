@@ -136,6 +136,11 @@ def _merge(obj: Any, values: dict[str, Any], prefix: str = "") -> None:
                 raise InvalidInputError(f"Configuration key {prefix + key!r} needs a mapping.")
             _merge(current, value, prefix + key + ".")
         else:
+            if isinstance(current, float) and isinstance(value, str):
+                try:  # YAML 1.1 reads "1e-4" as a string
+                    value = float(value)
+                except ValueError:
+                    pass
             setattr(obj, key, value)
 
 

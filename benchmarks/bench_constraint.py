@@ -1,0 +1,102 @@
+"""Cost of the S2-Con constraint per training step, at the paper's widths.
+
+Times full training steps (forward, loss, backward, AdamW step) of one model
+in one process in three modes: without the constraint (``off``), record-only
+(SS_rate measured, no gradient) and constrained (penalty with the
+straight-through backward, gate "none" so the penalty always backpropagates),
+and prints the overhead ratio against ``off``. The target is at most 5% at
+D = 384 - 768, B = 64.
+
+Usage::
+
+    python benchmarks/bench_constraint.py                      # CPU, 32 x 32 inputs
+    python benchmarks/bench_constraint.py --device cuda --img 224 --patch 16
+
+Modes are interleaved step by step (off, record, constrain, off, ...) so
+that load changes on a shared machine hit all modes alike; the median step
+time of each mode is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+import selfsim.models.small  # noqa: F401 - registers the small variants
+from selfsim.train.constraint import SelfSimilarityConstraint
+
+WIDTHS = {  # name -> (timm model, kwargs at the paper's widths)
+    "resmlp-384": ("resmlp_tiny_32", {"embed_dim": 384, "num_blocks": 12}),
+    "vit-s-384": ("vit_tiny_32", {"embed_dim": 384, "depth": 12, "num_heads": 6}),
+    "vit-b-768": ("vit_tiny_32", {"embed_dim": 768, "depth": 12, "num_heads": 12}),
+}
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def bench(label: str, device: str, batch: int, steps: int, img: int, patch: int) -> None:
+    import timm
+
+    name, kwargs = WIDTHS[label]
+    torch.manual_seed(0)
+    model = timm.create_model(name, num_classes=10, img_size=img, patch_size=patch,
+                              **kwargs).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    x = torch.randn(batch, 3, img, img, device=device)
+    y = torch.randint(0, 10, (batch,), device=device)
+    layers = [f"blocks.{i}" for i in range(len(model.blocks))]
+    cons = {m: SelfSimilarityConstraint(model, layers, alpha=1e-2, gamma=0.3, mode=m,
+                                        gate="none", seed=0) for m in ("off", "record",
+                                                                       "constrain")}
+    for c in cons.values():
+        c.close()
+    amp = device.startswith("cuda")
+    times: dict[str, list[float]] = {m: [] for m in cons}
+    for i in range(steps + 2):  # two warm-up rounds
+        for mode, con in cons.items():
+            if mode != "off":
+                con.attach()
+            _sync(device)
+            t0 = time.perf_counter()
+            with torch.autocast("cuda", dtype=torch.float16, enabled=amp):
+                loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss = loss.float() + con.penalty()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            _sync(device)
+            if i >= 2:
+                times[mode].append(time.perf_counter() - t0)
+            con.close()
+    base = statistics.median(times["off"])
+    d = kwargs["embed_dim"]
+    print(f"{label:11s} D={d:4d} B={batch} img={img} device={device}: step off {base * 1e3:8.1f} ms",
+          end="")
+    for mode in ("record", "constrain"):
+        t = statistics.median(times[mode])
+        print(f" | {mode} {t * 1e3:8.1f} ms (x{t / base:.3f})", end="")
+    print()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--models", default="resmlp-384,vit-s-384,vit-b-768")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--img", type=int, default=32)
+    p.add_argument("--patch", type=int, default=4)
+    a = p.parse_args()
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
+    for label in a.models.split(","):
+        bench(label, a.device, a.batch, a.steps, a.img, a.patch)
+
+
+if __name__ == "__main__":
+    main()
