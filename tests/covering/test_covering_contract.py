@@ -127,3 +127,28 @@ def test_box_cover_example_and_order_of_sizes():
     A = GRAPHS["flower22"]
     c = box_counts(A, [1, 3, 9])
     assert box_counts(A, [9, 1, 3]).tolist() == [c[2], c[0], c[1]]
+
+
+@pytest.mark.parametrize("gname", ["flower22", "ba", "grid"])
+def test_memb_sparse_path_equals_dense_path(gname, monkeypatch):
+    """MEMB on the dense hop matrix and on truncated BFS give the reference partition."""
+    pytest.importorskip("numba")
+    from selfsim.covering import _dense
+
+    A = GRAPHS[gname]
+    sizes = [1, 2, 3, 5, 8, 13, 40]
+    dense = cover_labels(A, sizes, method="memb", engine="numba")
+    monkeypatch.setattr(_dense, "DENSE_MAX_BYTES", 0)
+    sparse = cover_labels(A, sizes, method="memb", engine="numba")
+    assert np.array_equal(dense, sparse)
+    assert np.array_equal(dense, cover_labels(A, sizes, method="memb", engine="python"))
+
+
+def test_dense_hops_saturate_to_uint16_for_long_paths():
+    """A path longer than 254 hops needs uint16 distances when a radius reaches 254."""
+    pytest.importorskip("numba")
+    A = lattice((700,))
+    sizes = [1, 3, 509, 701]
+    fast = cover_labels(A, sizes, method="memb", engine="numba")
+    assert (fast.max(axis=1) + 1).tolist() == [700, 234, 2, 1]
+    assert np.array_equal(fast, cover_labels(A, sizes, method="memb", engine="python"))

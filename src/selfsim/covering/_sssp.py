@@ -105,32 +105,3 @@ def reset(dist, order, cnt):
     """Set ``dist[order[:cnt]] = inf`` (undo one :func:`sssp` call)."""
     for k in range(cnt):
         dist[order[k]] = np.inf
-
-
-def bfs_levels(indptr, indices, src, stamp, vis, order, lvl_end):
-    """Level-synchronous BFS for unweighted graphs (no distance array).
-
-    Marks reached nodes with ``vis[w] = stamp``; ``order[:cnt]`` lists them by
-    distance and ``lvl_end[d]`` is the number of nodes at distance <= d.
-    Returns ``(cnt, nlev)`` with ``nlev = eccentricity + 1``.
-    """
-    order[0] = src
-    vis[src] = stamp
-    lo = 0
-    hi = 1
-    tail = 1
-    d = 0
-    while lo < hi:
-        lvl_end[d] = hi
-        for k in range(lo, hi):
-            u = order[k]
-            for e in range(indptr[u], indptr[u + 1]):
-                w = indices[e]
-                if vis[w] != stamp:
-                    vis[w] = stamp
-                    order[tail] = w
-                    tail += 1
-        lo = hi
-        hi = tail
-        d += 1
-    return tail, d

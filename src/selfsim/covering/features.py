@@ -75,16 +75,20 @@ def feature_cover_labels(
     ts = t[srt]
     fast = method == "greedy" and (engine == "numba" or (engine == "auto" and have_numba()))
     if fast:
-        from .greedy import _State
+        from .greedy import assign_colours
 
         order = np.argsort(Cm, axis=1, kind="stable")
         rows = np.take_along_axis(Cm, order, axis=1)
         ends = np.empty((D, ts.size), dtype=np.int64)
         for i in range(D):  # ball at theta = prefix of the sorted row with C < theta
             ends[i] = np.searchsorted(rows[i], ts, side="left")
-        st = _State(ts.size, D)
-        st.assign(order[node_order], ends[node_order], np.full(D, D, dtype=np.int64), node_order.astype(np.int64))
-        lab = st.colors.astype(np.int64)
+        colors = np.full((ts.size, D), -1, dtype=np.int32)
+        assign_colours(
+            np.ascontiguousarray(order[node_order]), np.ascontiguousarray(ends[node_order]),
+            np.full(D, D, dtype=np.int64), node_order.astype(np.int64),
+            colors, np.zeros((ts.size, D), dtype=np.int64), np.zeros(ts.size, dtype=np.int64),
+        )
+        lab = colors.astype(np.int64)
     else:
         lab = m.reference(Cm, ts, rank)
     out = np.empty_like(lab)

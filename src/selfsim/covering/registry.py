@@ -69,6 +69,19 @@ def _memb_fast(A, weighted, sizes, rank):
     from .burning import memb_labels
 
     ip, ix, w = _csr(A)
+    if not weighted:
+        from ._dense import dense_hops, memb_dense
+
+        lims = np.array([radius_limit(float(s)) for s in sizes])
+        uniq, inv = np.unique(lims, return_inverse=True)
+        radii = np.maximum(np.floor(uniq), 0).astype(np.int64)
+        dense = dense_hops(ip, ix, int(min(radii.max(), A.shape[0])))
+        if dense is not None:  # all radii at once on the dense hop matrix
+            D, cum = dense
+            radii = np.minimum(radii, cum.shape[1] - 1).astype(D.dtype)
+            out = np.empty((uniq.size, A.shape[0]), dtype=np.int64)
+            memb_dense(D, cum, radii, out)
+            return out[inv]
     return _per_limit(lambda lim: memb_labels(ip, ix, w, weighted, lim), sizes, radius_limit)
 
 
