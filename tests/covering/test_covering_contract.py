@@ -152,3 +152,25 @@ def test_dense_hops_saturate_to_uint16_for_long_paths():
     fast = cover_labels(A, sizes, method="memb", engine="numba")
     assert (fast.max(axis=1) + 1).tolist() == [700, 234, 2, 1]
     assert np.array_equal(fast, cover_labels(A, sizes, method="memb", engine="python"))
+
+
+@pytest.mark.parametrize("gname", ["gasket", "ba"])
+def test_all_distances_sketch_holds_bottom_k_of_every_ball(gname):
+    """ADS(u) within distance r, in rank order, starts with the k smallest ranks of B_r(u)."""
+    pytest.importorskip("numba")
+    from selfsim.covering.sketch import build_ads
+
+    A = GRAPHS[gname].tocsr()
+    D = all_pairs(A)
+    n, k = A.shape[0], 4
+    rank = np.random.default_rng(1).permutation(n)
+    ptr, a_rank, a_dist = build_ads(
+        A.indptr.astype(np.int64), A.indices.astype(np.int64), np.ones(A.nnz), rank, k
+    )
+    for u in range(n):
+        ranks, dist = a_rank[ptr[u] : ptr[u + 1]], a_dist[ptr[u] : ptr[u + 1]]
+        assert np.all(np.diff(ranks) > 0)
+        assert np.array_equal(dist, D[u, np.argsort(rank)[ranks]])
+        for r in range(int(D[u].max()) + 1):
+            want = np.sort(rank[D[u] <= r])[:k]
+            assert np.array_equal(ranks[dist <= r][:k], want)

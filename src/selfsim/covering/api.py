@@ -145,10 +145,10 @@ def box_cover(
         Undirected; stored values / the ``weight`` attribute are edge lengths.
     size : int or float
         Box size l_B >= 1: every pair of nodes in a box is at distance < l_B.
-    method : {"greedy", "cbb", "memb", "random"}
-        See :data:`selfsim.covering.METHODS`. ``"memb"`` and ``"random"`` build
-        radius boxes with ``r_B = floor((l_B - 1) / 2)`` (pairwise distance
-        <= 2 r_B < l_B).
+    method : {"greedy", "cbb", "memb", "random", "sketch"}
+        See :data:`selfsim.covering.METHODS`. ``"memb"``, ``"random"`` and
+        ``"sketch"`` build radius boxes with ``r_B = floor((l_B - 1) / 2)``
+        (pairwise distance <= 2 r_B < l_B).
     seed : None, int or numpy.random.Generator
         Node order for greedy (None: nodes 0..n-1), random choices of cbb and
         random; ignored by memb (deterministic).
@@ -179,9 +179,10 @@ def box_counts(
         Undirected; stored values / the ``weight`` attribute are edge lengths.
     sizes : sequence of int or float
         Box sizes l_B >= 1 (integers for unweighted graphs), any order.
-    method : {"greedy", "cbb", "memb", "random"}
-        ``"greedy"`` colours all sizes in one pass; ``"memb"`` and ``"random"``
-        use radius boxes ``r_B = floor((l_B - 1) / 2)``.
+    method : {"greedy", "cbb", "memb", "random", "sketch"}
+        ``"greedy"`` colours all sizes in one pass; ``"memb"``, ``"random"`` and
+        ``"sketch"`` use radius boxes ``r_B = floor((l_B - 1) / 2)``;
+        ``"sketch"`` needs no all-pairs distances (10^5-node graphs, all sizes).
     seed : None, int or numpy.random.Generator
         See :func:`box_cover`.
     engine : {"auto", "numba", "python"}

@@ -107,7 +107,7 @@ def box_counts_features(
         Node features (one row per channel), e.g. from :func:`selfsim.feature_matrix`.
     thresholds : sequence of float
         Thresholds theta >= 0, any order (e.g. the 256 SS_rate thresholds).
-    method : {"greedy", "cbb", "memb", "random"}
+    method : {"greedy", "cbb", "memb", "random", "sketch"}
         ``"greedy"`` (default) is fast (numba, all thresholds in one pass);
         the others run the numpy reference on the dense distance matrix.
         ``"memb"``/``"random"`` use radius boxes (pairwise distance < theta).

@@ -90,3 +90,38 @@ def random_reference(Dm: np.ndarray, radius: float, rank: np.ndarray) -> np.ndar
         labels[take] = box
         box += 1
     return labels
+
+
+def sketch_reference(Dm: np.ndarray, radius: float, rank: np.ndarray, k: int) -> np.ndarray:
+    """Sketch-based radius covering (see :mod:`selfsim.covering.sketch`) from distances.
+
+    The sketch of the ball B_r(u) is the k nodes of smallest rank in it; the
+    estimated excluded mass of u is the number m of uncovered sketch nodes if
+    the ball holds fewer than k nodes, else m (n + 1) / (tau + 1) with tau the
+    k-th smallest rank. Centres: largest estimate (ties: smallest index), or
+    the uncovered node of smallest rank once every estimate is 0.
+    """
+    n = Dm.shape[0]
+    sk = []
+    for u in range(n):
+        ball = np.flatnonzero(Dm[u] <= radius)
+        ball = ball[np.argsort(rank[ball], kind="stable")][:k]
+        sk.append((ball, float(rank[ball[-1]]) if ball.size == k else -1.0))
+    covered = np.zeros(n, dtype=bool)
+    is_centre = np.zeros(n, dtype=bool)
+    centres = []
+    while not covered.all():
+        est = np.empty(n)
+        for u, (ball, tau) in enumerate(sk):
+            m = int(np.count_nonzero(~covered[ball]))
+            est[u] = float(m) if tau < 0 else m * (n + 1.0) / (tau + 1.0)
+        est[is_centre] = -1.0
+        if est.max() > 0:
+            c = int(np.argmax(est))
+        else:  # random sequential for the rest: uncovered node of smallest rank
+            unc = np.flatnonzero(~covered)
+            c = int(unc[np.argmin(rank[unc])])
+        centres.append(c)
+        is_centre[c] = True
+        covered |= Dm[c] <= radius
+    return np.argmin(Dm[np.asarray(centres)], axis=0).astype(np.int64)

@@ -114,6 +114,21 @@ def _random_ref(Dm, sizes, rank):
     return _per_limit(lambda lim: ref.random_reference(Dm, lim, rank), sizes, radius_limit)
 
 
+def _sketch_fast(A, weighted, sizes, rank):
+    from .sketch import sketch_labels
+
+    ip, ix, w = _csr(A)
+    lims = np.array([radius_limit(float(s)) for s in sizes])
+    uniq, inv = np.unique(lims, return_inverse=True)
+    return sketch_labels(ip, ix, w, weighted, uniq, rank)[inv]
+
+
+def _sketch_ref(Dm, sizes, rank):
+    from .sketch import SKETCH_K
+
+    return _per_limit(lambda lim: ref.sketch_reference(Dm, lim, rank, SKETCH_K), sizes, radius_limit)
+
+
 @dataclass(frozen=True)
 class CoverMethod:
     """One box-covering method.
@@ -159,5 +174,11 @@ METHODS: dict[str, CoverMethod] = {
         "random", "radius", True,
         "random sequential burning of radius boxes (Kim et al. 2004)",
         _random_fast, _random_ref,
+    ),
+    "sketch": CoverMethod(
+        "sketch", "radius", True,
+        "MEMB with excluded mass estimated from bottom-k all-distances sketches, no all-pairs "
+        "distances; for large graphs (after Akiba, Nakamura, Takaguchi 2016)",
+        _sketch_fast, _sketch_ref,
     ),
 }
