@@ -33,6 +33,19 @@ def prange(*args: int) -> range:
     return range(*args)
 
 
+def _expand(helpers) -> list:
+    """Helpers with their own ``helpers_`` (attribute of the plain function) first."""
+    out: list = []
+    for h in helpers:
+        pyf = getattr(h, "py_func", h)
+        for sub in _expand(getattr(pyf, "helpers_", ())):
+            if sub not in out:
+                out.append(sub)
+        if pyf not in out:
+            out.append(pyf)
+    return out
+
+
 class _LazyKernel:
     """Compile ``func`` with numba on first call; fall back to Python without numba."""
 
@@ -54,8 +67,7 @@ class _LazyKernel:
                 g = self.py_func.__globals__
                 # parallel kernels use ``prange`` from this module; numba must see its own
                 g["prange"] = numba.prange
-                for helper in self.helpers:  # plain functions called by the kernel
-                    pyf = getattr(helper, "py_func", helper)
+                for pyf in _expand(self.helpers):  # plain functions called by the kernel
                     name = pyf.__name__
                     disp = pyf.__globals__.get(name)
                     if not isinstance(disp, numba.core.dispatcher.Dispatcher):
@@ -75,7 +87,8 @@ def kernel(
     """Decorator: a lazily numba-compiled kernel (``cache=True``).
 
     ``helpers`` are plain functions (in the kernel's module) that the kernel
-    calls; they are compiled first and replace their global names.
+    calls; they are compiled first and replace their global names. A helper
+    that calls other plain functions lists them in its attribute ``helpers_``.
     """
 
     def wrap(func: Callable[..., Any]) -> _LazyKernel:

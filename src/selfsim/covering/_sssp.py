@@ -58,25 +58,7 @@ def sssp(indptr, indices, weights, weighted, src, limit, dist, order, heap_d, he
     while size > 0:
         d = heap_d[0]
         u = heap_v[0]
-        size -= 1
-        if size > 0:  # move last to the root and sift down
-            ld = heap_d[size]
-            lv = heap_v[size]
-            i = 0
-            while True:
-                c = 2 * i + 1
-                if c >= size:
-                    break
-                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
-                    c += 1
-                if heap_d[c] < ld:
-                    heap_d[i] = heap_d[c]
-                    heap_v[i] = heap_v[c]
-                    i = c
-                else:
-                    break
-            heap_d[i] = ld
-            heap_v[i] = lv
+        size = heap_pop(heap_d, heap_v, size)
         if d > dist[u]:
             continue  # stale entry
         order[cnt] = u
@@ -86,18 +68,7 @@ def sssp(indptr, indices, weights, weighted, src, limit, dist, order, heap_d, he
             nd = d + weights[k]
             if nd <= limit and nd < dist[w]:
                 dist[w] = nd
-                i = size  # push and sift up
-                size += 1
-                while i > 0:
-                    p = (i - 1) // 2
-                    if heap_d[p] > nd:
-                        heap_d[i] = heap_d[p]
-                        heap_v[i] = heap_v[p]
-                        i = p
-                    else:
-                        break
-                heap_d[i] = nd
-                heap_v[i] = w
+                size = heap_push(heap_d, heap_v, size, nd, w)
     return cnt
 
 
@@ -105,3 +76,46 @@ def reset(dist, order, cnt):
     """Set ``dist[order[:cnt]] = inf`` (undo one :func:`sssp` call)."""
     for k in range(cnt):
         dist[order[k]] = np.inf
+
+
+def heap_pop(heap_d, heap_v, size):
+    """Remove the root of a binary min-heap on ``heap_d``; returns the new size."""
+    size -= 1
+    if size > 0:  # move the last entry to the root and sift down
+        ld = heap_d[size]
+        lv = heap_v[size]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= size:
+                break
+            if c + 1 < size and heap_d[c + 1] < heap_d[c]:
+                c += 1
+            if heap_d[c] < ld:
+                heap_d[i] = heap_d[c]
+                heap_v[i] = heap_v[c]
+                i = c
+            else:
+                break
+        heap_d[i] = ld
+        heap_v[i] = lv
+    return size
+
+
+def heap_push(heap_d, heap_v, size, d, v):
+    """Push (d, v) on a binary min-heap; returns the new size."""
+    i = size
+    while i > 0:
+        p = (i - 1) // 2
+        if heap_d[p] > d:
+            heap_d[i] = heap_d[p]
+            heap_v[i] = heap_v[p]
+            i = p
+        else:
+            break
+    heap_d[i] = d
+    heap_v[i] = v
+    return size + 1
+
+
+sssp.helpers_ = (heap_pop, heap_push)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, prange
-from ._sssp import reset, sssp
+from ._sssp import heap_pop, heap_push, reset, sssp
 
 __all__ = ["memb_labels", "cbb_labels", "random_labels", "ball_sizes"]
 
@@ -110,7 +110,7 @@ def _memb_centres(indptr, indices, weights, weighted, limit, mass):
     return centres[:nc]
 
 
-@kernel()
+@kernel(helpers=(heap_pop, heap_push))
 def _nearest_centre(indptr, indices, weights, centres):
     """Label of the nearest centre (ties: smallest centre rank), multi-source Dijkstra."""
     n = indptr.shape[0] - 1
@@ -131,25 +131,7 @@ def _nearest_centre(indptr, indices, weights, centres):
     while size > 0:
         d = heap_d[0]
         u = heap_v[0]
-        size -= 1
-        if size > 0:
-            ld = heap_d[size]
-            lv = heap_v[size]
-            i = 0
-            while True:
-                ch = 2 * i + 1
-                if ch >= size:
-                    break
-                if ch + 1 < size and heap_d[ch + 1] < heap_d[ch]:
-                    ch += 1
-                if heap_d[ch] < ld:
-                    heap_d[i] = heap_d[ch]
-                    heap_v[i] = heap_v[ch]
-                    i = ch
-                else:
-                    break
-            heap_d[i] = ld
-            heap_v[i] = lv
+        size = heap_pop(heap_d, heap_v, size)
         if done[u] or d > dist[u]:
             continue
         done[u] = True
@@ -159,18 +141,7 @@ def _nearest_centre(indptr, indices, weights, centres):
             if nd < dist[w]:
                 dist[w] = nd
                 label[w] = label[u]
-                i = size
-                size += 1
-                while i > 0:
-                    p = (i - 1) // 2
-                    if heap_d[p] > nd:
-                        heap_d[i] = heap_d[p]
-                        heap_v[i] = heap_v[p]
-                        i = p
-                    else:
-                        break
-                heap_d[i] = nd
-                heap_v[i] = w
+                size = heap_push(heap_d, heap_v, size, nd, w)
             elif nd == dist[w] and label[u] < label[w] and not done[w]:
                 label[w] = label[u]
     return label

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, prange
-from ._sssp import reset, sssp
+from ._sssp import heap_pop, heap_push, reset, sssp
 
 __all__ = ["SKETCH_K", "build_ads", "sketch_labels"]
 
@@ -41,7 +41,7 @@ __all__ = ["SKETCH_K", "build_ads", "sketch_labels"]
 SKETCH_K = 16
 
 
-@kernel()
+@kernel(helpers=(heap_pop, heap_push))
 def _ads_links(indptr, indices, weights, by_rank, k, cap):
     """Pruned searches in rank order; ADS entries as per-node linked lists."""
     n = indptr.shape[0] - 1
@@ -68,25 +68,7 @@ def _ads_links(indptr, indices, weights, by_rank, k, cap):
         while size > 0:
             d = heap_d[0]
             u = heap_v[0]
-            size -= 1
-            if size > 0:  # pop: move the last entry to the root and sift down
-                ld = heap_d[size]
-                lv = heap_v[size]
-                i = 0
-                while True:
-                    c = 2 * i + 1
-                    if c >= size:
-                        break
-                    if c + 1 < size and heap_d[c + 1] < heap_d[c]:
-                        c += 1
-                    if heap_d[c] < ld:
-                        heap_d[i] = heap_d[c]
-                        heap_v[i] = heap_v[c]
-                        i = c
-                    else:
-                        break
-                heap_d[i] = ld
-                heap_v[i] = lv
+            size = heap_pop(heap_d, heap_v, size)
             if d > dist[u] or kth[u, k - 1] <= d:
                 continue  # stale, or pruned: k smaller ranks within d already
             if ne == nxt.shape[0]:  # grow the entry arrays
@@ -119,18 +101,7 @@ def _ads_links(indptr, indices, weights, by_rank, k, cap):
                         touched[nt] = w
                         nt += 1
                     dist[w] = nd
-                    i = size  # push and sift up
-                    size += 1
-                    while i > 0:
-                        p = (i - 1) // 2
-                        if heap_d[p] > nd:
-                            heap_d[i] = heap_d[p]
-                            heap_v[i] = heap_v[p]
-                            i = p
-                        else:
-                            break
-                    heap_d[i] = nd
-                    heap_v[i] = w
+                    size = heap_push(heap_d, heap_v, size, nd, w)
         for q in range(nt):
             dist[touched[q]] = np.inf
     return head, nxt, ent_node, ent_dist, cnt, ne
