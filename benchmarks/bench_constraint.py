@@ -12,7 +12,7 @@ Usage::
     python benchmarks/bench_constraint.py                      # CPU, 32 x 32 inputs
     python benchmarks/bench_constraint.py --device cuda --img 224 --patch 16
 
-Modes are interleaved step by step (off, record, constrain, off, ...) so
+Modes are interleaved step by step, in a rotating order, so
 that load changes on a shared machine hit all modes alike; the median and
 the minimum step time of each mode are reported (the minimum is the least
 disturbed by other processes), and the constraint's own work (SS_rate
@@ -63,7 +63,10 @@ def bench(label: str, device: str, batch: int, steps: int, img: int, patch: int)
     amp = device.startswith("cuda")
     times: dict[str, list[float]] = {m: [] for m in cons}
     for i in range(steps + 2):  # two warm-up rounds
-        for mode, con in cons.items():
+        names = list(cons)
+        names = names[i % 3:] + names[: i % 3]  # rotate so no mode always follows another
+        for mode in names:
+            con = cons[mode]
             if mode != "off":
                 con.attach()
             _sync(device)

@@ -36,7 +36,7 @@ from .constraint import SelfSimilarityConstraint
 from .data import build_loaders
 from .distributed import DistInfo, setup, teardown
 from .evaluate import layer_ss_rates, top1_accuracy
-from .rundir import RunDir, auto_gamma
+from .rundir import RunDir, auto_gamma, check_run_dir
 
 __all__ = ["train"]
 
@@ -103,11 +103,10 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
     from .distributed import barrier
 
     main = dist.rank == 0
-    if main:
-        run = RunDir(out, resume=resume, overwrite=overwrite)
-    barrier()  # the directory exists (or the error was raised) before the others look
-    if not main:
-        run = RunDir(out, resume=resume, overwrite=True, writer=False)
+    check_run_dir(out, resume=resume, overwrite=overwrite)  # every process, same answer
+    barrier()  # all have looked before process 0 creates or clears the directory
+    run = RunDir(out, resume=resume, overwrite=overwrite) if main else RunDir(out, writer=False)
+    barrier()
     device = dist.device
     use_amp = cfg.amp and device.startswith("cuda")
     gamma = _resolve_gamma(cfg)

@@ -26,7 +26,8 @@ from typing import Any
 
 from .._core.errors import CheckpointError, DataError, InvalidInputError
 
-__all__ = ["RunDir", "read_metrics", "epoch_lines", "auto_gamma", "git_commit", "run_state"]
+__all__ = ["RunDir", "read_metrics", "epoch_lines", "auto_gamma", "git_commit", "run_state",
+           "check_run_dir"]
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -98,6 +99,24 @@ def auto_gamma(run_dir: str | Path) -> float:
     )
 
 
+def check_run_dir(path: Path, *, resume: bool, overwrite: bool) -> bool:
+    """Raise unless ``path`` may be used as asked; return whether it holds files."""
+    exists = path.is_dir() and any(path.iterdir())
+    if resume and overwrite:
+        raise InvalidInputError("Pass either --resume or --overwrite, not both.")
+    if resume and not (path / CHECKPOINT).is_file():
+        raise CheckpointError(
+            f"Cannot resume: {str(path / CHECKPOINT)!r} does not exist. Start the run "
+            "without --resume."
+        )
+    if exists and not resume and not overwrite:
+        raise InvalidInputError(
+            f"The run directory {str(path)!r} already exists and is not empty. Pass "
+            "--resume to continue it or --overwrite to start it again, or choose another --out."
+        )
+    return exists
+
+
 class RunDir:
     """The output directory of one training run (only process 0 writes)."""
 
@@ -105,24 +124,13 @@ class RunDir:
                  writer: bool = True) -> None:
         self.path = Path(path)
         self.writer = writer
-        exists = self.path.is_dir() and any(self.path.iterdir())
-        if resume and overwrite:
-            raise InvalidInputError("Pass either --resume or --overwrite, not both.")
-        if resume and not (self.path / CHECKPOINT).is_file():
-            raise CheckpointError(
-                f"Cannot resume: {str(self.path / CHECKPOINT)!r} does not exist. Start the run "
-                "without --resume."
-            )
-        if exists and not resume and not overwrite:
-            raise InvalidInputError(
-                f"The run directory {str(self.path)!r} already exists and is not empty. Pass "
-                "--resume to continue it or --overwrite to start it again, or choose another --out."
-            )
-        if writer:
-            if exists and overwrite:
-                shutil.rmtree(self.path)
-            self.path.mkdir(parents=True, exist_ok=True)
         self._tb: Any = None
+        if not writer:  # other processes only read; process 0 did the checks
+            return
+        exists = check_run_dir(self.path, resume=resume, overwrite=overwrite)
+        if exists and overwrite:
+            shutil.rmtree(self.path)
+        self.path.mkdir(parents=True, exist_ok=True)
 
     # -- files -------------------------------------------------------------------------
     @property
