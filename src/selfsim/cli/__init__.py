@@ -23,7 +23,6 @@ SUBCOMMANDS: dict[str, str] = {
     "train": "selfsim.cli.train",
     "experiment": "selfsim.cli.experiment",
     "boxcover": "selfsim.cli.boxcover",
-    "demo": "selfsim.cli.demo",
 }
 
 
