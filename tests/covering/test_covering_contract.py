@@ -129,19 +129,43 @@ def test_box_cover_example_and_order_of_sizes():
     assert box_counts(A, [9, 1, 3]).tolist() == [c[2], c[0], c[1]]
 
 
+@pytest.mark.parametrize("method", ["memb", "greedy"])
 @pytest.mark.parametrize("gname", ["flower22", "ba", "grid"])
-def test_memb_sparse_path_equals_dense_path(gname, monkeypatch):
-    """MEMB on the dense hop matrix and on truncated BFS give the reference partition."""
+def test_sparse_path_equals_dense_path(method, gname, monkeypatch):
+    """Dense hop matrix and per-node BFS give the reference partition (memb, greedy)."""
     pytest.importorskip("numba")
     from selfsim.covering import _dense
 
     A = GRAPHS[gname]
     sizes = [1, 2, 3, 5, 8, 13, 40]
-    dense = cover_labels(A, sizes, method="memb", engine="numba")
+    dense = cover_labels(A, sizes, method=method, seed=3, engine="numba")
     monkeypatch.setattr(_dense, "DENSE_MAX_BYTES", 0)
-    sparse = cover_labels(A, sizes, method="memb", engine="numba")
+    sparse = cover_labels(A, sizes, method=method, seed=3, engine="numba")
     assert np.array_equal(dense, sparse)
-    assert np.array_equal(dense, cover_labels(A, sizes, method="memb", engine="python"))
+    assert np.array_equal(dense, cover_labels(A, sizes, method=method, seed=3, engine="python"))
+
+
+def test_dense_hops_match_scipy_after_relabelling():
+    """Bit-parallel fill: D[i, j] = d(perm[i], perm[j]); cum = ball sizes."""
+    pytest.importorskip("numba")
+    from selfsim.covering._dense import dense_hops
+
+    A = sierpinski_gasket(5).tocsr()  # > 64 nodes: several blocks
+    h = dense_hops(A.indptr.astype(np.int64), A.indices.astype(np.int64), 10)
+    D = all_pairs(A)
+    assert np.array_equal(h.D, D[np.ix_(h.perm, h.perm)].astype(np.uint8))
+    want = (D[h.perm][:, :, None] <= np.arange(11)).sum(axis=1)
+    assert np.array_equal(h.cum, want)
+
+
+@pytest.mark.parametrize("method", ["memb", "greedy"])
+def test_long_path_uses_wide_or_sparse_distances(method):
+    """Distances beyond 254 hops: uint16 matrix (memb) or BFS path (greedy), same as reference."""
+    pytest.importorskip("numba")
+    A = lattice((300,))
+    sizes = [1, 3, 100, 299, 300]
+    fast = cover_labels(A, sizes, method=method, engine="numba")
+    assert np.array_equal(fast, cover_labels(A, sizes, method=method, engine="python"))
 
 
 def test_dense_hops_saturate_to_uint16_for_long_paths():

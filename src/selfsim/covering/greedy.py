@@ -121,6 +121,36 @@ def _sweep_earlier_unweighted(indptr, indices, sources, pos, sizes, order_out, e
 
 
 @kernel(parallel=True)
+def _sweep_earlier_dense(D, sources, pos, sizes, order_out, ends_out, cnt_out):
+    """As :func:`_sweep_earlier_unweighted`, reading distances from a uint8 matrix row.
+
+    Counting sort of the earlier-coloured nodes by their distance (0..254;
+    saturated entries must not matter, i.e. sizes <= 254 or all distances
+    < 254) from each source.
+    """
+    n = D.shape[0]
+    L = sizes.shape[0]
+    for b in prange(sources.shape[0]):
+        i = sources[b]
+        p = pos[i]
+        row = D[i]
+        start = np.zeros(257, dtype=np.int64)
+        for j in range(n):  # branch-free: nodes coloured later go to bucket 255
+            start[max(row[j], 255 * (pos[j] >= p)) + 1] += 1
+        for d in range(256):
+            start[d + 1] += start[d]
+        cnt = start[255]
+        for s in range(L):
+            ends_out[b, s] = start[sizes[s]] if sizes[s] <= 255 else cnt
+        out = order_out[b]
+        for j in range(n):
+            d = max(row[j], 255 * (pos[j] >= p))
+            out[start[d]] = j
+            start[d] += 1
+        cnt_out[b] = cnt
+
+
+@kernel(parallel=True)
 def assign_colours(order, ends, cnt, sources, colors, boxsize, ncol):
     """Colour the nodes ``sources`` (in this order), sizes in parallel.
 
@@ -213,12 +243,28 @@ def greedy_colouring_graph(A, weighted: bool, sizes: np.ndarray, node_order: np.
     order = np.empty((block, n), dtype=np.int32)
     ends = np.empty((block, L), dtype=np.int64)
     cnt = np.empty(block, dtype=np.int64)
+    dense = None
+    if not weighted:
+        from ._dense import dense_hops
+
+        dense = dense_hops(A.indptr.astype(np.int64), A.indices.astype(np.int64), int(isizes[-1]) - 1)
+        if dense is not None and dense.D.dtype != np.uint8:
+            dense = None
+    if dense is not None:  # relabelled order: D[i, j] is the distance of perm[i], perm[j]
+        node_order = dense.inv[node_order]
+        pos = pos[dense.perm]
     for start in range(0, n, block):
         src = node_order[start : start + block]
         nb = src.shape[0]
-        if weighted:
+        if dense is not None:
+            _sweep_earlier_dense(dense.D, src, pos, isizes, order[:nb], ends[:nb], cnt[:nb])
+        elif weighted:
             _sweep_earlier(indptr, indices, weights, weighted, src, pos, sizes, order[:nb], ends[:nb], cnt[:nb])
         else:
             _sweep_earlier_unweighted(indptr, indices, src, pos, isizes, order[:nb], ends[:nb], cnt[:nb])
         assign_colours(order[:nb], ends[:nb], cnt[:nb], src, colors, boxsize, ncol)
+    if dense is not None:
+        out = np.empty_like(colors)
+        out[:, dense.perm] = colors
+        return out
     return colors

@@ -77,10 +77,12 @@ def _memb_fast(A, weighted, sizes, rank):
         radii = np.maximum(np.floor(uniq), 0).astype(np.int64)
         dense = dense_hops(ip, ix, int(min(radii.max(), A.shape[0])))
         if dense is not None:  # all radii at once on the dense hop matrix
-            D, cum = dense
+            D, cum = dense.D, dense.cum
             radii = np.minimum(radii, cum.shape[1] - 1).astype(D.dtype)
-            out = np.empty((uniq.size, A.shape[0]), dtype=np.int64)
-            memb_dense(D, cum, radii, out)
+            lab = np.empty((uniq.size, A.shape[0]), dtype=np.int64)
+            memb_dense(D, cum, radii, dense.perm, lab)
+            out = np.empty_like(lab)
+            out[:, dense.perm] = lab
             return out[inv]
     return _per_limit(lambda lim: memb_labels(ip, ix, w, weighted, lim), sizes, radius_limit)
 
