@@ -61,3 +61,42 @@ def test_experiment_grid_summary_and_skip(tmp_path):
     assert [(r.out / "checkpoint.pt").stat().st_mtime_ns for r in runs] == mtimes
     assert (out / "summary.csv").read_text() == before
     assert len(summarize(runs, out)) == 2
+
+
+def test_alpha_sweep_arms_share_baselines(tmp_path):
+    doc = _doc(tmp_path, seeds=(0,))
+    doc["constrained"] = [
+        {"name": "a1", "ss": {"mode": "constrain", "alpha": 1.0, "gamma": "auto", "gate": "none"}},
+        {"name": "a01", "ss": {"mode": "constrain", "alpha": 0.1, "gamma": "auto",
+                               "gate": "none"}},
+    ]
+    runs = plan_grid(doc)
+    assert [r.arm for r in runs] == ["baseline", "a1", "a01"]
+    assert runs[1].config["ss"]["gamma"] == f"auto:{runs[0].out}"
+    assert runs[2].config["ss"]["gamma"] == f"auto:{runs[0].out}"
+    assert runs[2].config["ss"]["alpha"] == 0.1
+    assert runs[2].out.parts[-3:] == ("resmlp_tiny_32", "a01", "seed0")
+    path = tmp_path / "exp.json"
+    path.write_text(json.dumps(doc))
+    assert main(["experiment", str(path)]) == 0
+    out = tmp_path / "exp"
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [r["arm"] for r in rows] == ["baseline", "a1", "a01"]
+    md = (out / "summary.md").read_text()
+    assert "S2-Con (a1) top-1" in md and "S2-Con (a01) SS_rate" in md and "| 1/1/1 |" in md
+    base_last = epoch_lines(runs[0].out)[-1]
+    for r in runs[1:]:
+        cfg = json.loads((r.out / "config.json").read_text())
+        assert cfg["gamma_resolved"] == pytest.approx(base_last["train_ss_rate_mean"])
+
+
+def test_bad_arm_list_is_refused(tmp_path):
+    from selfsim._core.errors import InvalidInputError
+
+    doc = _doc(tmp_path)
+    doc["constrained"] = [{"ss": {"alpha": 1.0}}]
+    with pytest.raises(InvalidInputError):
+        plan_grid(doc)
+    doc["constrained"] = [{"name": "x"}, {"name": "x"}]
+    with pytest.raises(InvalidInputError):
+        plan_grid(doc)

@@ -10,6 +10,13 @@ One configuration file (YAML or JSON) describes the grid::
     baseline: {ss: {mode: record}}
     constrained: {ss: {mode: constrain, alpha: 0.01, gamma: auto, gate: code}}
 
+``constrained`` may also be a list of named arms (an alpha sweep), each an
+override of ``base`` like the single form, all linked to the same baselines::
+
+    constrained:
+      - {name: a1e-2, ss: {mode: constrain, alpha: 0.01, gamma: auto}}
+      - {name: a1e-3, ss: {mode: constrain, alpha: 0.001, gamma: auto}}
+
 ``gamma: auto`` takes the target of each constrained run from the baseline
 run of the same model and seed (its final-epoch mean SS_rate), as the paper
 defines gamma; baselines therefore run first. Runs land in
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -70,6 +78,31 @@ def _model_entry(entry: Any) -> tuple[str, dict[str, Any]]:
     raise InvalidInputError(f"A model entry must be a name or a mapping with 'name'; got {entry!r}.")
 
 
+def _arms(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(arm name, override) pairs: the baseline, then one or more constrained arms."""
+    arms = [("baseline", doc.get("baseline") or {})]
+    con = doc.get("constrained")
+    if con is None:
+        con = {}
+    if isinstance(con, dict):
+        return arms + [("constrained", con)]
+    if not isinstance(con, list) or not con:
+        raise InvalidInputError("'constrained' must be a mapping or a non-empty list of arms.")
+    for entry in con:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise InvalidInputError(f"A constrained arm needs a 'name'; got {entry!r}.")
+        name = entry["name"]
+        if name == "baseline" or not name or "/" in name or name in dict(arms):
+            raise InvalidInputError(f"Bad or repeated arm name {name!r}.")
+        arms.append((name, {k: v for k, v in entry.items() if k != "name"}))
+    return arms
+
+
+def arm_names(runs: list[RunSpec]) -> list[str]:
+    """The arms of a planned grid in order (baseline first)."""
+    return list(dict.fromkeys(r.arm for r in runs))
+
+
 def plan_grid(spec: dict[str, Any] | str | Path, out: str | Path | None = None) -> list[RunSpec]:
     """The runs of an experiment file (baselines first), without running anything."""
     doc = read_config_file(spec) if isinstance(spec, (str, Path)) else dict(spec)
@@ -79,15 +112,15 @@ def plan_grid(spec: dict[str, Any] | str | Path, out: str | Path | None = None) 
         raise InvalidInputError("The experiment needs a non-empty 'models' list.")
     seeds = doc.get("seeds", [0])
     runs: list[RunSpec] = []
-    for arm in ARMS:
+    for arm, override in _arms(doc):
         for entry in models:
             label, model_cfg = _model_entry(entry)
             for seed in seeds:
-                cfg = _merge(copy.deepcopy(doc.get("base", {})), doc.get(arm, {}))
+                cfg = _merge(copy.deepcopy(doc.get("base", {})), override)
                 cfg = _merge(cfg, {"model": model_cfg, "seed": int(seed)})
                 cfg.setdefault("ss", {}).setdefault("mode", "record" if arm == "baseline"
                                                     else "constrain")
-                if arm == "constrained" and cfg["ss"].get("gamma") == "auto":
+                if arm != "baseline" and cfg["ss"].get("gamma") == "auto":
                     base_dir = root / label / "baseline" / f"seed{seed}"
                     cfg["ss"]["gamma"] = f"auto:{base_dir}"
                 resolve_config(file=cfg)  # fail early on a bad key
@@ -113,7 +146,9 @@ def _run_one(run: RunSpec, in_process: bool) -> str:
     cmd = [sys.executable, "-m", "selfsim", "train", "--config", str(cfg_path), "--out",
            str(run.out)]
     cmd += ["--resume"] if resume else ["--overwrite"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    env.setdefault("OMP_NUM_THREADS", "1")  # one core per run: parallel runs do not fight
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise TrainingError(f"Run {run.out} failed:\n{proc.stderr[-2000:]}")
     return "resumed" if resume else "trained"
@@ -122,8 +157,9 @@ def _run_one(run: RunSpec, in_process: bool) -> str:
 def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
     """Run the grid (baselines before constrained runs); return out dir -> what happened."""
     done: dict[str, str] = {}
-    for arm in ARMS:
-        batch = [r for r in runs if r.arm == arm]
+    # baselines first (auto gamma reads them); all constrained arms together afterwards
+    stages = [[r for r in runs if r.arm == "baseline"], [r for r in runs if r.arm != "baseline"]]
+    for batch in stages:
         if parallel <= 1:
             for r in batch:
                 done[str(r.out)] = _run_one(r, in_process=True)
@@ -150,7 +186,7 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
     out = Path(out)
     rows: list[dict[str, Any]] = []
     for model in dict.fromkeys(r.model for r in runs):
-        for arm in ARMS:
+        for arm in arm_names(runs):
             best, final, ss = [], [], []
             for r in runs:
                 if r.model != model or r.arm != arm or run_state(r.out) != "finished":
@@ -170,13 +206,18 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
             "final_top1_std", "ss_rate_mean", "ss_rate_std"]
     lines = [",".join(keys)] + [",".join(str(row[k]) for k in keys) for row in rows]
     (out / "summary.csv").write_text("\n".join(lines) + "\n")
-    (out / "summary.md").write_text(_markdown(rows))
+    (out / "summary.md").write_text(_markdown(rows, arm_names(runs)))
     return rows
 
 
-def _markdown(rows: list[dict[str, Any]]) -> str:
-    head = ("| model | baseline top-1 (%) | S2-Con top-1 (%) | baseline SS_rate | "
-            "S2-Con SS_rate | runs |\n|---|---|---|---|---|---|\n")
+def arm_label(arm: str) -> str:
+    """Display name of an arm: 'baseline', 'S2-Con' or 'S2-Con (NAME)'."""
+    return {"baseline": "baseline", "constrained": "S2-Con"}.get(arm, f"S2-Con ({arm})")
+
+
+def _markdown(rows: list[dict[str, Any]], arms: list[str] | tuple[str, ...] = ARMS) -> str:
+    cols = [f"{arm_label(a)} top-1 (%)" for a in arms] + [f"{arm_label(a)} SS_rate" for a in arms]
+    head = ("| model | " + " | ".join(cols) + " | runs |\n|" + "---|" * (len(cols) + 2) + "\n")
     body = []
     for model in dict.fromkeys(r["model"] for r in rows):
         by_arm = {r["arm"]: r for r in rows if r["model"] == model}
@@ -187,11 +228,10 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
                 return "-"
             return f"{r[key + '_mean']:{fmt}} ± {r[key + '_std']:{fmt}}"
 
-        n = "/".join(str(by_arm[a]["n"]) if a in by_arm else "0" for a in ARMS)
-        body.append(f"| {model} | {cell('baseline', 'best_top1', '.2f')} | "
-                    f"{cell('constrained', 'best_top1', '.2f')} | "
-                    f"{cell('baseline', 'ss_rate', '.3f')} | "
-                    f"{cell('constrained', 'ss_rate', '.3f')} | {n} |")
+        n = "/".join(str(by_arm[a]["n"]) if a in by_arm else "0" for a in arms)
+        cells = [cell(a, "best_top1", ".2f") for a in arms] + [cell(a, "ss_rate", ".3f")
+                                                                for a in arms]
+        body.append(f"| {model} | " + " | ".join(cells) + f" | {n} |")
     note = ("\nBest test top-1 and final-epoch mean SS_rate over the hooked layers (fixed "
             "evaluation batch); mean ± std over seeds.\n")
     return head + "\n".join(body) + "\n" + note

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .experiment import ARMS, RunSpec
+from .experiment import RunSpec, arm_label, arm_names
 from .rundir import epoch_lines, run_state
 
 __all__ = ["plot_experiment"]
 
-_LABELS = {"baseline": "baseline (record-only)", "constrained": "S2-Con"}
+_LABELS = {"baseline": "baseline (record-only)"}
 
 
 def _curves(runs: list[RunSpec], key: str) -> np.ndarray | None:
@@ -46,14 +46,14 @@ def plot_experiment(runs: list[RunSpec], out: str | Path) -> list[Path]:
     for model in dict.fromkeys(r.model for r in runs):
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
         for ax, key, title in zip(axes, ("top1", "ss_rate_mean"), ("test top-1 (%)", "SS_rate")):
-            for arm in ARMS:
+            for arm in arm_names(runs):
                 data = _curves([r for r in runs if r.model == model and r.arm == arm], key)
                 if data is None:
                     continue
                 x = np.arange(data.shape[1])
                 mean = np.nanmean(data, axis=0)
                 std = np.nanstd(data, axis=0)
-                ax.plot(x, mean, marker="o", ms=3, label=_LABELS[arm])
+                ax.plot(x, mean, marker="o", ms=3, label=_LABELS.get(arm, arm_label(arm)))
                 ax.fill_between(x, mean - std, mean + std, alpha=0.2)
             ax.set_xlabel("epoch")
             ax.set_title(title)
