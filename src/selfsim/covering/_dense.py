@@ -105,6 +105,7 @@ def _fill_bitparallel(indptr, indices, starts, D, hist, db):
         nxt = np.zeros(n, dtype=np.uint64)
         act = np.empty(n, dtype=np.int64)
         act2 = np.empty(n, dtype=np.int64)
+        hloc = np.zeros((64, max(nh, 1)), dtype=np.int32)  # this block's histograms
         nact = 0
         for b in range(cnt):
             v = base + b
@@ -113,8 +114,7 @@ def _fill_bitparallel(indptr, indices, starts, D, hist, db):
             D[v, v] = 0
             act[nact] = v
             nact += 1
-            if nh > 0:
-                hist[v, 0] += 1
+            hloc[b, 0] = 1
         level = 0
         while nact > 0:
             level += 1
@@ -145,12 +145,15 @@ def _fill_bitparallel(indptr, indices, starts, D, hist, db):
                     b = db[(low * np.uint64(_DEBRUIJN)) >> np.uint64(58)]
                     row[base + b] = lv
                     if level < nh:
-                        hist[base + b, level] += 1
+                        hloc[b, level] += 1
                     bits ^= low
             tmp = act
             act = act2
             act2 = tmp
             nact = n2
+        for b in range(cnt):
+            for d in range(nh):
+                hist[base + b, d] = hloc[b, d]
         emax[t] = min(level - 1, 254)
     return emax.max()
 

@@ -121,33 +121,45 @@ def _sweep_earlier_unweighted(indptr, indices, sources, pos, sizes, order_out, e
 
 
 @kernel(parallel=True)
-def _sweep_earlier_dense(D, sources, pos, sizes, order_out, ends_out, cnt_out):
+def _sweep_earlier_dense(D, cum, sources, pos, sizes, order_out, ends_out, cnt_out):
     """As :func:`_sweep_earlier_unweighted`, reading distances from a uint8 matrix row.
 
-    Counting sort of the earlier-coloured nodes by their distance (0..254;
-    saturated entries must not matter, i.e. sizes <= 254 or all distances
-    < 254) from each source.
+    One branch-free pass over the row: node j goes to the bucket of its
+    distance (buckets sized by the ball sizes ``cum``, distances >= cum.shape[1]
+    share the last bucket); the bucket's fill pointer advances only if j was
+    coloured earlier, so later nodes are overwritten. Then the buckets are
+    compacted in distance order. ``sizes`` above cum.shape[1] must exceed
+    every distance.
     """
     n = D.shape[0]
     L = sizes.shape[0]
+    nbk = cum.shape[1]
     for b in prange(sources.shape[0]):
         i = sources[b]
         p = pos[i]
         row = D[i]
-        start = np.zeros(257, dtype=np.int64)
-        for j in range(n):  # branch-free: nodes coloured later go to bucket 255
-            start[max(row[j], 255 * (pos[j] >= p)) + 1] += 1
-        for d in range(256):
-            start[d + 1] += start[d]
-        cnt = start[255]
-        for s in range(L):
-            ends_out[b, s] = start[sizes[s]] if sizes[s] <= 255 else cnt
+        crow = cum[i]
+        start = np.empty(nbk + 1, dtype=np.int64)
+        start[0] = 0
+        for d in range(nbk):
+            start[d + 1] = crow[d]
+        fill = start.copy()
         out = order_out[b]
         for j in range(n):
-            d = max(row[j], 255 * (pos[j] >= p))
-            out[start[d]] = j
-            start[d] += 1
-        cnt_out[b] = cnt
+            d = min(np.int64(row[j]), nbk)
+            out[fill[d]] = j
+            fill[d] += pos[j] < p
+        pc = np.empty(nbk + 2, dtype=np.int64)  # pc[d]: earlier nodes at distance < d
+        pc[0] = 0
+        k = 0
+        for d in range(nbk + 1):
+            for q in range(start[d], fill[d]):
+                out[k] = out[q]
+                k += 1
+            pc[d + 1] = k
+        for s in range(L):
+            ends_out[b, s] = pc[min(sizes[s], nbk + 1)]
+        cnt_out[b] = k
 
 
 @kernel(parallel=True)
@@ -257,7 +269,7 @@ def greedy_colouring_graph(A, weighted: bool, sizes: np.ndarray, node_order: np.
         src = node_order[start : start + block]
         nb = src.shape[0]
         if dense is not None:
-            _sweep_earlier_dense(dense.D, src, pos, isizes, order[:nb], ends[:nb], cnt[:nb])
+            _sweep_earlier_dense(dense.D, dense.cum, src, pos, isizes, order[:nb], ends[:nb], cnt[:nb])
         elif weighted:
             _sweep_earlier(indptr, indices, weights, weighted, src, pos, sizes, order[:nb], ends[:nb], cnt[:nb])
         else:
