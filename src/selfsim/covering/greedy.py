@@ -121,45 +121,33 @@ def _sweep_earlier_unweighted(indptr, indices, sources, pos, sizes, order_out, e
 
 
 @kernel(parallel=True)
-def _sweep_earlier_dense(D, cum, sources, pos, sizes, order_out, ends_out, cnt_out):
+def _sweep_earlier_dense(D, first, node_order, tbl, order_out, ends_out, cnt_out):
     """As :func:`_sweep_earlier_unweighted`, reading distances from a uint8 matrix row.
 
-    One branch-free pass over the row: node j goes to the bucket of its
-    distance (buckets sized by the ball sizes ``cum``, distances >= cum.shape[1]
-    share the last bucket); the bucket's fill pointer advances only if j was
-    coloured earlier, so later nodes are overwritten. Then the buckets are
-    compacted in distance order. ``sizes`` above cum.shape[1] must exceed
-    every distance.
+    Source b is ``node_order[first + b]``; the nodes coloured before it are
+    ``node_order[:first + b]``. They are bucketed by ``tbl[d]``, the number of
+    sizes <= their distance d (a counting sort over L + 1 buckets): the ball of
+    size s is then the prefix of buckets 0..s. Saturated distances (254)
+    must lie outside every size (sizes <= 254, or no distance reaches 254).
     """
-    n = D.shape[0]
-    L = sizes.shape[0]
-    nbk = cum.shape[1]
-    for b in prange(sources.shape[0]):
-        i = sources[b]
-        p = pos[i]
-        row = D[i]
-        crow = cum[i]
-        start = np.empty(nbk + 1, dtype=np.int64)
-        start[0] = 0
-        for d in range(nbk):
-            start[d + 1] = crow[d]
-        fill = start.copy()
-        out = order_out[b]
-        for j in range(n):
-            d = min(np.int64(row[j]), nbk)
-            out[fill[d]] = j
-            fill[d] += pos[j] < p
-        pc = np.empty(nbk + 2, dtype=np.int64)  # pc[d]: earlier nodes at distance < d
-        pc[0] = 0
-        k = 0
-        for d in range(nbk + 1):
-            for q in range(start[d], fill[d]):
-                out[k] = out[q]
-                k += 1
-            pc[d + 1] = k
+    L = ends_out.shape[1]
+    for b in prange(order_out.shape[0]):
+        p = first + b
+        row = D[node_order[p]]
+        c = np.zeros(L + 2, dtype=np.int64)
+        for k in range(p):
+            c[tbl[row[node_order[k]]] + 1] += 1
+        for t in range(L + 1):
+            c[t + 1] += c[t]
         for s in range(L):
-            ends_out[b, s] = pc[min(sizes[s], nbk + 1)]
-        cnt_out[b] = k
+            ends_out[b, s] = c[s + 1]
+        out = order_out[b]
+        for k in range(p):
+            j = node_order[k]
+            t = tbl[row[j]]
+            out[c[t]] = j
+            c[t] += 1
+        cnt_out[b] = p
 
 
 @kernel(parallel=True)
@@ -264,12 +252,12 @@ def greedy_colouring_graph(A, weighted: bool, sizes: np.ndarray, node_order: np.
             dense = None
     if dense is not None:  # relabelled order: D[i, j] is the distance of perm[i], perm[j]
         node_order = dense.inv[node_order]
-        pos = pos[dense.perm]
+        tbl = np.searchsorted(isizes, np.arange(256), side="right").astype(np.int64)
     for start in range(0, n, block):
         src = node_order[start : start + block]
         nb = src.shape[0]
         if dense is not None:
-            _sweep_earlier_dense(dense.D, dense.cum, src, pos, isizes, order[:nb], ends[:nb], cnt[:nb])
+            _sweep_earlier_dense(dense.D, start, node_order, tbl, order[:nb], ends[:nb], cnt[:nb])
         elif weighted:
             _sweep_earlier(indptr, indices, weights, weighted, src, pos, sizes, order[:nb], ends[:nb], cnt[:nb])
         else:
