@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="built-in network, e.g. flower:2,2,5  shm:2,4  sierpinski:6  lattice:32,32  ba:1000,2",
     )
     parser.add_argument(
-        "--method", default="greedy", help="greedy (default), cbb, memb or random"
+        "--method", default="greedy", help="greedy (default), cbb, memb, random or sketch (no all-pairs distances; 10^5-node graphs)"
     )
     parser.add_argument(
         "--sizes", nargs="+", type=float, metavar="L",

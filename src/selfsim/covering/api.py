@@ -131,7 +131,25 @@ def cover_labels(
                 lab = m.reference(distance_matrix(sub, weighted), sorted_sizes, sub_rank)
         out[order[:, None], nodes[None, :]] = lab + offset[:, None]
         offset += lab.max(axis=1) + 1
-    return np.stack([_canonical(row) for row in out])
+    return np.stack([_canonical(row) for row in keep_best_cover(out, order)])
+
+
+def keep_best_cover(labels: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """Make N_B non-increasing in l_B by reusing the best smaller-size cover.
+
+    A cover whose boxes all have diameter < l is valid for every size above l,
+    so when a heuristic finds more boxes at a larger size than at a smaller one
+    (greedy colouring can, by one or two), the smaller size's cover is kept.
+    ``labels`` has one row per size; ``ascending`` orders the rows by size.
+    Modifies and returns ``labels``.
+    """
+    best = None
+    for i in ascending:
+        if best is not None and labels[i].max() > labels[best].max():
+            labels[i] = labels[best]
+        else:
+            best = i
+    return labels
 
 
 def box_cover(

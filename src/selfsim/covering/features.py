@@ -25,6 +25,7 @@ from .._core.errors import InvalidInputError
 from .._core.seeding import SeedLike, as_generator
 from ..network.distances import check_features, pair_distances, squareform
 from ._jit import have_numba
+from .api import keep_best_cover
 from .registry import METHODS
 
 __all__ = ["box_counts_features", "feature_cover_labels"]
@@ -91,9 +92,7 @@ def feature_cover_labels(
         lab = colors.astype(np.int64)
     else:
         lab = m.reference(Cm, ts, rank)
-    out = np.empty_like(lab)
-    out[srt] = lab
-    return out
+    return keep_best_cover(lab, np.arange(ts.size))[np.argsort(srt, kind="stable")]
 
 
 def box_counts_features(
