@@ -70,12 +70,15 @@ def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
 def auto_fit_range(sizes: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Mask of the points used by the automatic fit range.
 
-    Criterion: sort by l_B; drop l_B = 1 (N_B = n trivially) and then the
-    smallest remaining size (lattice-scale effects); drop the saturated tail
+    Criterion: sort by l_B; drop the sizes where N_B is at its maximum (l_B = 1
+    on a graph, thresholds up to the smallest distance on a feature network:
+    every node its own box) and then the smallest remaining size (lattice-scale effects); drop the saturated tail
     where N_B <= 2 (one or two boxes span the network, the finite-size
     cut-off). What is left is the scaling range.
     """
-    mask = (sizes > 1) & (counts > 2)
+    # N_B at its maximum is the trivial all-singletons cover (l_B = 1 on a graph,
+    # theta <= min C_ij on a feature network), whatever the unit of the sizes
+    mask = (counts < counts.max()) & (counts > 2)
     idx = np.flatnonzero(mask)
     if idx.size > 2:
         mask[idx[0]] = False
@@ -93,7 +96,7 @@ def fractal_dimension(sizes, counts, *, fit_range: tuple[float, float] | None = 
         Box counts N_B (>= 1), e.g. from :func:`selfsim.box_counts`.
     fit_range : (float, float), optional
         Inclusive range of l_B to fit. Default: :func:`auto_fit_range`
-        (drop l_B = 1, the smallest remaining size and the tail with N_B <= 2).
+        (drop the all-singleton sizes such as l_B = 1, the smallest remaining size and the tail with N_B <= 2).
 
     Returns
     -------
