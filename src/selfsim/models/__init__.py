@@ -7,7 +7,13 @@ Importing this package does not import timm.
 
 from __future__ import annotations
 
-from .create import create_model, list_model_names, load_checkpoint, read_state_dict
+from .create import (
+    create_model,
+    list_model_names,
+    load_checkpoint,
+    read_state_dict,
+    register_small_models,
+)
 from .layers import PRESETS, automatic_layers, default_layers, select_layers
 
 __all__ = [
@@ -15,6 +21,7 @@ __all__ = [
     "load_checkpoint",
     "read_state_dict",
     "list_model_names",
+    "register_small_models",
     "select_layers",
     "default_layers",
     "automatic_layers",

@@ -18,14 +18,19 @@ from torch import nn
 
 from .._core.errors import CheckpointError, InvalidInputError, NotFoundError
 
-__all__ = ["create_model", "load_checkpoint", "read_state_dict", "list_model_names"]
+__all__ = ["create_model", "load_checkpoint", "read_state_dict", "list_model_names",
+           "register_small_models"]
 
 # containers that training scripts wrap a state dict in (timm, DeiT, Lightning, selfsim.train)
 _STATE_KEYS = ("state_dict_ema", "model_ema", "state_dict", "model", "module", "net")
 
 
-def _import_small_variants() -> None:
-    """Register the small-input variants (``resmlp_tiny_32``, ...) if that module exists."""
+def register_small_models() -> None:
+    """Register selfsim's small-input variants (``resmlp_tiny_32``, ...) with timm.
+
+    Called by :func:`create_model`; call it yourself before asking timm about
+    those names directly (``timm.models.get_pretrained_cfg``, ``timm.is_model``).
+    """
     try:
         importlib.import_module("selfsim.models.small")
     except ModuleNotFoundError as exc:
@@ -37,7 +42,7 @@ def list_model_names() -> list[str]:
     """All model names timm knows, including selfsim's small-input variants."""
     import timm
 
-    _import_small_variants()
+    register_small_models()
     return timm.list_models()
 
 
@@ -180,7 +185,7 @@ def create_model(
     elif isinstance(name_or_module, str):
         import timm
 
-        _import_small_variants()
+        register_small_models()
         _check_name(name_or_module)
         if pretrained and checkpoint is not None:
             raise InvalidInputError("give either pretrained=True or checkpoint=FILE, not both.")

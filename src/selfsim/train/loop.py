@@ -260,7 +260,9 @@ def _probe_input(cfg: TrainConfig) -> tuple[int, Any, Any]:
     """Input size and normalisation from the model's pretrained cfg, without building it twice."""
     import timm
 
-    from ..models import create_model  # noqa: F401 - registers the small variants
+    from ..models import register_small_models
+
+    register_small_models()  # so that timm knows the input size of resmlp_tiny_32 and friends
 
     if cfg.data.img_size:
         size = cfg.data.img_size
