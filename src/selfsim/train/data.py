@@ -68,10 +68,36 @@ class EpochSampler(Sampler[int]):
         return self.per_rank
 
 
+def _posterize_keeping_zero_bits(img: Any, bits_to_keep: int, **_: Any) -> Any:
+    """timm's posterize op, with the 0-bit case Pillow >= 13 refuses.
+
+    RandAugment's increasing posterize reaches 0 bits at full magnitude; Pillow
+    up to 12 turned that into a black image, Pillow 13 raises ValueError. Keep
+    the old result (every channel value masked to 0) so the recipe runs on both.
+    """
+    from PIL import ImageOps
+
+    if bits_to_keep >= 8:
+        return img
+    if bits_to_keep <= 0:
+        return img.point([0] * 256 * len(img.getbands()))
+    return ImageOps.posterize(img, bits_to_keep)
+
+
+def _fix_timm_posterize() -> None:
+    from timm.data import auto_augment
+
+    for name in ("Posterize", "PosterizeIncreasing", "PosterizeOriginal"):
+        if name in auto_augment.NAME_TO_OP:
+            auto_augment.NAME_TO_OP[name] = _posterize_keeping_zero_bits
+
+
 def build_transforms(cfg: TrainConfig, img_size: int, mean: Any, std: Any) -> tuple[Any, Any]:
     """Training and evaluation transforms of the recipe (timm's ``create_transform``)."""
     from timm.data import create_transform
 
+    if cfg.aug.auto_augment:
+        _fix_timm_posterize()
     a = cfg.aug
     train_tf = create_transform(
         input_size=img_size, is_training=True, auto_augment=a.auto_augment,
