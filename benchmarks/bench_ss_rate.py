@@ -81,13 +81,18 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--dense-repeats", type=int, default=2)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch intra-op threads (default: torch's choice); 1 is steadier on a busy machine")
     ap.add_argument("--max-dense-dim", type=int, default=1024,
                     help="skip the dense baseline above this D (its memory grows as D^2 * 256)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.device == "cpu" and not _CLEAR.exists():
         raise SystemExit("CPU peak memory needs Linux /proc/self/clear_refs")
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
-          f"torch {torch.__version__}, device {args.device}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, load {load:.2f}, "
+          f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, device {args.device}")
     print(f"{'D':>6} {'variant':>8} {'time ms':>10} {'peak MiB':>10} {'value':>12} {'grad rel err':>13}")
     for D in args.dims:
         torch.manual_seed(D)
