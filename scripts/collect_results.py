@@ -24,6 +24,9 @@ PAPER_T3 = {"resmlp_tiny_32": "ResMLP 87.35 -> 88.17 (+0.82)",
             "mixer_tiny_32": "MLP-Mixer 86.81 -> 88.27 (+1.46)",
             "vit_tiny_32": "ViT-S 89.99 -> 90.50 (+0.51)",
             "resnet_tiny_32": "ResNet34 93.90 -> 94.00 (+0.10); ResNet50 94.11 -> 94.13 (+0.02)"}
+T2_RUNS = {"resmlp_tiny_32": "cifar10_mlp", "mixer_tiny_32": "cifar10_mlp",
+           "vit_tiny_32": "cifar10_vit_resnet", "resnet_tiny_32": "cifar10_vit_resnet",
+           "mixer_tiny_32_medium": "medium_cifar10"}
 DATASETS = {"cifar10": "CIFAR-10", "fmnist": "Fashion-MNIST"}
 
 
@@ -64,8 +67,9 @@ def table3(root: Path, main_arm: dict[str, str]) -> str:
                    "paper CIFAR-10 |")
         out.append("|---|---|---|---|---|---|---|---|---|---|")
         for m in FAMILIES:
-            arm = main_arm.get(m, "constrained")
-            b, c = runs_of(root, data, m, "baseline"), runs_of(root, data, m, arm)
+            b = runs_of(root, data, m, "baseline")
+            c = runs_of(root, data, m, main_arm.get(m, "constrained")) or runs_of(
+                root, data, m, "constrained")
             if not b:
                 continue
             bt = {p.name: epochs(p)[-1]["best_top1"] for p in b}
@@ -81,9 +85,13 @@ def table3(root: Path, main_arm: dict[str, str]) -> str:
     return "\n".join(out)
 
 
-def sweep(root: Path, data: str = "cifar10", arms=("a1e-2", "a1e-1", "a1")) -> str:
-    out = ["| family | alpha | top-1 | paired diff vs baseline | final SS_rate | "
-           "mean abs(train SS - gamma), last epoch | n |", "|---|---|---|---|---|---|---|"]
+SWEEP_ARMS = ("a1e-2", "a1e-1", "a1", "a10", "a10-nogate", "t0.4-a10-nogate")
+
+
+def sweep(root: Path, data: str = "cifar10", arms=SWEEP_ARMS) -> str:
+    out = ["| family | arm | alpha | gamma | gate | best top-1 | paired diff vs baseline | "
+           "final SS_rate (eval batch) | last-epoch train SS_rate | n |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for m in FAMILIES:
         b = {p.name: p for p in runs_of(root, data, m, "baseline")}
         for arm in ("baseline",) + tuple(arms):
@@ -94,18 +102,41 @@ def sweep(root: Path, data: str = "cifar10", arms=("a1e-2", "a1e-1", "a1")) -> s
             top = [epochs(p)[-1]["best_top1"] for p in rs]
             diff = [epochs(p)[-1]["best_top1"] - epochs(b[p.name])[-1]["best_top1"]
                     for p in rs if p.name in b]
-            dev = []
-            for p in rs:
-                cfg = json.loads((p / "config.json").read_text())
-                g = cfg.get("gamma_resolved")
-                if g is not None and arm != "baseline":
-                    dev.append(abs(epochs(p)[-1]["train_ss_rate_mean"] - g))
-            alpha = ("0 (record)" if arm == "baseline" else
-                     json.loads((rs[0] / "config.json").read_text())["config"]["ss"]["alpha"])
-            out.append(f"| {m} | {alpha} | {ms(top, '.2f')} | "
+            cfg = json.loads((rs[0] / "config.json").read_text())
+            ss = cfg["config"]["ss"]
+            gam = [json.loads((p / "config.json").read_text()).get("gamma_resolved") for p in rs]
+            alpha = "0 (record)" if arm == "baseline" else ss["alpha"]
+            gamma = ("-" if arm == "baseline" else "auto " + ms(gam, ".3f")
+                     if str(ss["gamma"]).startswith("auto") else ss["gamma"])
+            out.append(f"| {m} | {arm} | {alpha} | {gamma} | "
+                       f"{'-' if arm == 'baseline' else ss['gate']} | {ms(top, '.2f')} | "
                        f"{ms(diff, '+.2f') if arm != 'baseline' else '-'} | "
                        f"{ms([epochs(p)[-1]['ss_rate_mean'] for p in rs], '.3f')} | "
-                       f"{ms(dev, '.4f') if dev else '-'} | {len(rs)} |")
+                       f"{ms([epochs(p)[-1]['train_ss_rate_mean'] for p in rs], '.3f')} | "
+                       f"{len(rs)} |")
+    return "\n".join(out)
+
+
+def gate(root: Path) -> str:
+    """How often the released code's gate let the penalty through (epochs >= 1)."""
+    out = ["| data | family | arm | alpha | steps with gate z > 0 | mean z | runs |",
+           "|---|---|---|---|---|---|---|"]
+    for data in ("cifar10", "fmnist", "medium"):
+        for m in FAMILIES:
+            for arm in ("a1e-2", "constrained", "a1", "a10"):
+                rs = runs_of(root, data, m, arm)
+                if not rs:
+                    continue
+                open_, z = [], []
+                for p in rs:
+                    lines = [json.loads(x) for x in
+                             (p / "metrics.jsonl").read_text().splitlines() if x]
+                    steps = [e for e in lines if e.get("kind") == "step" and e["epoch"] >= 1]
+                    open_.append(np.mean([e["gate"] > 0 for e in steps]))
+                    z.append(np.mean([e["gate"] for e in steps]))
+                alpha = json.loads((rs[0] / "config.json").read_text())["config"]["ss"]["alpha"]
+                out.append(f"| {data} | {m} | {arm} | {alpha} | {100 * np.mean(open_):.0f} % | "
+                           f"{np.mean(z):.3f} | {len(rs)} |")
     return "\n".join(out)
 
 
@@ -115,18 +146,25 @@ def table2(root: Path, figures: Path) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out = ["| family | SS_rate untrained | SS_rate trained (ours) | direction | layers | "
-           "paper (ImageNet checkpoints) |", "|---|---|---|---|---|---|"]
+    out = ["| family (weights) | final test top-1 of the trained weights (%) | SS_rate untrained | "
+           "SS_rate trained (ours) | direction | layers | paper (ImageNet checkpoints) |",
+           "|---|---|---|---|---|---|---|"]
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.0))
-    for ax, m in zip(axes, FAMILIES, strict=True):
-        d = root / "table2" / m
+    panel = dict(zip(FAMILIES, axes, strict=True))
+    for key in FAMILIES + ["mixer_tiny_32_medium"]:
+        m = key.removesuffix("_medium")
+        d = root / "table2" / key
         if not (d / "table2.csv").is_file():
             continue
         rows = {r["weights"]: r for r in csv.DictReader((d / "table2.csv").open())}
         u, t = float(rows["untrained"]["mean_ss_rate"]), float(rows["trained"]["mean_ss_rate"])
-        out.append(f"| {m} | {u:.3f} | {t:.3f} | {'up' if t > u else 'down'} | "
+        run = root / T2_RUNS[key] / m / "baseline" / "seed0"
+        out.append(f"| {key} | {epochs(run)[-1]['top1']:.1f} | {u:.3f} | {t:.3f} | {'up' if t > u else 'down'} | "
                    f"{rows['trained']['layers_ok'].split('.')[0]} | {PAPER_T2[m]} |")
-        for name, label in (("layers_untrained.csv", "untrained"), ("layers.csv", "trained")):
+        ax = panel[m]
+        files = (("layers.csv", "trained (medium run)"),) if key != m else (
+            ("layers_untrained.csv", "untrained"), ("layers.csv", "trained"))
+        for name, label in files:
             layers = list(csv.DictReader((d / name).open()))
             ax.plot([r["layer"] for r in layers], [float(r["ss_rate"]) for r in layers],
                     marker="o", label=label)
@@ -134,8 +172,8 @@ def table2(root: Path, figures: Path) -> str:
         ax.tick_params(axis="x", labelrotation=45, labelsize=7)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
     axes[0].set_ylabel("SS_rate (512 CIFAR-10 test images)")
-    axes[0].legend(fontsize=8)
     fig.tight_layout()
     figures.mkdir(parents=True, exist_ok=True)
     fig.savefig(figures / "table2_layers.png", dpi=90)
@@ -149,12 +187,18 @@ def curves(root: Path, figures: Path, main_arm: dict[str, str]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    for data in DATASETS:
-        fig, axes = plt.subplots(2, 4, figsize=(13, 5.0), sharex=True)
-        for j, m in enumerate(FAMILIES):
+    titles = dict(DATASETS, medium="CIFAR-10, medium scale (5000 images, 6 epochs, alpha 1)")
+    for data, title in titles.items():
+        fams = [m for m in FAMILIES if runs_of(root, data, m, "baseline")]
+        if not fams:
+            continue
+        fig, axes = plt.subplots(2, len(fams), figsize=(3.3 * len(fams), 5.0), sharex=True,
+                                 squeeze=False)
+        for j, m in enumerate(fams):
+            s2 = "S2-Con alpha 1" if data == "medium" else "S2-Con alpha 0.01"
             for arm, label in (("baseline", "baseline (record-only)"),
-                               (main_arm.get(m, "constrained"), "S2-Con alpha 0.01")):
-                rs = runs_of(root, data, m, arm)
+                               (main_arm.get(m, "constrained"), s2)):
+                rs = runs_of(root, data, m, arm) or runs_of(root, data, m, "constrained")
                 if not rs:
                     continue
                 for i, key in enumerate(("top1", "ss_rate_mean")):
@@ -168,7 +212,7 @@ def curves(root: Path, figures: Path, main_arm: dict[str, str]) -> None:
         axes[0, 0].set_ylabel("test top-1 (%)")
         axes[1, 0].set_ylabel("SS_rate (eval batch)")
         axes[0, 0].legend(fontsize=7)
-        fig.suptitle(f"{DATASETS[data]}: mean ± std over seeds", fontsize=10)
+        fig.suptitle(f"{title}: mean ± std over seeds", fontsize=10)
         fig.tight_layout()
         fig.savefig(figures / f"table3_curves_{data}.png", dpi=80)
         plt.close(fig)
@@ -184,6 +228,10 @@ def main() -> None:
     print(table3(root, main_arm))
     print("\n## Alpha sweep (CIFAR-10)\n")
     print(sweep(root))
+    print("\n## Gate\n")
+    print(gate(root))
+    print("\n## Medium scale (CIFAR-10, 5000 images, 6 epochs)\n")
+    print(sweep(root, "medium", arms=("constrained",)))
     curves(root, figures, main_arm)
 
 

@@ -10,10 +10,12 @@ declare -A RUN=(
   [mixer_tiny_32]=runs/repro/cifar10_mlp/mixer_tiny_32/baseline/seed0
   [vit_tiny_32]=runs/repro/cifar10_vit_resnet/vit_tiny_32/baseline/seed0
   [resnet_tiny_32]=runs/repro/cifar10_vit_resnet/resnet_tiny_32/baseline/seed0
+  # longer-trained Mixer (configs/repro/cifar10_mixer_medium.yaml)
+  [mixer_tiny_32_medium]=runs/repro/medium_cifar10/mixer_tiny_32/baseline/seed0
 )
-for m in ${MODELS:-resmlp_tiny_32 mixer_tiny_32 vit_tiny_32 resnet_tiny_32}; do
+for m in ${MODELS:-resmlp_tiny_32 mixer_tiny_32 vit_tiny_32 resnet_tiny_32 mixer_tiny_32_medium}; do
   w=$("$PY" scripts/export_weights.py "${RUN[$m]}")   # work-around, see the script
-  "$PY" -m selfsim analyze --model "$m" --checkpoint "$w" --protocol table2 --data cifar10 \
+  "$PY" -m selfsim analyze --model "${m%_medium}" --checkpoint "$w" --protocol table2 --data cifar10 \
       --data-root ../shared/data --split test --num-images 512 --measure ss --seed 0 \
       --out "runs/repro/table2/$m" --overwrite | tail -n 2
 done
