@@ -7,7 +7,8 @@ the smooth per-pair gradient on a grid and needs O(P + D^2) memory.
 
 Prints, per width D: forward+backward time (best of the repeats), peak memory
 above the starting point (CPU: the process's resident high-water mark, reset
-before each variant through /proc/self/clear_refs; CUDA: the allocator's peak),
+before each variant through /proc/self/clear_refs, measured after the timings
+with large blocks served by mmap; CUDA: the allocator's peak),
 the value difference, the gradient's relative L2 error, and the ratios.
 
     python benchmarks/bench_ss_rate.py                 # D = 768, B = 64 on the CPU
@@ -17,10 +18,10 @@ the value difference, the gradient's relative L2 error, and the ratios.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import platform
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -38,6 +39,9 @@ def _reset_peak(device: str) -> int:
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         return torch.cuda.memory_allocated()
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)  # hand freed heap pages back, so reusing them shows in RSS
     _CLEAR.write_text("5")  # resets VmHWM to the current RSS (Linux >= 4.0)
     return int(re.search(r"VmRSS:\s+(\d+)", _STATUS.read_text()).group(1)) * 1024
 
@@ -49,32 +53,50 @@ def _peak(device: str) -> int:
     return int(re.search(r"VmHWM:\s+(\d+)", _STATUS.read_text()).group(1)) * 1024
 
 
-def run_variant(fn, F0: torch.Tensor, repeats: int, device: str):
-    times, peak = [], 0
+def _libc():
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def _mmap_large_allocations() -> bool:
+    """From now on serve every block above 128 KiB by its own mapping (glibc only).
+
+    glibc otherwise keeps freed large blocks in reusable heap arenas, so a variant
+    could run in memory an earlier one freed and show no growth of the resident
+    set; with mmap-served blocks (and the heap trimmed before each measurement),
+    the resident high-water mark tracks live tensors. Set after the timings: page
+    faults on every fresh mapping would slow the timed code.
+    """
+    libc = _libc()
+    M_MMAP_THRESHOLD = -3
+    return libc is not None and bool(libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024))
+
+
+def time_variant(fn, F0: torch.Tensor, repeats: int, device: str):
+    times = []
     for _ in range(repeats):
         F = F0.clone().requires_grad_(True)
-        base = _reset_peak(device)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
         t0 = time.perf_counter()
         value = fn(F)
         value.backward()
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
-        peak = max(peak, _peak(device) - base)
-    return min(times), peak, float(value.detach()), F.grad.detach().clone()
+    return min(times), float(value.detach()), F.grad.detach().clone()
 
 
-def _reexec_with_mmap_allocations() -> None:
-    # glibc serves large blocks from reusable heap arenas, so a second variant could run
-    # in memory the first one freed and show no growth; with a low mmap threshold every
-    # tensor above 128 KiB is its own mapping, returned on free, and RSS tracks live tensors.
-    if os.environ.get("MALLOC_MMAP_THRESHOLD_") is None and sys.platform.startswith("linux"):
-        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072")
-        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+def peak_memory(fn, F0: torch.Tensor, device: str) -> int:
+    F = F0.clone().requires_grad_(True)
+    base = _reset_peak(device)
+    fn(F).backward()
+    return _peak(device) - base
 
 
 def main() -> None:
-    _reexec_with_mmap_allocations()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dims", type=int, nargs="+", default=[768])
     ap.add_argument("--batch", type=int, default=64)
@@ -94,16 +116,26 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, load {load:.2f}, "
           f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, device {args.device}")
     print(f"{'D':>6} {'variant':>8} {'time ms':>10} {'peak MiB':>10} {'value':>12} {'grad rel err':>13}")
-    for D in args.dims:
+    rows = []
+    for D in args.dims:  # timings first, with the normal allocator
         torch.manual_seed(D)
         F0 = torch.randn(D, args.batch, device=args.device)
         ss_rate(F0.clone().requires_grad_(True)).backward()  # warm-up
-        t_fast, m_fast, v_fast, g_fast = run_variant(ss_rate, F0, args.repeats, args.device)
+        fast = time_variant(ss_rate, F0, args.repeats, args.device)
+        dense = None
+        if D <= args.max_dense_dim:
+            dense = time_variant(ss_rate_dense, F0, args.dense_repeats, args.device)
+        rows.append((D, F0, fast, dense))
+    if args.device == "cpu" and not _mmap_large_allocations():
+        print("(could not set glibc's mmap threshold: peak memory may be under-reported)")
+    for D, F0, (t_fast, v_fast, g_fast), dense in rows:
+        m_fast = peak_memory(ss_rate, F0, args.device)
         print(f"{D:>6} {'fast':>8} {t_fast * 1e3:>10.1f} {m_fast / 2**20:>10.1f} {v_fast:>12.8f} {'':>13}")
-        if D > args.max_dense_dim:
+        if dense is None:
             print(f"{D:>6} {'dense':>8} skipped (D > --max-dense-dim)")
             continue
-        t_d, m_d, v_d, g_d = run_variant(ss_rate_dense, F0, args.dense_repeats, args.device)
+        t_d, v_d, g_d = dense
+        m_d = peak_memory(ss_rate_dense, F0, args.device)
         err = float((g_fast - g_d).norm() / g_d.norm())
         print(f"{D:>6} {'dense':>8} {t_d * 1e3:>10.1f} {m_d / 2**20:>10.1f} {v_d:>12.8f} {err:>13.2e}")
         print(f"{D:>6} {'ratio':>8} {t_d / t_fast:>9.1f}x {m_d / max(m_fast, 1):>9.1f}x "
