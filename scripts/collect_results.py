@@ -231,7 +231,7 @@ def main() -> None:
     print("\n## Gate\n")
     print(gate(root))
     print("\n## Medium scale (CIFAR-10, 5000 images, 6 epochs)\n")
-    print(sweep(root, "medium", arms=("constrained",)))
+    print(sweep(root, "medium", arms=("constrained", "a1-nogate")))
     curves(root, figures, main_arm)
 
 

@@ -13,8 +13,9 @@ mkdir -p runs/repro
     $SELFSIM experiment configs/repro/$c.yaml; done ) \
     > runs/repro/lane2.log 2>&1 &
 wait
-# Medium-scale check (two lanes each via parallel: 2; in our session these ran alongside the
-# end of the grid above).
-for c in cifar10_mixer_medium cifar10_resmlp_medium; do
+# Medium-scale check (the first two use two lanes via parallel: 2; in our session they ran alongside the
+# end of the grid above, and the two _nogate files ran side by side after them, one core each).
+for c in cifar10_mixer_medium cifar10_resmlp_medium cifar10_mixer_medium_nogate \
+    cifar10_resmlp_medium_nogate; do
   $SELFSIM experiment configs/repro/$c.yaml > runs/repro/$c.log 2>&1
 done
