@@ -54,6 +54,16 @@ def test_cli_contract_and_run_files(tmp_path, tiny_overrides):
         train(_cfg(tiny_overrides), out)
     assert main(["train", "--model", "resmlp_tiny_32", "--data", "synthetic", "--out", str(out),
                  "--epochs", "1"]) == 2
+    # the checkpoint is plain tensors and Python values: it loads without executing code,
+    # so the analysis reads the trained weights from it directly
+    ck = torch.load(out / "checkpoint.pt", weights_only=True)
+    assert {"model", "optimizer", "rng"} <= set(ck)
+    from selfsim.models import create_model
+
+    trained = create_model("resmlp_tiny_32", checkpoint=out / "checkpoint.pt",
+                           model_kwargs=doc["config"]["model"]["kwargs"])
+    for name, value in trained.state_dict().items():
+        torch.testing.assert_close(value, ck["model"][name])
 
 
 def test_resume_reaches_the_same_final_numbers(tmp_path, tiny_overrides):

@@ -210,7 +210,7 @@ class RunDir:
 
         try:
             return torch.load(self.checkpoint_path, map_location=map_location,
-                              weights_only=False)
+                              weights_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable file is the same problem
             raise CheckpointError(
                 f"Cannot read {str(self.checkpoint_path)!r} ({exc}); start again with --overwrite."
