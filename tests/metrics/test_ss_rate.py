@@ -109,6 +109,16 @@ def test_curve_end_points_and_ranges():
     np.testing.assert_array_equal(curve_t.densities, c.densities)
 
 
+def test_curve_with_other_formula_needs_no_recount():
+    F = np.random.default_rng(12).normal(size=(70, 20))
+    code = ss_curve(F)
+    paper = code.with_formula("paper")
+    assert paper.value == pytest.approx(ss_rate(F, formula="paper"), abs=1e-12)
+    np.testing.assert_array_equal(paper.densities, code.densities)
+    assert paper.with_formula("code").value == pytest.approx(code.value, abs=1e-12)
+    assert "value=" in repr(code) and "array" not in repr(code)
+
+
 def test_formulas_differ_and_code_is_in_unit_interval():
     F = np.random.default_rng(5).normal(size=(64, 16))
     code, paper = ss_rate(F), ss_rate(F, formula="paper")

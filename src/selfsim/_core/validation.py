@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import InvalidInputError
 
-__all__ = ["check_int", "check_float", "check_choice", "check_bool"]
+__all__ = ["check_int", "check_float", "check_choice"]
 
 
 def _fmt_interval(low: float | None, high: float | None, closed: str) -> str:
@@ -87,10 +87,3 @@ def check_choice(value: Any, name: str, caller: str, choices: Iterable[Any], hin
         return value
     expected = "one of " + ", ".join(repr(c) for c in choices)
     raise _fail(name, caller, expected, value, hint)
-
-
-def check_bool(value: Any, name: str, caller: str) -> bool:
-    """Return ``value`` if it is a bool or raise."""
-    if isinstance(value, bool):
-        return value
-    raise _fail(name, caller, "a bool", value)

@@ -184,7 +184,7 @@ def measure_layer(name: str, F: np.ndarray, cfg: AnalysisConfig, *, gram: np.nda
                            reason="the layer output is constant (all features equal)")
     try:
         curve = ss_curve(F, num_thresholds=cfg.num_thresholds, formula="code")
-        paper = ss_curve(F, num_thresholds=cfg.num_thresholds, formula="paper").value
+        paper = curve.with_formula("paper").value  # same pair counts, other box-count formula
     except DegenerateInputError as exc:
         return LayerResult(**base, status="degenerate", reason=str(exc))
     values: dict[str, Any] = dict(ss_rate=curve.value, ss_rate_paper=paper, curve=curve)

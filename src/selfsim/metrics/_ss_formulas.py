@@ -8,7 +8,7 @@ fast torch path and the benchmarks all share it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,9 +48,31 @@ def box_count_slope(p: np.ndarray, num_nodes: int, formula: str) -> np.ndarray:
     return -((D - 1.0) ** 2) / ((D - (D - 1.0) * p) * math.log(D))
 
 
-@dataclass(frozen=True)
-class HardCurve:
-    """The curve of one feature network, computed from hard pair counts."""
+@dataclass(frozen=True, repr=False)
+class SSCurve:
+    """The curve behind one SS_rate value.
+
+    Attributes
+    ----------
+    thresholds : array of shape (S,)
+        theta_s, from TZ to TV evenly in log(1 + theta).
+    densities : array of shape (S,)
+        p_s, the fraction of the P = D (D - 1) / 2 pairs with C_ij < theta_s.
+    counts : array of shape (S,)
+        N_s, the closed-form box count.
+    y : array of shape (S,)
+        log N_s / log D.
+    chord : array of shape (S,)
+        The straight line from (TZ, 1) to (TV, 0) in log(1 + theta).
+    value : float
+        SS_rate = (2 / S) sum_s |chord_s - y_s|.
+    num_nodes, num_samples : int
+        D and B.
+    formula : str
+        "code" (released script) or "paper" (printed formula).
+    grad_density : array of shape (S,)
+        dSS/dp_s, the outer gradient the surrogate backward spreads over the pairs.
+    """
 
     thresholds: np.ndarray
     densities: np.ndarray
@@ -58,8 +80,39 @@ class HardCurve:
     y: np.ndarray
     chord: np.ndarray
     value: float
-    #: dSS/dp_s, the outer gradient the surrogate backward distributes over pairs
-    grad_density: np.ndarray
+    num_nodes: int
+    num_samples: int
+    formula: str
+    grad_density: np.ndarray = field(repr=False, compare=False, default=None)
+
+    @property
+    def tz(self) -> float:
+        """Smallest pair distance TZ."""
+        return float(self.thresholds[0])
+
+    @property
+    def tv(self) -> float:
+        """Largest pair distance TV."""
+        return float(self.thresholds[-1])
+
+    def __repr__(self) -> str:
+        return (f"SSCurve(value={self.value:.6g}, formula={self.formula!r}, "
+                f"num_nodes={self.num_nodes}, num_samples={self.num_samples}, "
+                f"num_thresholds={self.thresholds.shape[0]}, tz={self.tz:.6g}, tv={self.tv:.6g})")
+
+    def with_formula(self, formula: str) -> SSCurve:
+        """The same densities read through the other box-count formula (no recount).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from selfsim import ss_curve, ss_rate
+        >>> F = np.random.default_rng(0).normal(size=(20, 6))
+        >>> ss_curve(F).with_formula("paper").value == ss_rate(F, formula="paper")
+        True
+        """
+        return hard_curve(self.densities, 1, self.num_nodes, self.num_samples, self.thresholds,
+                          self.tz, self.tv, formula)
 
 
 def check_spread(tz: float, tv: float, caller: str) -> None:
@@ -76,11 +129,12 @@ def hard_curve(
     pair_counts: np.ndarray,
     num_pairs: int,
     num_nodes: int,
+    num_samples: int,
     theta: np.ndarray,
     tz: float,
     tv: float,
     formula: str,
-) -> HardCurve:
+) -> SSCurve:
     """Curve, SS_rate and dSS/dp from the counts #{pairs with C_ij < theta_s}."""
     S = theta.shape[0]
     p = np.asarray(pair_counts, dtype=np.float64) / num_pairs
@@ -91,4 +145,4 @@ def hard_curve(
     value = float(2.0 / S * np.abs(c - y).sum())
     # d|c - y|/dy = sign(y - c) with sign(0) = 0; dy/dp = N'(p) / (N log D)
     grad_density = 2.0 / S * np.sign(y - c) * box_count_slope(p, num_nodes, formula) / (N * logD)
-    return HardCurve(theta, p, N, y, c, value, grad_density)
+    return SSCurve(theta, p, N, y, c, value, num_nodes, num_samples, formula, grad_density)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,6 +34,7 @@ import numpy as np
 from .._core.validation import check_choice, check_float, check_int
 from ..network.distances import check_features
 from . import _ss_formulas as sf
+from ._ss_formulas import SSCurve
 
 __all__ = ["ss_rate", "ss_curve", "SSCurve"]
 
@@ -42,51 +42,6 @@ __all__ = ["ss_rate", "ss_curve", "SSCurve"]
 # of the smooth gradient then errs by about (step)^2 / 8 relative, ~5e-7
 _GRID_STEP = 2e-3
 _CHUNK = 1 << 21  # elements of one (values x thresholds) block in the backward
-
-
-@dataclass(frozen=True)
-class SSCurve:
-    """The curve behind one SS_rate value.
-
-    Attributes
-    ----------
-    thresholds : array of shape (S,)
-        theta_s, from TZ to TV evenly in log(1 + theta).
-    densities : array of shape (S,)
-        p_s, the fraction of the P = D (D - 1) / 2 pairs with C_ij < theta_s.
-    counts : array of shape (S,)
-        N_s, the closed-form box count.
-    y : array of shape (S,)
-        log N_s / log D.
-    chord : array of shape (S,)
-        The straight line from (TZ, 1) to (TV, 0) in log(1 + theta).
-    value : float
-        SS_rate = (2 / S) sum_s |chord_s - y_s|.
-    num_nodes, num_samples : int
-        D and B.
-    formula : str
-        "code" (released script) or "paper" (printed formula).
-    """
-
-    thresholds: np.ndarray
-    densities: np.ndarray
-    counts: np.ndarray
-    y: np.ndarray
-    chord: np.ndarray
-    value: float
-    num_nodes: int
-    num_samples: int
-    formula: str
-
-    @property
-    def tz(self) -> float:
-        """Smallest pair distance TZ."""
-        return float(self.thresholds[0])
-
-    @property
-    def tv(self) -> float:
-        """Largest pair distance TV."""
-        return float(self.thresholds[-1])
 
 
 def _validate(F, caller: str, num_thresholds, formula, k, fac) -> tuple[int, int]:
@@ -98,7 +53,7 @@ def _validate(F, caller: str, num_thresholds, formula, k, fac) -> tuple[int, int
     return check_features(F, caller)
 
 
-def _numpy_curve(F: np.ndarray, S: int, formula: str, caller: str) -> sf.HardCurve:
+def _numpy_curve(F: np.ndarray, S: int, formula: str, caller: str) -> SSCurve:
     from scipy.spatial.distance import pdist
 
     D, B = F.shape
@@ -107,7 +62,7 @@ def _numpy_curve(F: np.ndarray, S: int, formula: str, caller: str) -> sf.HardCur
     sf.check_spread(tz, tv, caller)
     theta = sf.thresholds(tz, tv, S)
     counts = np.searchsorted(C, theta, side="left")  # strict: C_ij < theta_s
-    return sf.hard_curve(counts, C.size, D, theta, tz, tv, formula)
+    return sf.hard_curve(counts, C.size, D, B, theta, tz, tv, formula)
 
 
 def _torch_distances(F):
@@ -142,7 +97,7 @@ def _first_threshold_above(C, theta, tz: float, tv: float):
     return first
 
 
-def _torch_curve(C, D: int, S: int, formula: str, caller: str):
+def _torch_curve(C, D: int, B: int, S: int, formula: str, caller: str):
     """Hard curve from condensed torch distances; returns (curve, theta tensor)."""
     import torch
 
@@ -153,7 +108,8 @@ def _torch_curve(C, D: int, S: int, formula: str, caller: str):
     # pair (i, j) is counted at every s from its first threshold above C_ij on
     first = _first_threshold_above(C, theta_t, tz, tv)
     counts = torch.bincount(first, minlength=S + 1)[:S].cumsum(0)
-    return sf.hard_curve(counts.cpu().numpy(), C.numel(), D, theta, tz, tv, formula), theta_t
+    curve = sf.hard_curve(counts.cpu().numpy(), C.numel(), D, B, theta, tz, tv, formula)
+    return curve, theta_t
 
 
 def _smooth_grad_at(values, theta, weights, k: float):
@@ -217,7 +173,7 @@ def _make_function():
         @staticmethod
         def forward(ctx, F, S, formula, k, fac, caller):  # type: ignore[override]
             x, C = _torch_distances(F)
-            curve, theta = _torch_curve(C, x.shape[0], S, formula, caller)
+            curve, theta = _torch_curve(C, x.shape[0], x.shape[1], S, formula, caller)
             ctx.save_for_backward(x, C, theta)
             ctx.in_dtype = F.dtype
             ctx.info = (curve.grad_density, k, fac, curve.thresholds[0], curve.thresholds[-1])
@@ -325,12 +281,9 @@ def ss_curve(F, *, num_thresholds: int = 256, formula: str = "code") -> SSCurve:
     caller = "ss_curve"
     D, B = _validate(F, caller, num_thresholds, formula, 1.0, None)
     if isinstance(F, np.ndarray):
-        hc = _numpy_curve(F, num_thresholds, formula, caller)
-    else:
-        import torch
+        return _numpy_curve(F, num_thresholds, formula, caller)
+    import torch
 
-        with torch.no_grad():
-            _, C = _torch_distances(F)
-            hc, _ = _torch_curve(C, D, num_thresholds, formula, caller)
-    return SSCurve(hc.thresholds, hc.densities, hc.counts, hc.y, hc.chord, hc.value,
-                   D, B, formula)
+    with torch.no_grad():
+        _, C = _torch_distances(F)
+        return _torch_curve(C, D, B, num_thresholds, formula, caller)[0]

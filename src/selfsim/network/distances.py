@@ -9,7 +9,6 @@ triangle).
 from __future__ import annotations
 
 import math
-from typing import TypeVar
 
 import numpy as np
 
@@ -17,7 +16,6 @@ from .._core.errors import DegenerateInputError, InvalidInputError
 
 __all__ = ["pair_distances", "check_features", "squareform"]
 
-ArrayT = TypeVar("ArrayT")
 
 
 def check_features(F, caller: str, *, min_nodes: int = 3, min_samples: int = 2) -> tuple[int, int]:
@@ -99,17 +97,8 @@ def pair_distances(F):
     return torch.pdist(x) / math.sqrt(B)
 
 
-def squareform(C):
-    """Condensed distances of length D (D - 1) / 2 -> symmetric (D, D) matrix."""
-    if isinstance(C, np.ndarray):
-        from scipy.spatial.distance import squareform as sq
+def squareform(C: np.ndarray) -> np.ndarray:
+    """Condensed distances of length D (D - 1) / 2 -> symmetric (D, D) matrix (numpy)."""
+    from scipy.spatial.distance import squareform as sq
 
-        return sq(C, checks=False)
-    import torch
-
-    P = C.shape[0]
-    D = int(round((1 + math.sqrt(1 + 8 * P)) / 2))
-    out = C.new_zeros((D, D))
-    iu = torch.triu_indices(D, D, offset=1, device=C.device)
-    out[iu[0], iu[1]] = C
-    return out + out.T
+    return sq(np.asarray(C), checks=False)
