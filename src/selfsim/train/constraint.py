@@ -33,9 +33,9 @@ from torch import nn
 
 from .._core.errors import DegenerateInputError, InvalidInputError, SelfSimWarning
 from .._core.validation import check_choice, check_float
+from ..models import select_layers
 from .distributed import all_gather_float, all_reduce_sum
 from .gate import GammaSchedule, SimilarityGate, parse_gamma
-from .layers import resolve_layers
 
 __all__ = ["SelfSimilarityConstraint", "StepRecord", "MODES"]
 
@@ -102,7 +102,7 @@ class SelfSimilarityConstraint:
         self.gate = gate if isinstance(gate, SimilarityGate) else SimilarityGate(gate)
         self.k, self.fac, self.formula, self.num_thresholds = k, fac, formula, num_thresholds
         self.model = model
-        self.layers = resolve_layers(model, layers)
+        self.layers = list(select_layers(model, layers))
         self._modules = dict(model.named_modules())
         self._rng = random.Random(seed)
         self._handles: list[Any] = []
