@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +55,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def _atomic_write(path: Path, write: Callable[[str], Any]) -> None:
+    """Run ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    A crash never leaves a half-written file; the temporary file is removed on failure.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
 def read_metrics(run_dir: str | Path) -> list[dict[str, Any]]:
@@ -196,14 +209,7 @@ class RunDir:
             return
         import torch
 
-        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=CHECKPOINT, suffix=".tmp")
-        os.close(fd)
-        try:
-            torch.save(state, tmp)
-            os.replace(tmp, self.checkpoint_path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        _atomic_write(self.checkpoint_path, lambda tmp: torch.save(state, tmp))
 
     def load_checkpoint(self, map_location: Any = "cpu") -> dict[str, Any]:
         import torch
