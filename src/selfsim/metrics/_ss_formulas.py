@@ -15,18 +15,37 @@ import numpy as np
 from .._core.errors import DegenerateInputError
 
 FORMULAS = ("code", "paper")
+#: "exact": end points theta_0 = TZ, theta_(S-1) = TV, c_0 = 1, c_(S-1) = 0 exactly (the
+#: definition, METHOD section 2); "released": thresholds and chord in float32 arithmetic as
+#: the released script builds them, end points only up to float32 rounding
+SURROGATES = ("exact", "released")
 
 
-def thresholds(tz: float, tv: float, num: int) -> np.ndarray:
-    """``theta_s = (1 + TZ) ((1 + TV) / (1 + TZ)) ** (s / (S - 1)) - 1``, end points exact."""
+def thresholds(tz: float, tv: float, num: int, surrogate: str = "exact") -> np.ndarray:
+    """``theta_s = (1 + TZ) ((1 + TV) / (1 + TZ)) ** (s / (S - 1)) - 1`` (float64 array).
+
+    ``surrogate="exact"`` sets the end points to TZ and TV exactly; ``"released"``
+    evaluates the power in float32 and keeps whatever rounding gives there.
+    """
+    if surrogate == "released":
+        one, t = np.float32(1.0), np.arange(num, dtype=np.float32) / np.float32(num - 1)
+        a, b = one + np.float32(tz), one + np.float32(tv)
+        return (a * (b / a) ** t - one).astype(np.float64)
     t = np.arange(num, dtype=np.float64) / (num - 1)
     theta = (1.0 + tz) * ((1.0 + tv) / (1.0 + tz)) ** t - 1.0
     theta[0], theta[-1] = tz, tv
     return theta
 
 
-def chord(theta: np.ndarray, tz: float, tv: float) -> np.ndarray:
-    """Straight line in log(1 + theta) from 1 at TZ to 0 at TV, end points exact."""
+def chord(theta: np.ndarray, tz: float, tv: float, surrogate: str = "exact") -> np.ndarray:
+    """Straight line in log(1 + theta) from 1 at TZ to 0 at TV.
+
+    ``surrogate="exact"``: end points exactly 1 and 0; ``"released"``: float32
+    arithmetic on the float32 thresholds, end points up to rounding.
+    """
+    if surrogate == "released":
+        th, lz, lv = (np.log1p(np.asarray(v, dtype=np.float32)) for v in (theta, tz, tv))
+        return ((lv - th) / (lv - lz)).astype(np.float64)
     c = (math.log1p(tv) - np.log1p(theta)) / (math.log1p(tv) - math.log1p(tz))
     c[0], c[-1] = 1.0, 0.0
     return c
@@ -72,6 +91,11 @@ class SSCurve:
         "code" (released script) or "paper" (printed formula).
     grad_density : array of shape (S,)
         dSS/dp_s, the outer gradient the surrogate backward spreads over the pairs.
+    surrogate : str
+        "exact" (end points exact, the definition) or "released" (float32 thresholds
+        and chord as the released script builds them).
+    tz, tv : float
+        The smallest and largest pair distance, TZ and TV.
     """
 
     thresholds: np.ndarray
@@ -84,16 +108,9 @@ class SSCurve:
     num_samples: int
     formula: str
     grad_density: np.ndarray = field(repr=False, compare=False, default=None)
-
-    @property
-    def tz(self) -> float:
-        """Smallest pair distance TZ."""
-        return float(self.thresholds[0])
-
-    @property
-    def tv(self) -> float:
-        """Largest pair distance TV."""
-        return float(self.thresholds[-1])
+    surrogate: str = "exact"
+    tz: float = math.nan
+    tv: float = math.nan
 
     def __repr__(self) -> str:
         return (f"SSCurve(value={self.value:.6g}, formula={self.formula!r}, "
@@ -112,7 +129,7 @@ class SSCurve:
         True
         """
         return hard_curve(self.densities, 1, self.num_nodes, self.num_samples, self.thresholds,
-                          self.tz, self.tv, formula)
+                          self.tz, self.tv, formula, self.surrogate)
 
 
 def check_spread(tz: float, tv: float, caller: str) -> None:
@@ -134,6 +151,7 @@ def hard_curve(
     tz: float,
     tv: float,
     formula: str,
+    surrogate: str = "exact",
 ) -> SSCurve:
     """Curve, SS_rate and dSS/dp from the counts #{pairs with C_ij < theta_s}."""
     S = theta.shape[0]
@@ -141,8 +159,9 @@ def hard_curve(
     N = box_count(p, num_nodes, formula)
     logD = math.log(num_nodes)
     y = np.log(N) / logD
-    c = chord(theta, tz, tv)
+    c = chord(theta, tz, tv, surrogate)
     value = float(2.0 / S * np.abs(c - y).sum())
     # d|c - y|/dy = sign(y - c) with sign(0) = 0; dy/dp = N'(p) / (N log D)
     grad_density = 2.0 / S * np.sign(y - c) * box_count_slope(p, num_nodes, formula) / (N * logD)
-    return SSCurve(theta, p, N, y, c, value, num_nodes, num_samples, formula, grad_density)
+    return SSCurve(theta, p, N, y, c, value, num_nodes, num_samples, formula, grad_density,
+                   surrogate, float(tz), float(tv))

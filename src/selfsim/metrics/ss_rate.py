@@ -44,25 +44,30 @@ _GRID_STEP = 2e-3
 _CHUNK = 1 << 21  # elements of one (values x thresholds) block in the backward
 
 
-def _validate(F, caller: str, num_thresholds, formula, k, fac) -> tuple[int, int]:
+def _validate(F, caller: str, num_thresholds, formula, k, fac,
+              surrogate: str = "exact") -> tuple[int, int]:
     check_int(num_thresholds, "num_thresholds", caller, low=2)
     check_choice(formula, "formula", caller, sf.FORMULAS)
+    check_choice(surrogate, "surrogate", caller, sf.SURROGATES)
     check_float(k, "k", caller, low=0.0, closed="right")
     if fac is not None:
         check_float(fac, "fac", caller, low=0.0, closed="right")
     return check_features(F, caller)
 
 
-def _numpy_curve(F: np.ndarray, S: int, formula: str, caller: str) -> SSCurve:
+def _numpy_curve(F: np.ndarray, S: int, formula: str, caller: str,
+                 surrogate: str = "exact") -> SSCurve:
     from scipy.spatial.distance import pdist
 
     D, B = F.shape
     C = np.sort(pdist(np.asarray(F, dtype=np.float64)) / math.sqrt(B))
+    if surrogate == "released":
+        C = C.astype(np.float32).astype(np.float64)  # the script works in float32
     tz, tv = float(C[0]), float(C[-1])
     sf.check_spread(tz, tv, caller)
-    theta = sf.thresholds(tz, tv, S)
+    theta = sf.thresholds(tz, tv, S, surrogate)
     counts = np.searchsorted(C, theta, side="left")  # strict: C_ij < theta_s
-    return sf.hard_curve(counts, C.size, D, B, theta, tz, tv, formula)
+    return sf.hard_curve(counts, C.size, D, B, theta, tz, tv, formula, surrogate)
 
 
 def _torch_distances(F):
@@ -97,18 +102,25 @@ def _first_threshold_above(C, theta, tz: float, tv: float):
     return first
 
 
-def _torch_curve(C, D: int, B: int, S: int, formula: str, caller: str):
+def _torch_curve(C, D: int, B: int, S: int, formula: str, caller: str,
+                 surrogate: str = "exact"):
     """Hard curve from condensed torch distances; returns (curve, theta tensor)."""
     import torch
 
+    if surrogate == "released":
+        C = C.float()
     tz, tv = (float(v) for v in torch.aminmax(C))
     sf.check_spread(tz, tv, caller)
-    theta = sf.thresholds(tz, tv, S)
+    theta = sf.thresholds(tz, tv, S, surrogate)
     theta_t = torch.from_numpy(theta).to(C.device)
     # pair (i, j) is counted at every s from its first threshold above C_ij on
-    first = _first_threshold_above(C, theta_t, tz, tv)
+    if surrogate == "released":  # rounded thresholds are not evenly spaced: binary search
+        first = torch.searchsorted(theta_t, C.double(), right=True)
+    else:
+        first = _first_threshold_above(C, theta_t, tz, tv)
     counts = torch.bincount(first, minlength=S + 1)[:S].cumsum(0)
-    curve = sf.hard_curve(counts.cpu().numpy(), C.numel(), D, B, theta, tz, tv, formula)
+    curve = sf.hard_curve(counts.cpu().numpy(), C.numel(), D, B, theta, tz, tv, formula,
+                          surrogate)
     return curve, theta_t
 
 
@@ -171,12 +183,12 @@ def _make_function():
 
     class _SSRate(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, F, S, formula, k, fac, caller):  # type: ignore[override]
+        def forward(ctx, F, S, formula, k, fac, caller, surrogate):  # type: ignore[override]
             x, C = _torch_distances(F)
-            curve, theta = _torch_curve(C, x.shape[0], x.shape[1], S, formula, caller)
+            curve, theta = _torch_curve(C, x.shape[0], x.shape[1], S, formula, caller, surrogate)
             ctx.save_for_backward(x, C, theta)
             ctx.in_dtype = F.dtype
-            ctx.info = (curve.grad_density, k, fac, curve.thresholds[0], curve.thresholds[-1])
+            ctx.info = (curve.grad_density, k, fac, curve.tz, curve.tv)
             return torch.tensor(curve.value, dtype=x.dtype, device=x.device)
 
         @staticmethod
@@ -185,7 +197,7 @@ def _make_function():
             grad_density, k, fac, tz, tv = ctx.info
             dC = _pair_gradient(C, theta, grad_density, k, fac, tz, tv)
             dF = _chain_to_features(x, C, dC) * grad_out.to(x.dtype)
-            return dF.to(ctx.in_dtype), None, None, None, None, None
+            return dF.to(ctx.in_dtype), None, None, None, None, None, None
 
     return _SSRate
 
@@ -194,7 +206,7 @@ _FUNCTION: Any = None
 
 
 def ss_rate(F, *, num_thresholds: int = 256, formula: str = "code", k: float = 1.0,
-            fac: float | None = None):
+            fac: float | None = None, surrogate: str = "exact"):
     """SS_rate of the feature network of F.
 
     Parameters
@@ -212,6 +224,13 @@ def ss_rate(F, *, num_thresholds: int = 256, formula: str = "code", k: float = 1
         Sharpness of the sigmoid in the surrogate backward (torch only).
     fac : float, optional
         Gradient scale of the surrogate backward; defaults to D (torch only).
+    surrogate : {"exact", "released"}, default "exact"
+        ``"exact"`` puts the first and last thresholds at TZ and TV and the chord's
+        end points at 1 and 0 exactly (the definition). ``"released"`` builds
+        thresholds and chord in float32 as the authors' released script does, so
+        the end points sit at TZ and TV only up to float32 rounding; the sign of
+        the two end-point terms, which dominate the surrogate gradient, then
+        follows rounding. Offered to measure what that behaviour does in training.
 
     Returns
     -------
@@ -245,15 +264,15 @@ def ss_rate(F, *, num_thresholds: int = 256, formula: str = "code", k: float = 1
     True
     """
     caller = "ss_rate"
-    _validate(F, caller, num_thresholds, formula, k, fac)
+    _validate(F, caller, num_thresholds, formula, k, fac, surrogate)
     if isinstance(F, np.ndarray):
-        return _numpy_curve(F, num_thresholds, formula, caller).value
+        return _numpy_curve(F, num_thresholds, formula, caller, surrogate).value
     global _FUNCTION
     if _FUNCTION is None:
         _FUNCTION = _make_function()
     D = int(F.shape[0])
     return _FUNCTION.apply(F, num_thresholds, formula, float(k),
-                           float(D if fac is None else fac), caller)
+                           float(D if fac is None else fac), caller, surrogate)
 
 
 def ss_curve(F, *, num_thresholds: int = 256, formula: str = "code") -> SSCurve:

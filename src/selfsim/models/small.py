@@ -9,6 +9,7 @@ few blocks and a small width, trainable in minutes on a CPU:
 ==================== ======================== ==============================
 name                 family (timm class)      hooked modules (METHOD sec. 5)
 ==================== ======================== ==============================
+fc_mlp               fully connected (FCNet)  blocks.0 .. blocks.2 (ReLU outputs)
 resmlp_tiny_32       ResMLP (MlpMixer)        blocks.0 .. blocks.3
 mixer_tiny_32        MLP-Mixer (MlpMixer)     blocks.0 .. blocks.3
 vit_tiny_32          ViT (VisionTransformer)  blocks.0 .. blocks.3
@@ -34,9 +35,12 @@ torch.Size([2, 10])
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import torch
 from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+from timm.layers import ClassifierHead
 from timm.models import build_model_with_cfg, generate_default_cfgs, register_model
 from timm.models.metaformer import GroupNorm1, MetaFormer
 from timm.models.mlp_mixer import Affine, MlpMixer, ResBlock
@@ -44,11 +48,12 @@ from timm.models.pvt_v2 import PyramidVisionTransformerV2
 from timm.models.resnet import BasicBlock, ResNet
 from timm.models.vgg import VGG, ConvMlp
 from timm.models.vision_transformer import VisionTransformer
-from timm.layers import ClassifierHead
 from torch import nn
 
 __all__ = [
     "SMALL_MODELS",
+    "FCNet",
+    "fc_mlp",
     "resmlp_tiny_32",
     "mixer_tiny_32",
     "vit_tiny_32",
@@ -78,6 +83,7 @@ def _cfg(**kwargs: Any) -> dict[str, Any]:
 #: name -> (family, default hooked modules: names or glob patterns, so that
 #: depth overrides such as ``num_blocks=2`` keep a valid preset)
 SMALL_MODELS: dict[str, tuple[str, list[str]]] = {
+    "fc_mlp": ("fc", ["blocks.*"]),
     "resmlp_tiny_32": ("resmlp", ["blocks.*"]),
     "mixer_tiny_32": ("mixer", ["blocks.*"]),
     "vit_tiny_32": ("vit", ["blocks.*"]),
@@ -89,6 +95,8 @@ SMALL_MODELS: dict[str, tuple[str, list[str]]] = {
 
 default_cfgs = generate_default_cfgs(
     {
+        "fc_mlp": _cfg(input_size=(1, 28, 28), first_conv="blocks.0.0", classifier="head",
+                       mean=(0.5,), std=(0.5,)),
         "resmlp_tiny_32": _cfg(first_conv="stem.proj", classifier="head"),
         "mixer_tiny_32": _cfg(first_conv="stem.proj", classifier="head"),
         "vit_tiny_32": _cfg(first_conv="patch_embed.proj", classifier="head"),
@@ -104,6 +112,37 @@ def _build(cls: Any, variant: str, pretrained: bool, defaults: dict, kwargs: dic
     # caller overrides win over the small defaults; pretrained weights do not exist
     args = {"num_classes": 10, **defaults, **kwargs}
     return build_model_with_cfg(cls, variant, pretrained, **args)
+
+
+class FCNet(nn.Module):
+    """A fully connected network on flattened images (the paper's Fig. 1 model family).
+
+    ``blocks.i`` is ``Linear -> ReLU`` (its output is a (B, width) hidden layer, the
+    feature network G_M of that layer has D = width nodes); ``head`` maps to the classes.
+    """
+
+    def __init__(self, img_size: int = 28, in_chans: int = 1,
+                 hidden: Sequence[int] = (512, 512, 512), num_classes: int = 10,
+                 **_: Any) -> None:
+        super().__init__()
+        widths = [int(in_chans) * int(img_size) ** 2, *(int(h) for h in hidden)]
+        self.num_classes = num_classes
+        self.num_features = widths[-1]
+        self.flatten = nn.Flatten()
+        self.blocks = nn.Sequential(*(nn.Sequential(nn.Linear(a, b), nn.ReLU())
+                                      for a, b in zip(widths[:-1], widths[1:])))
+        self.head = nn.Linear(widths[-1], num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.blocks(self.flatten(x)))
+
+
+@register_model
+def fc_mlp(pretrained: bool = False, **kwargs: Any) -> FCNet:
+    """Fully connected 784-512-512-512-10 (28 x 28 grey input); set ``img_size``,
+    ``in_chans`` and ``hidden`` for other shapes (CIFAR-10 flattened: 32, 3)."""
+    d = dict(img_size=28, in_chans=1, hidden=(512, 512, 512))
+    return _build(FCNet, "fc_mlp", pretrained, d, kwargs)
 
 
 @register_model

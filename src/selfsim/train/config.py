@@ -45,6 +45,7 @@ class DataConfig:
     eval_batch: int = 64  # the fixed evaluation batch for per-layer SS_rate
     num_workers: int = 0
     download: bool = False
+    resident: bool = False  # whole split as one tensor on the device (flip/pad-crop aug only)
 
 
 @dataclass
@@ -69,6 +70,7 @@ class AugConfig:
     re_prob: float = 0.25
     hflip: float = 0.5
     crop_scale: tuple = (0.08, 1.0)  # RandomResizedCrop scale range
+    pad_crop: int = 0  # resident data only: random translation by up to this many pixels
     repeated_aug: int = 3  # used only when distributed
 
 
@@ -84,6 +86,7 @@ class SSConfig:
     k: float = 1.0
     fac: float | None = None
     formula: str = "code"
+    surrogate: str = "exact"  # exact | released (float32 end points as the released script)
     num_thresholds: int = 256
 
 

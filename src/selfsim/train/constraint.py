@@ -73,6 +73,8 @@ class SelfSimilarityConstraint:
     k, fac : float
         Surrogate-gradient sharpness and scale passed to :func:`selfsim.ss_rate`.
     formula : {"code", "paper"}, default "code"
+    surrogate : {"exact", "released"}, default "exact"
+        End-point handling of the thresholds (see :func:`selfsim.ss_rate`).
     num_thresholds : int, default 256
     seed : int, optional
         Seed of the per-step layer draw (the same on every process).
@@ -94,13 +96,14 @@ class SelfSimilarityConstraint:
                  gamma: Any = 0.0, mode: str = "constrain", gate: Any = "code",
                  epochs: int = 1, k: float = 1.0, fac: float | None = None,
                  formula: str = "code", num_thresholds: int = 256,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, surrogate: str = "exact") -> None:
         caller = "SelfSimilarityConstraint"
         self.mode = check_choice(mode, "mode", caller, MODES)
         self.alpha = check_float(alpha, "alpha", caller, low=0.0)
         self.gamma: GammaSchedule = parse_gamma(gamma, epochs=epochs)
         self.gate = gate if isinstance(gate, SimilarityGate) else SimilarityGate(gate)
         self.k, self.fac, self.formula, self.num_thresholds = k, fac, formula, num_thresholds
+        self.surrogate = surrogate
         self.model = model
         self.layers = list(select_layers(model, layers))
         self._modules = dict(model.named_modules())
@@ -176,7 +179,7 @@ class SelfSimilarityConstraint:
         F = feature_matrix(h if constrain else h.detach()).float()
         try:
             ss = ss_rate(F, num_thresholds=self.num_thresholds, formula=self.formula,
-                         k=self.k, fac=self.fac)
+                         k=self.k, fac=self.fac, surrogate=self.surrogate)
         except DegenerateInputError as exc:
             if not self._warned:
                 warnings.warn(f"SS_rate undefined at layer {layer!r}; step skipped ({exc})",

@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,11 +44,13 @@ import numpy as np
 
 from .._core.errors import InvalidInputError, TrainingError
 from .config import read_config_file, resolve_config
-from .rundir import CHECKPOINT, epoch_lines, run_state
+from .rundir import CHECKPOINT, epoch_lines, read_metrics, run_state
 
-__all__ = ["RunSpec", "plan_grid", "run_grid", "summarize", "ARMS"]
+__all__ = ["RunSpec", "plan_grid", "run_grid", "summarize", "run_records", "paired_rows", "ARMS"]
 
 ARMS = ("baseline", "constrained")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ def _run_one(run: RunSpec, in_process: bool) -> str:
     state = run_state(run.out)
     if state == "finished":
         return "skipped"
+    log.info("start %s/%s/seed%d", run.model, run.arm, run.seed)
     resume = (run.out / CHECKPOINT).is_file() and state in ("stopped", "running")
     overwrite = not resume and run.out.exists()
     if in_process:
@@ -159,14 +164,21 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
     done: dict[str, str] = {}
     # baselines first (auto gamma reads them); all constrained arms together afterwards
     stages = [[r for r in runs if r.arm == "baseline"], [r for r in runs if r.arm != "baseline"]]
+    total, t0 = len(runs), time.perf_counter()
+
+    def report(r: RunSpec, what: str) -> None:
+        done[str(r.out)] = what
+        log.info("%s %s (%d/%d runs, %.0f s)", what, r.out, len(done), total,
+                 time.perf_counter() - t0)
+
     for batch in stages:
         if parallel <= 1:
             for r in batch:
-                done[str(r.out)] = _run_one(r, in_process=True)
+                report(r, _run_one(r, in_process=True))
         else:
             with ThreadPoolExecutor(max_workers=parallel) as pool:
                 for r, res in zip(batch, pool.map(lambda r: _run_one(r, False), batch)):
-                    done[str(r.out)] = res
+                    report(r, res)
     return done
 
 
@@ -177,11 +189,109 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
     return float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else 0.0
 
 
+RUN_KEYS = ["model", "arm", "seed", "epochs", "final_top1", "best_top1", "ss_rate",
+            "train_ss_rate", "gamma", "gate_mean", "penalty_mean", "time_s"]
+
+
+def _finite_mean(values: list[Any]) -> float:
+    a = np.asarray([v for v in values if v is not None], dtype=float)
+    a = a[np.isfinite(a)]
+    return float(a.mean()) if a.size else float("nan")
+
+
+def run_records(runs: list[RunSpec]) -> list[dict[str, Any]]:
+    """One record per finished run: final and best top-1, SS_rate, gate, penalty, time.
+
+    ``ss_rate`` is the final epoch's mean over the hooked layers on the fixed
+    evaluation batch; ``train_ss_rate`` the mean over the last epoch's training
+    steps; ``gate_mean`` and ``penalty_mean`` average the logged step lines
+    after the first epoch (the gate is closed during epoch 0 by design).
+    """
+    records = []
+    for r in runs:
+        if run_state(r.out) != "finished":
+            continue
+        lines = read_metrics(r.out)
+        epochs = [m for m in lines if m.get("kind") == "epoch"]
+        steps = [m for m in lines if m.get("kind") == "step" and m.get("epoch", 0) >= 1]
+        cfg_path = r.out / "config.json"
+        gamma = json.loads(cfg_path.read_text()).get("gamma_resolved") if cfg_path.is_file() \
+            else None
+        last = epochs[-1]
+        records.append({
+            "model": r.model, "arm": r.arm, "seed": r.seed, "epochs": len(epochs),
+            "final_top1": last["top1"], "best_top1": last["best_top1"],
+            "ss_rate": last["ss_rate_mean"], "train_ss_rate": last.get("train_ss_rate_mean"),
+            "gamma": gamma if r.arm != "baseline" else None,
+            "gate_mean": _finite_mean([m.get("gate") for m in steps]),
+            "penalty_mean": _finite_mean([m.get("penalty") for m in steps]),
+            "time_s": float(sum(e.get("epoch_time_s", 0.0) for e in epochs))})
+    return records
+
+
+def paired_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each non-baseline arm against the baseline of the same model, paired by seed."""
+    from .paired import paired_difference
+
+    rows = []
+    for model in dict.fromkeys(rec["model"] for rec in records):
+        base = {rec["seed"]: rec for rec in records
+                if rec["model"] == model and rec["arm"] == "baseline"}
+        for arm in dict.fromkeys(rec["arm"] for rec in records if rec["model"] == model):
+            if arm == "baseline":
+                continue
+            pairs = [(base[rec["seed"]], rec) for rec in records
+                     if rec["model"] == model and rec["arm"] == arm and rec["seed"] in base]
+            if not pairs:
+                continue
+            row: dict[str, Any] = {"model": model, "arm": arm, "n": len(pairs)}
+            for key in ("final_top1", "best_top1", "ss_rate", "train_ss_rate"):
+                res = paired_difference([float(b[key]) for b, _ in pairs],
+                                        [float(t[key]) for _, t in pairs])
+                row[key] = res
+            row["gate_mean"] = _finite_mean([t["gate_mean"] for _, t in pairs])
+            row["time_ratio"] = float(np.mean([t["time_s"] / b["time_s"] for b, t in pairs
+                                               if b["time_s"] > 0]))
+            row["gamma"] = _finite_mean([t["gamma"] for _, t in pairs
+                                         if isinstance(t["gamma"], (int, float))])
+            rows.append(row)
+    return rows
+
+
+def _paired_markdown(rows: list[dict[str, Any]]) -> str:
+    head = ("| model | arm | n | Δ final top-1 (pp) [95 % CI] | wins/losses | sign p | MDE (pp) "
+            "| Δ SS_rate (eval) [95 % CI] | Δ SS_rate (train) | gate open | time × |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|\n")
+
+    def ci(res: Any, fmt: str) -> str:
+        if res.n < 2:
+            return f"{res.mean:{fmt}}"
+        return f"{res.mean:+{fmt}} [{res.ci_low:+{fmt}}, {res.ci_high:+{fmt}}]"
+
+    body = []
+    for r in rows:
+        t = r["final_top1"]
+        body.append(
+            f"| {r['model']} | {arm_label(r['arm'])} | {r['n']} | {ci(t, '.2f')} | "
+            f"{t.wins}/{t.losses} | {t.sign_p:.2g} | {t.mde:.2f} | {ci(r['ss_rate'], '.3f')} | "
+            f"{r['train_ss_rate'].mean:+.3f} | {r['gate_mean']:.2f} | {r['time_ratio']:.2f} |")
+    note = ("\nΔ = arm minus baseline, paired by seed (same initial weights and data order). "
+            "CI: two-sided 95 % t interval of the mean difference; sign p: exact two-sided "
+            "binomial test of wins against losses; MDE: smallest true mean difference a paired "
+            "t-test at the 5 % level would detect with 80 % power given the observed spread. "
+            "Δ SS_rate: final-epoch mean over the hooked layers (eval: fixed test batch; train: "
+            "mean over the last epoch's steps). Gate open: mean z over logged steps after "
+            "epoch 0 (1 = penalty fully on). Time ×: training time relative to the baseline.\n")
+    return head + "\n".join(body) + "\n" + note
+
+
 def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
     """Table-3-style summary: mean +- std over seeds of best top-1 and final SS_rate.
 
-    Writes ``summary.csv`` (one row per model and arm) and ``summary.md``
-    (one row per model, baseline against S2-Con) under ``out``.
+    Writes ``summary.csv`` (one row per model and arm), ``summary.md``
+    (one row per model, baseline against S2-Con, then the paired comparison
+    of every arm with the baseline) and ``runs.csv`` (one row per finished run)
+    under ``out``.
     """
     out = Path(out)
     rows: list[dict[str, Any]] = []
@@ -206,7 +316,15 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
             "final_top1_std", "ss_rate_mean", "ss_rate_std"]
     lines = [",".join(keys)] + [",".join(str(row[k]) for k in keys) for row in rows]
     (out / "summary.csv").write_text("\n".join(lines) + "\n")
-    (out / "summary.md").write_text(_markdown(rows, arm_names(runs)))
+    records = run_records(runs)
+    run_lines = [",".join(RUN_KEYS)] + [",".join("" if rec[k] is None else str(rec[k])
+                                                 for k in RUN_KEYS) for rec in records]
+    (out / "runs.csv").write_text("\n".join(run_lines) + "\n")
+    paired = paired_rows(records)
+    text = _markdown(rows, arm_names(runs))
+    if paired:
+        text += "\n" + _paired_markdown(paired)
+    (out / "summary.md").write_text(text)
     return rows
 
 

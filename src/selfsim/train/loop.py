@@ -117,15 +117,16 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
     use_amp = cfg.amp and device.startswith("cuda")
     gamma = _resolve_gamma(cfg)
 
-    img_size, mean, std = _probe_input(cfg)
-    loaders = build_loaders(cfg, dist, img_size, mean, std)
+    img_size, mean, std, in_chans = _probe_input(cfg)
+    loaders = build_loaders(cfg, dist, img_size, mean, std, in_chans)
     seed_everything(cfg.seed)  # identical initial weights on every process
     model = _build_model(cfg, loaders.num_classes)
     model.to(device)
     con = SelfSimilarityConstraint(
         model, cfg.model.layers, alpha=cfg.ss.alpha, gamma=gamma, mode=cfg.ss.mode,
         gate=_gate(cfg), epochs=cfg.epochs, k=cfg.ss.k, fac=cfg.ss.fac,
-        formula=cfg.ss.formula, num_thresholds=cfg.ss.num_thresholds, seed=cfg.seed)
+        formula=cfg.ss.formula, num_thresholds=cfg.ss.num_thresholds, seed=cfg.seed,
+        surrogate=cfg.ss.surrogate)
     total_batch = cfg.batch_size * dist.world_size
     lr = cfg.optim.lr * (total_batch / cfg.optim.lr_base_batch if cfg.optim.lr_base_batch else 1)
     optimizer = create_optimizer_v2(model, opt=cfg.optim.opt, lr=lr,
@@ -262,8 +263,8 @@ def _gate(cfg: TrainConfig) -> Any:
                           refresh_every=cfg.ss.gate_refresh_every, limit=cfg.ss.gate_limit)
 
 
-def _probe_input(cfg: TrainConfig) -> tuple[int, Any, Any]:
-    """Input size and normalisation from the model's pretrained cfg, without building it twice."""
+def _probe_input(cfg: TrainConfig) -> tuple[int, Any, Any, int]:
+    """Input size, normalisation and channels from the model's pretrained cfg, without building it twice."""
     import timm
 
     from ..models import register_small_models
@@ -281,5 +282,8 @@ def _probe_input(cfg: TrainConfig) -> tuple[int, Any, Any]:
         pcd = pc.to_dict() if pc is not None else {}
     except Exception:  # noqa: BLE001 - unknown names are reported by create_model
         pcd = {}
-    size = size or pcd.get("input_size", (3, 224, 224))[-1]
-    return int(size), pcd.get("mean", (0.485, 0.456, 0.406)), pcd.get("std", (0.229, 0.224, 0.225))
+    shape = pcd.get("input_size", (3, 224, 224))
+    size = size or shape[-1]
+    chans = int(cfg.model.kwargs.get("in_chans", shape[0]))
+    return (int(size), pcd.get("mean", (0.485, 0.456, 0.406)),
+            pcd.get("std", (0.229, 0.224, 0.225)), chans)
