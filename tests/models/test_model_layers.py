@@ -84,3 +84,39 @@ def test_bad_specs_list_valid_names():
         select_layers(model, 9)
     with pytest.raises(InvalidInputError, match="out of range"):
         select_layers(model, [7])
+
+
+# the released training code's layer sets (METHOD section 5), checked on the real timm models
+# built on the meta device (no weights, no memory)
+@pytest.mark.parametrize("name,count,first,last", [
+    ("resnet34", 16, "layer1.0", "layer4.2"),
+    ("resnet50", 16, "layer1.0", "layer4.2"),
+    ("poolformer_s12", 12, "stages.0.blocks.0", "stages.3.blocks.1"),
+    ("pvt_v2_b3", 28, "stages.0.blocks.0", "stages.3.blocks.2"),
+    ("vgg11", 21, "features.0", "features.20"),
+    ("resmlp_12_224", 13, "stem", "blocks.11"),
+    ("vit_small_patch16_224", 12, "blocks.0", "blocks.11"),
+])
+def test_released_training_sets_on_real_models(name, count, first, last):
+    import timm
+    import torch
+
+    from selfsim.models import select_layers
+
+    with torch.device("meta"):
+        model = timm.create_model(name)
+    chosen = select_layers(model, "released")
+    assert (len(chosen), chosen[0], chosen[-1]) == (count, first, last)
+    assert select_layers(model, "figure") == select_layers(model)
+
+
+def test_training_default_is_the_released_set():
+    import timm
+    import torch
+
+    from selfsim.train.constraint import SelfSimilarityConstraint
+
+    with torch.device("meta"):
+        model = timm.create_model("resnet34")
+    con = SelfSimilarityConstraint(model, alpha=0.0, mode="off")
+    assert len(con.layers) == 16

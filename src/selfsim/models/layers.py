@@ -3,8 +3,13 @@
 After timm's ``feature_take_indices``, :func:`select_layers` alone decides
 what a "layers" argument means:
 
-* ``None``: the preset of the paper's nine models (METHOD section 5), or an
-  automatic choice for any other model (its blocks, stages or layers);
+* ``None`` or ``"figure"``: the preset of the paper's nine models (its Table 1
+  and figure script, METHOD section 5), or an automatic choice for any other
+  model (its blocks, stages or layers);
+* ``"released"``: the wider set the authors' released training code hooks
+  (every block of ResNet, PoolFormer and PvT, all 21 ``features`` modules of
+  VGG-11, the stem and blocks of ResMLP); the default of S2-Con training.
+  Models without such an entry use their ``"figure"`` set;
 * an int ``n``: the last ``n`` of that default list;
 * a list or comma-separated string of module names, glob patterns
   (``"blocks.*"``; ``*`` stays within one dotted component, ``**`` crosses
@@ -24,7 +29,8 @@ from torch import nn
 
 from .._core.errors import InvalidInputError, NotFoundError
 
-__all__ = ["PRESETS", "select_layers", "default_layers", "automatic_layers", "model_architecture"]
+__all__ = ["PRESETS", "RELEASED_PRESETS", "LAYER_SETS", "select_layers", "default_layers",
+           "automatic_layers", "model_architecture"]
 
 # the paper's Table 1 (METHOD section 5): timm architecture -> hooked modules
 _BLOCKS, _STAGES = ("blocks.*",), ("stages.*",)
@@ -39,6 +45,21 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "resnet50": ("layer1", "layer2", "layer3", "layer4"),
     "vgg11": ("features.1", "features.4", "features.9", "features.14", "features.19"),
 }
+# the released training code's wider sets (METHOD section 5, brackets of Table 1)
+_RESNET_BLOCKS = ("layer1.*", "layer2.*", "layer3.*", "layer4.*")
+RELEASED_PRESETS: dict[str, tuple[str, ...]] = {
+    "vit_small_patch16_224": _BLOCKS,
+    "vit_base_patch16_224": _BLOCKS,
+    "resmlp_12_224": ("stem", *_BLOCKS),
+    "mixer_b16_224": _BLOCKS,
+    "poolformer_s12": ("stages.*.blocks.*",),
+    "pvt_v2_b3": ("stages.*.blocks.*",),
+    "resnet34": _RESNET_BLOCKS,
+    "resnet50": _RESNET_BLOCKS,
+    "vgg11": ("features.*",),
+}
+#: named layer sets a spec may give instead of module names
+LAYER_SETS = ("figure", "released")
 _CONTAINERS = ("blocks", "stages", "layers")
 _RESNET_STAGE = re.compile(r"layer\d+$")
 
@@ -93,25 +114,30 @@ def automatic_layers(model: nn.Module) -> list[str]:
     )
 
 
-def default_layers(model: nn.Module, model_name: str | None = None) -> list[str]:
-    """The preset of the paper's nine models, else :func:`automatic_layers`."""
+def default_layers(model: nn.Module, model_name: str | None = None,
+                   layer_set: str = "figure") -> list[str]:
+    """The ``layer_set`` preset of the paper's nine models and selfsim's small variants,
+    else :func:`automatic_layers`."""
     arch = model_architecture(model, model_name)
+    if layer_set == "released" and arch in RELEASED_PRESETS:
+        return _expand(model, list(RELEASED_PRESETS[arch]), [])
     if arch in PRESETS:
         return _expand(model, list(PRESETS[arch]), [])
-    small = _small_presets()
+    small = _small_presets(layer_set)
     if arch in small:
         return _expand(model, list(small[arch]), [])
     return automatic_layers(model)
 
 
-def _small_presets() -> dict[str, list[str]]:
+def _small_presets(layer_set: str = "figure") -> dict[str, list[str]]:
     """Hooked modules of selfsim's small-input variants (``selfsim.models.small``), if present."""
     try:
         from . import small  # type: ignore[attr-defined]
     except ImportError:
         return {}
     table = getattr(small, "SMALL_MODELS", {})
-    return {name: list(entry[1]) for name, entry in table.items()}
+    column = 2 if layer_set == "released" else 1
+    return {name: list(entry[column]) for name, entry in table.items()}
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
@@ -188,8 +214,10 @@ def select_layers(
     ----------
     model : torch.nn.Module
     spec : None, int, str or sequence of str/int
-        None: preset or automatic default; int n: the last n default layers;
-        names, globs (``"blocks.*"``) or indices, as a list or a comma-separated string.
+        None or ``"figure"``: the paper's preset or an automatic default;
+        ``"released"``: the released training code's set; int n: the last n default
+        layers; names, globs (``"blocks.*"``) or indices, as a list or a
+        comma-separated string.
     model_name : str, optional
         The timm name used to pick a preset when ``model`` does not carry one.
 
@@ -215,10 +243,15 @@ def select_layers(
     ['layer3', 'layer4']
     >>> select_layers(m, "layer1.*")
     ['layer1.0', 'layer1.1']
+    >>> len(select_layers(timm.create_model("resnet34"), "released"))
+    16
     """
     auto = default_layers(model, model_name)
     if spec is None:
         return auto
+    if isinstance(spec, str) and spec.strip() in LAYER_SETS and spec.strip() not in dict(
+            model.named_modules()):
+        return default_layers(model, model_name, spec.strip())
     if isinstance(spec, bool):
         raise InvalidInputError(f"layer spec must be None, an int, a string or a list; got {spec!r}.")
     if isinstance(spec, int):

@@ -80,17 +80,18 @@ def _cfg(**kwargs: Any) -> dict[str, Any]:
     }
 
 
-#: name -> (family, default hooked modules: names or glob patterns, so that
-#: depth overrides such as ``num_blocks=2`` keep a valid preset)
-SMALL_MODELS: dict[str, tuple[str, list[str]]] = {
-    "fc_mlp": ("fc", ["blocks.*"]),
-    "resmlp_tiny_32": ("resmlp", ["blocks.*"]),
-    "mixer_tiny_32": ("mixer", ["blocks.*"]),
-    "vit_tiny_32": ("vit", ["blocks.*"]),
-    "poolformer_tiny_32": ("poolformer", ["stages.*"]),
-    "pvt_v2_tiny_32": ("pvt_v2", ["stages.*"]),
-    "resnet_tiny_32": ("resnet", [f"layer{i}" for i in range(1, 5)]),
-    "vgg_tiny_32": ("vgg", [f"features.{i}" for i in (1, 4, 9, 14, 19)]),
+#: name -> (family, hooked modules of the figure set, of the released training set): names
+#: or glob patterns, so that depth overrides such as ``num_blocks=2`` keep a valid preset
+SMALL_MODELS: dict[str, tuple[str, list[str], list[str]]] = {
+    "fc_mlp": ("fc", ["blocks.*"], ["blocks.*"]),
+    "resmlp_tiny_32": ("resmlp", ["blocks.*"], ["stem", "blocks.*"]),
+    "mixer_tiny_32": ("mixer", ["blocks.*"], ["blocks.*"]),
+    "vit_tiny_32": ("vit", ["blocks.*"], ["blocks.*"]),
+    "poolformer_tiny_32": ("poolformer", ["stages.*"], ["stages.*.blocks.*"]),
+    "pvt_v2_tiny_32": ("pvt_v2", ["stages.*"], ["stages.*.blocks.*"]),
+    "resnet_tiny_32": ("resnet", [f"layer{i}" for i in range(1, 5)],
+                       [f"layer{i}.*" for i in range(1, 5)]),
+    "vgg_tiny_32": ("vgg", [f"features.{i}" for i in (1, 4, 9, 14, 19)], ["features.*"]),
 }
 
 default_cfgs = generate_default_cfgs(

@@ -60,8 +60,11 @@ class SelfSimilarityConstraint:
     ----------
     model : nn.Module
         The (unwrapped) model; hooks are registered on its modules.
-    layers : list of str, optional
-        Module names to hook; None = the paper's preset / automatic choice.
+    layers : list of str or str, optional
+        Any layer spec of :func:`selfsim.models.select_layers`; None = ``"released"``,
+        the set the authors' released training code hooks (for the paper's models
+        wider than the figure set: every ResNet / PoolFormer / PvT block, all VGG
+        ``features`` modules, ResMLP's stem and blocks).
     alpha : float
         Weight of the penalty (the paper: order 1e-4; released scripts 5e-7 .. 5e-2).
     gamma : float, str, dict or GammaSchedule
@@ -105,7 +108,7 @@ class SelfSimilarityConstraint:
         self.k, self.fac, self.formula, self.num_thresholds = k, fac, formula, num_thresholds
         self.surrogate = surrogate
         self.model = model
-        self.layers = list(select_layers(model, layers))
+        self.layers = list(select_layers(model, "released" if layers is None else layers))
         self._modules = dict(model.named_modules())
         self._rng = random.Random(seed)
         self._handles: list[Any] = []
