@@ -236,3 +236,39 @@ def test_largest_component_and_labels(tmp_path):
 def test_bad_files_name_the_problem(tmp_path, text, match):
     with pytest.raises(DataError, match=match):
         read_graph(_write(tmp_path, "bad.txt", text))
+
+
+@pytest.mark.parametrize("suffix", [".txt.gz", ".mtx.bz2", ".graphml.xz"])
+def test_compressed_files(tmp_path, suffix):
+    import bz2
+    import gzip
+    import lzma
+
+    plain = tmp_path / suffix.rsplit(".", 1)[0].replace(".", "g.", 1)
+    if plain.suffix == ".txt":
+        plain.write_text("".join(f"{a} {b}\n" for a, b in EDGES))
+    elif plain.suffix == ".mtx":
+        scipy.io.mmwrite(plain, A0, symmetry="symmetric", field="pattern")
+    else:
+        nx.write_graphml(nx.from_scipy_sparse_array(A0), plain)
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[suffix[suffix.rindex("."):]]
+    packed = tmp_path / (plain.name + suffix[suffix.rindex("."):])
+    with opener(packed, "wb") as fh:
+        fh.write(plain.read_bytes())
+    g = load_graph(packed)
+    offset = 1 if plain.suffix == ".mtx" else 0
+    _same_graph(g, lambda s: int(s) - offset, tmp_path)
+
+
+def test_tabs_and_spaces_mixed_and_latin1_and_binary(tmp_path):
+    g = load_graph(_write(tmp_path, "m.txt", "0\t1\n1 2\n"))
+    assert g.num_edges == 2
+    g = load_graph(_write(tmp_path, "t.tsv", "New York\tBoston\nBoston\tLima\n"))
+    assert g.labels == ("New York", "Boston", "Lima")
+    p = tmp_path / "l.txt"
+    p.write_bytes("Zürich Genève\n".encode("latin-1"))
+    g = load_graph(p)
+    assert g.labels == ("Zürich", "Genève") and "Latin-1" in g.notes[0]
+    p.write_bytes(b"\x00\x01\x02")
+    with pytest.raises(DataError, match="binary"):
+        load_graph(p)

@@ -17,7 +17,10 @@ line, ``header=False`` never does.
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
+import lzma
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +29,29 @@ import numpy as np
 
 from .._core.errors import DataError
 
-__all__ = ["ParsedEdges", "parse_edgelist"]
+__all__ = ["ParsedEdges", "parse_edgelist", "open_binary", "read_text"]
+
+_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def open_binary(path: Path):
+    """Open a file for reading bytes, decompressing ``.gz``, ``.bz2`` and ``.xz``."""
+    return _COMPRESSED.get(path.suffix.lower(), open)(path, "rb")
+
+
+def read_text(path: Path) -> tuple[str, list[str]]:
+    """Text of a (possibly compressed) file and a note when it is not UTF-8."""
+    try:
+        with open_binary(path) as fh:
+            raw = fh.read()
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise DataError(f"{path}: cannot read ({exc}).") from exc
+    if b"\x00" in raw[:65536]:
+        raise DataError(f"{path}: a binary file, not a text network file (NUL bytes).")
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        return raw.decode("latin-1"), [f"not UTF-8 ({exc.reason} at byte {exc.start}): read as Latin-1"]
 
 _HEADER_WORDS = {
     "source", "target", "from", "to", "src", "dst", "dest", "destination", "node", "nodes",
@@ -81,6 +106,8 @@ def _rows(text: str) -> tuple[list[tuple[int, list[str]]], str, str, str | None]
         return [], "", "white space", declared
     first = data[0][1]
     delim = next((d for d in (",", "\t", ";") if d in first), None)
+    if delim == "\t" and len(first.split("\t")) == len(first.split()):
+        delim = None  # tabs and spaces alike; a tab only separates when ids hold spaces
     name = {",": "comma", "\t": "tab", ";": "semicolon", None: "white space"}[delim]
     rows = []
     if delim is None:
@@ -124,14 +151,10 @@ def _header_reason(rows: list[tuple[int, list[str]]]) -> str | None:
 
 def parse_edgelist(path: Path, header: bool | None = None) -> ParsedEdges:
     """Read an edge-list file (see the module docstring)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not a text edge list ({exc}). Is it a binary file?") from exc
+    text, notes = read_text(path)
     rows, first_line, sep, declared = _rows(text)
     if not rows:
         raise DataError(f"{path}: no edges found (empty file or only comments).")
-    notes: list[str] = []
     reason = "header=True" if header else (_header_reason(rows) if header is None else None)
     if reason is not None:
         notes.append(
@@ -142,8 +165,6 @@ def parse_edgelist(path: Path, header: bool | None = None) -> ParsedEdges:
         if not rows:
             raise DataError(f"{path}: only a header line, no edges.")
     ncols = len(rows[0][1])
-    index: dict[str, int] = {}
-    us, vs, ws = [], [], []
     for lineno, fields in rows:
         if len(fields) < 2:
             raise DataError(
@@ -155,26 +176,25 @@ def parse_edgelist(path: Path, header: bool | None = None) -> ParsedEdges:
                 f"{path}, line {lineno}: {len(fields)} fields but the first edge line has {ncols}; "
                 "give a weight on every line or on none."
             )
-        for name in fields[:2]:
-            if name not in index:
-                index[name] = len(index)
-        us.append(index[fields[0]])
-        vs.append(index[fields[1]])
-        if ncols >= 3:
-            weight = _number(fields[2])
-            if weight is None:
-                raise DataError(f"{path}, line {lineno}: weight {fields[2]!r} is not a number.")
-            ws.append(weight)
     if ncols > 3:
         notes.append(f"columns 4-{ncols} ignored (only the third column can be a weight)")
-    names = list(index)
-    u, v = np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64)
+    # ids in file order u0 v0 u1 v1 ...; np.unique numbers them, first_at orders them
+    tokens = np.array([x for _, fields in rows for x in fields[:2]])
+    uniq, first_at, inv = np.unique(tokens, return_index=True, return_inverse=True)
+    names = uniq.tolist()
     if all(_INT.match(name) for name in names):
         # integer ids in numerical order ("007" and "7" stay two nodes)
         order = sorted(range(len(names)), key=lambda i: (int(names[i]), names[i]))
-        new = np.empty(len(names), dtype=np.int64)
-        new[order] = np.arange(len(names))
-        names = [names[i] for i in order]
-        u, v = new[u], new[v]
-    w = np.asarray(ws, dtype=np.float64) if ncols >= 3 else None
-    return ParsedEdges(names, u, v, w, declared, sep, notes)
+    else:
+        order = np.argsort(first_at, kind="stable").tolist()
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    inv = rank[inv.reshape(-1)]
+    w = None
+    if ncols >= 3:
+        try:
+            w = np.array([fields[2] for _, fields in rows], dtype=np.float64)
+        except ValueError:
+            lineno, fields = next((ln, f) for ln, f in rows if _number(f[2]) is None)
+            raise DataError(f"{path}, line {lineno}: weight {fields[2]!r} is not a number.") from None
+    return ParsedEdges([names[i] for i in order], inv[0::2], inv[1::2], w, declared, sep, notes)

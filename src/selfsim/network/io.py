@@ -45,7 +45,7 @@ import scipy.sparse as sp
 
 from .._core.errors import DataError
 from .._core.validation import check_choice
-from ._edgelist import parse_edgelist
+from ._edgelist import open_binary, parse_edgelist, read_text
 from .graph import as_adjacency, components, edges_to_csr, is_weighted, largest_component
 
 __all__ = ["GraphData", "load_graph", "read_graph", "write_edgelist", "FORMATS", "WEIGHTS"]
@@ -254,9 +254,12 @@ def _from_networkx(G: Any, source: str, fmt: str, weights: str, on_directed: str
 def _read_mtx(p: Path, weights: str, on_directed: str) -> GraphData:
     import scipy.io
 
-    try:
-        rows, cols, _, layout, field, symmetry = scipy.io.mminfo(p)
-        M = scipy.io.mmread(p)
+    if p.suffix.lower() == ".xz":
+        raise DataError(f"{p}: xz-compressed MatrixMarket is not supported; decompress it first "
+                        "(xz -d) or use gzip.")
+    try:  # paths, not file objects: scipy's reader aborts the process on some file objects
+        rows, cols, _, layout, field, symmetry = scipy.io.mminfo(str(p))
+        M = scipy.io.mmread(str(p))
     except Exception as exc:  # scipy raises ValueError and others on bad files
         raise DataError(f"{p}: cannot read MatrixMarket ({exc}).") from exc
     if rows != cols:
@@ -286,8 +289,7 @@ def _read_mtx(p: Path, weights: str, on_directed: str) -> GraphData:
 def _read_gml(p: Path, weights: str, on_directed: str) -> GraphData:
     import networkx as nx
 
-    text = p.read_text(encoding="utf-8", errors="replace")
-    notes: list[str] = []
+    text, notes = read_text(p)
     label: str = "label"
     for _ in range(3):
         try:
@@ -313,7 +315,8 @@ def _read_graphml(p: Path, weights: str, on_directed: str) -> GraphData:
     import networkx as nx
 
     try:
-        G = nx.read_graphml(p)
+        with open_binary(p) as fh:
+            G = nx.read_graphml(fh)
     except Exception as exc:  # networkx raises several parser errors
         raise DataError(f"{p}: cannot read GraphML ({exc}).") from exc
     return _from_networkx(G, str(p), "GraphML", weights, on_directed, [])
@@ -322,9 +325,8 @@ def _read_graphml(p: Path, weights: str, on_directed: str) -> GraphData:
 def _read_pajek(p: Path, weights: str, on_directed: str) -> GraphData:
     import networkx as nx
 
-    lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
-    lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("%")]
-    notes: list[str] = []
+    text, notes = read_text(p)
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("%")]
     out: list[str] = []
     i = 0
     declared_n = None
@@ -369,8 +371,11 @@ _READERS = {"mtx": _read_mtx, "gml": _read_gml, "graphml": _read_graphml, "pajek
 
 def _sniff(p: Path) -> str:
     """Format from the first bytes, then from the suffix."""
-    with open(p, "rb") as fh:
-        head = fh.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+    try:
+        with open_binary(p) as fh:
+            head = fh.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{p}: cannot read ({exc}).") from exc
     low = head.lower()
     if low.startswith("%%matrixmarket"):
         return "mtx"
@@ -380,7 +385,7 @@ def _sniff(p: Path) -> str:
         return "graphml"
     if re.match(r"(creator\s+\"[^\"]*\"\s*)?graph\s*\[", low):
         return "gml"
-    suffix = p.suffix.lower()
+    suffix = (p.with_suffix("") if p.suffix.lower() in (".gz", ".bz2", ".xz") else p).suffix.lower()
     return next((fmt for fmt, sufs in FORMATS.items() if suffix in sufs), "edgelist")
 
 
