@@ -22,8 +22,10 @@ import csv
 import gzip
 import lzma
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
@@ -31,12 +33,15 @@ from .._core.errors import DataError
 
 __all__ = ["ParsedEdges", "parse_edgelist", "open_binary", "read_text"]
 
-_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+_COMPRESSED: dict[str, Callable[..., Any]] = {
+    ".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open,
+}
 
 
-def open_binary(path: Path):
+def open_binary(path: Path) -> IO[bytes]:
     """Open a file for reading bytes, decompressing ``.gz``, ``.bz2`` and ``.xz``."""
-    return _COMPRESSED.get(path.suffix.lower(), open)(path, "rb")
+    opener = _COMPRESSED.get(path.suffix.lower())
+    return opener(path, "rb") if opener is not None else open(path, "rb")
 
 
 def read_text(path: Path) -> tuple[str, list[str]]:
