@@ -44,6 +44,7 @@ _LAZY: dict[str, str] = {
     "fractal_dimension": "selfsim.metrics.fractal",
     "FractalFit": "selfsim.metrics.fractal",
     "read_graph": "selfsim.network.io",
+    "load_graph": "selfsim.network.io",
     "analyze": "selfsim.analysis.pipeline",
     "SelfSimilarityConstraint": "selfsim.train.constraint",
 }

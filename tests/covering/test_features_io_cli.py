@@ -128,7 +128,7 @@ def test_edgelist_round_trip_and_formats(tmp_path):
     assert (read_graph(p) != A).nnz == 0
     csv = tmp_path / "w.csv"
     csv.write_text("# weighted\na,b,1.5\nb,c,2\n\nc,a,0.5\n")
-    B = read_graph(csv)
+    B = read_graph(csv, weights="length")
     assert B.shape == (3, 3) and B[0, 1] == 1.5 and B[2, 0] == 0.5
     import networkx as nx
 

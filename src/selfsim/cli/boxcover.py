@@ -9,7 +9,11 @@ HELP = "box-cover a network (file or built-in generator) and fit its fractal dim
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     src = parser.add_mutually_exclusive_group(required=True)
-    src.add_argument("file", nargs="?", help="edge list (u v [length], # comments) or .graphml")
+    src.add_argument(
+        "file", nargs="?",
+        help="network file: edge list (u v [weight]; comma, tab or space separated; # or %% "
+        "comments), MatrixMarket .mtx, .gml, .graphml or Pajek .net",
+    )
     src.add_argument(
         "--network",
         metavar="SPEC",
@@ -20,48 +24,138 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sizes", nargs="+", type=float, metavar="L",
-        help="box sizes l_B (default: about 16 log-spaced sizes from 1 to diameter + 1)",
+        help="box sizes l_B (default: about 16 log-spaced sizes from 1 up to one box; odd sizes "
+        "only for the radius methods memb, random and sketch on unweighted graphs)",
     )
     parser.add_argument("--seed", type=int, default=None, help="random seed")
     parser.add_argument("--plot", metavar="PNG", help="write a log-log plot of N_B against l_B")
+    parser.add_argument(
+        "--format", default="auto", choices=["auto", "edgelist", "mtx", "gml", "graphml", "pajek"],
+        help="file format (default: from the first bytes, then the suffix)",
+    )
+    parser.add_argument(
+        "--weights", default="auto", choices=["auto", "length", "strength", "ignore"],
+        help="what edge weights mean: lengths, strengths (length = max(w) / w) or nothing; "
+        "auto (default) uses what the file declares and ignores undeclared weights",
+    )
+    parser.add_argument(
+        "--directed", default="convert", choices=["convert", "refuse"],
+        help="a directed file is made undirected (default) or refused",
+    )
+    parser.add_argument(
+        "--header", default="auto", choices=["auto", "yes", "no"],
+        help="edge lists: is the first line a header? (auto: when it is not an edge; reported)",
+    )
+    parser.add_argument(
+        "--components", default="largest", choices=["largest", "all"],
+        help="cover the largest connected component (default, as in the literature) or every "
+        "component separately (N_B >= number of components)",
+    )
+    parser.add_argument(
+        "--boxes", metavar="CSV",
+        help="write the box of every node at every size (node labels as in the file)",
+    )
 
 
-def _default_sizes(A, weighted: bool):
+def _eccentricity_bound(A, weighted: bool) -> float:
+    """Largest eccentricity found by a two-sweep search in every component.
+
+    Each value e satisfies radius <= e <= diameter <= 2 e (exact diameter on trees).
+    """
     import numpy as np
-    from scipy.sparse.csgraph import shortest_path
+    from scipy.sparse.csgraph import dijkstra
 
-    # two-sweep lower bound of the diameter: cheap and exact on trees
-    d0 = shortest_path(A, directed=False, unweighted=not weighted, indices=[0])[0]
-    far = int(np.argmax(np.where(np.isfinite(d0), d0, -1)))
-    d1 = shortest_path(A, directed=False, unweighted=not weighted, indices=[far])[0]
-    diam = float(np.max(d1[np.isfinite(d1)]))
-    hi = 2 * diam + 1  # radius methods need r_B up to the radius
-    sizes = np.unique(np.round(np.geomspace(1, max(hi, 2), 16)))
-    return sizes
+    from ..network.graph import components
+
+    _, comp = components(A)
+    starts = np.unique(comp, return_index=True)[1]
+    d0 = dijkstra(A, directed=False, unweighted=not weighted, indices=starts, min_only=True)
+    order = np.lexsort((-d0, comp))  # per component, farthest node first
+    far = order[np.unique(comp[order], return_index=True)[1]]
+    d1 = dijkstra(A, directed=False, unweighted=not weighted, indices=far, min_only=True)
+    return float(d1.max())
+
+
+def _default_sizes(A, weighted: bool, method: str):
+    """About 16 log-spaced sizes from 1 to a size that gives one box for ``method``.
+
+    Diameter methods and memb reach one box by 2 e + 1 (e >= radius, 2 e >= diameter);
+    random and sketch only once r_B >= diameter, so by 4 e + 1. Radius methods on an
+    unweighted graph get odd sizes only (an even l_B gives the boxes of l_B - 1).
+    """
+    import numpy as np
+
+    from ..covering.registry import METHODS
+
+    m = METHODS.get(method)
+    e = _eccentricity_bound(A, weighted)
+    top = 4 * e + 1 if m is not None and m.kind == "radius" and m.random else 2 * e + 1
+    sizes = np.geomspace(1, max(top, 2), 16)
+    if m is not None and m.kind == "radius" and not weighted:
+        return np.unique(2 * np.round((sizes - 1) / 2) + 1)
+    return np.unique(np.round(sizes))
+
+
+def _load(args: argparse.Namespace):
+    """The graph to cover, with what was read and which component is covered."""
+    from ..network.io import GraphData, load_graph
+
+    if args.network:
+        from ..network.graph import as_adjacency, is_weighted
+        from ..networks import from_spec
+
+        A = as_adjacency(from_spec(args.network, seed=args.seed), "selfsim boxcover")
+        data = GraphData(A, tuple(str(i) for i in range(A.shape[0])), args.network,
+                         "built-in generator", "none", is_weighted(A))
+    else:
+        header = {"auto": None, "yes": True, "no": False}[args.header]
+        data = load_graph(args.file, format=args.format, weights=args.weights,
+                          directed=args.directed, header=header)
+    for i, line in enumerate(data.summary()):
+        print(("# read: " if i == 0 else "#   ") + line)
+    if args.components == "largest":
+        part = data.largest_component()
+        if part is not data:
+            print(f"# {part.notes[-1]}; covering it (--components all covers every component)")
+        return part
+    from ..network.graph import components
+
+    k, _ = components(data.adjacency)
+    if k > 1:
+        print(f"# covering all {k} components separately: N_B >= {k} at every size")
+    return data
+
+
+def _write_boxes(path: str, labels, sizes, node_labels) -> None:
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["node", *(f"l_B={s:g}" for s in sizes)])
+        for i, name in enumerate(node_labels):
+            out.writerow([name, *labels[:, i].tolist()])
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ..covering.api import box_counts
+    from ..covering.api import box_counts, cover_labels
     from ..metrics.fractal import fractal_dimension
-    from ..network.graph import as_adjacency, is_weighted
 
-    if args.network:
-        from ..networks import from_spec
-
-        A = from_spec(args.network, seed=args.seed)
-        name = args.network
+    data = _load(args)
+    A, weighted, name = data.adjacency, data.weighted, data.source
+    sizes = np.asarray(args.sizes) if args.sizes else _default_sizes(A, weighted, args.method)
+    if args.boxes:
+        labels = cover_labels(A, sizes, method=args.method, seed=args.seed, caller="selfsim boxcover")
+        counts = labels.max(axis=1) + 1
+        _write_boxes(args.boxes, labels, sizes, data.labels)
+        print(f"# boxes of every node written to {args.boxes}")
     else:
-        from ..network.io import read_graph
-
-        A = read_graph(args.file)
-        name = args.file
-    A = as_adjacency(A, "selfsim boxcover")
-    weighted = is_weighted(A)
-    sizes = np.asarray(args.sizes) if args.sizes else _default_sizes(A, weighted)
-    counts = box_counts(A, sizes, method=args.method, seed=args.seed)
-    print(f"# {name}: {A.shape[0]} nodes, {A.nnz // 2} edges, method {args.method}")
+        counts = box_counts(A, sizes, method=args.method, seed=args.seed)
+    print(
+        f"# {name}: {A.shape[0]} nodes, {A.nnz // 2} edges, method {args.method}, "
+        + ("weighted" if weighted else "unweighted")
+    )
     print(f"{'l_B':>10} {'N_B':>10}")
     for s, c in zip(sizes, counts):
         print(f"{s:>10g} {c:>10d}")
@@ -89,4 +183,5 @@ def run(args: argparse.Namespace) -> int:
         fig.savefig(args.plot, dpi=120)
         plt.close(fig)
         print(f"plot written to {args.plot}")
+
     return 0

@@ -210,7 +210,8 @@ def box_counts(
     -------
     counts : array of shape (len(sizes),), int64
         N_B(l_B) in the order of ``sizes``; n at l_B = 1 and 1 once l_B exceeds
-        the diameter (radius methods: once r_B reaches the graph radius).
+        the diameter (memb: once r_B reaches the graph radius; random and
+        sketch: once r_B reaches the diameter).
 
     Notes
     -----

@@ -12,9 +12,11 @@ of a box at distance < l_B):
 * ``"radius"`` boxes are balls of radius ``r_B`` around a centre, with
   ``r_B`` the largest radius such that ``2 r_B < l_B`` (for integer distances
   ``r_B = floor((l_B - 1) / 2)``, i.e. ``l_B = 2 r_B + 1`` for odd sizes).
-  Pairwise distances are <= 2 r_B < l_B. One box is guaranteed only once
-  ``r_B`` reaches the graph radius, i.e. from ``l_B = 2 * radius + 1`` on
-  (the diameter methods need only ``l_B = diameter + 1``).
+  Pairwise distances are <= 2 r_B < l_B. MEMB gives one box once ``r_B``
+  reaches the graph radius (``l_B = 2 * radius + 1``); random and sketch
+  only once ``r_B`` reaches the diameter (``l_B = 2 * diameter + 1``), as
+  their first centre need not be central (the diameter methods need only
+  ``l_B = diameter + 1``).
 """
 
 from __future__ import annotations

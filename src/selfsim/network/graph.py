@@ -17,7 +17,9 @@ import scipy.sparse as sp
 
 from .._core.errors import InvalidInputError
 
-__all__ = ["as_adjacency", "is_weighted", "to_networkx", "components", "edges_to_csr"]
+__all__ = [
+    "as_adjacency", "is_weighted", "to_networkx", "components", "largest_component", "edges_to_csr",
+]
 
 
 def edges_to_csr(u, v, n: int, w=None) -> sp.csr_matrix:
@@ -133,6 +135,22 @@ def components(A: sp.csr_matrix) -> tuple[int, np.ndarray]:
     return int(k), labels
 
 
+def largest_component(A: sp.csr_matrix) -> np.ndarray:
+    """Nodes of the largest connected component, ascending.
+
+    Ties go to the component holding the smallest node index.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> largest_component(edges_to_csr([0, 2, 3], [1, 3, 4], 5)).tolist()
+    [2, 3, 4]
+    """
+    _, labels = components(A)
+    sizes = np.bincount(labels)
+    return np.flatnonzero(labels == int(np.argmax(sizes)))
+
+
 def to_networkx(A: Any, weight: str = "weight"):
     """Symmetric adjacency -> ``networkx.Graph`` (lengths as ``weight`` if weighted).
 
@@ -150,8 +168,9 @@ def to_networkx(A: Any, weight: str = "weight"):
     coo = sp.triu(A, k=1).tocoo()
     if is_weighted(A):
         G.add_weighted_edges_from(
-            zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()), weight=weight
+            zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True),
+            weight=weight,
         )
     else:
-        G.add_edges_from(zip(coo.row.tolist(), coo.col.tolist()))
+        G.add_edges_from(zip(coo.row.tolist(), coo.col.tolist(), strict=True))
     return G
