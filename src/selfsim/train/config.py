@@ -103,6 +103,7 @@ class TrainConfig:
     ema: bool = True
     ema_decay: float = 0.99996
     amp: bool = True  # used on GPU only
+    amp_dtype: str = "float16"  # float16 (with loss scaling) | bfloat16
     device: str = "auto"
     tensorboard: bool = True
     log_every: int = 1  # steps between metrics.jsonl step lines

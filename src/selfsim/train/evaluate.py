@@ -23,12 +23,17 @@ __all__ = ["top1_accuracy", "layer_ss_rates"]
 
 
 @torch.no_grad()
-def top1_accuracy(model: nn.Module, loader: Any, device: str, *, amp: bool = False) -> float:
-    """Top-1 accuracy in percent over the loader, summed over all processes."""
+def top1_accuracy(model: nn.Module, loader: Any, device: str, *,
+                  amp: bool | torch.dtype | None = None) -> float:
+    """Top-1 accuracy in percent over the loader, summed over all processes.
+
+    ``amp``: None/False for full precision, True for float16, or an autocast dtype.
+    """
     was_training = model.training
     model.eval()
     correct = total = 0
-    ctx = torch.autocast("cuda", dtype=torch.float16) if amp else nullcontext()
+    dtype = torch.float16 if amp is True else amp
+    ctx = torch.autocast("cuda", dtype=dtype) if isinstance(dtype, torch.dtype) else nullcontext()
     for x, y in loader:
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         with ctx:

@@ -115,6 +115,9 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
     barrier()
     device = dist.device
     use_amp = cfg.amp and device.startswith("cuda")
+    if cfg.amp_dtype not in ("float16", "bfloat16"):
+        raise TrainingError(f"amp_dtype must be 'float16' or 'bfloat16'; got {cfg.amp_dtype!r}.")
+    amp_dtype = torch.bfloat16 if cfg.amp_dtype == "bfloat16" else torch.float16
     gamma = _resolve_gamma(cfg)
 
     img_size, mean, std, in_chans = _probe_input(cfg)
@@ -134,7 +137,7 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
     warmup = min(cfg.optim.warmup_epochs, max(cfg.epochs - 1, 0))
     scheduler = CosineLRScheduler(optimizer, t_initial=cfg.epochs, lr_min=cfg.optim.min_lr,
                                   warmup_t=warmup, warmup_lr_init=cfg.optim.warmup_lr)
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
     ema = ModelEmaV3(model, decay=cfg.ema_decay) if cfg.ema else None
     a = cfg.aug
     mixup = None
@@ -185,7 +188,7 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
                 x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
                 if mixup is not None:
                     x, y = mixup(x, y)
-                ctx = torch.autocast("cuda", dtype=torch.float16) if use_amp else nullcontext()
+                ctx = torch.autocast("cuda", dtype=amp_dtype) if use_amp else nullcontext()
                 with ctx:
                     task = criterion(net(x), y)
                 pen = con.penalty()
@@ -215,8 +218,9 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
                              "lr": optimizer.param_groups[0]["lr"]})
                 step += 1
             train_ss = con.end_epoch()  # collective: gate reference averaged over processes
-            top1 = top1_accuracy(net, loaders.test, device, amp=use_amp)
-            top1_ema = top1_accuracy(ema.module, loaders.test, device, amp=use_amp) if ema else None
+            amp = amp_dtype if use_amp else None
+            top1 = top1_accuracy(net, loaders.test, device, amp=amp)
+            top1_ema = top1_accuracy(ema.module, loaders.test, device, amp=amp) if ema else None
             rates = layer_ss_rates(model, con.layers, loaders.eval_batch.to(device),
                                    num_thresholds=cfg.ss.num_thresholds, formula=cfg.ss.formula)
             finite = [v for v in rates.values() if math.isfinite(v)]
