@@ -1,4 +1,4 @@
-"""Collect the laptop-scale reproduction into markdown tables and figures (docs/results.md).
+"""Collect the laptop-scale reproduction into markdown tables and figures (docs/results_laptop_scale.md).
 
     python scripts/collect_results.py [RUNS=runs/repro] [FIGURES=docs/figures]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Laptop-scale Table 2 (docs/results.md): SS_rate of the untrained model and of our trained
+# Laptop-scale Table 2 (docs/results_laptop_scale.md): SS_rate of the untrained model and of our trained
 # weights (the seed-0 CIFAR-10 baseline runs of scripts/repro_table3.sh) on 512 seeded random
 # CIFAR-10 test images, measure ss. Run from the repository root after repro_table3.sh.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Laptop-scale Table 3 (docs/results.md): two lanes, one core each, run from the repository root.
+# Laptop-scale Table 3 (docs/results_laptop_scale.md): two lanes, one core each, run from the repository root.
 #   bash scripts/repro_table3.sh            # logs in runs/repro/lane{1,2}.log
 set -euo pipefail
 SELFSIM=${SELFSIM:-.venv/bin/selfsim}
