@@ -130,3 +130,74 @@ def test_ddp_on_cpu_two_processes(tmp_path):
     # equal step counts: the reference is the plain average of the two processes' means
     assert first["gate_reference"] == pytest.approx(sum(by_rank) / 2, rel=1e-9)
     assert s["gate_reference"] == first["gate_reference"]
+
+
+class _Module(torch.nn.Sequential):
+    """Stands in for a LightningModule: the callback uses only .log and .trainer.global_step."""
+
+    def __init__(self, trainer):
+        torch.manual_seed(0)
+        super().__init__(torch.nn.Linear(8, 32), torch.nn.Tanh())
+        self.trainer = trainer
+        self.logged = {}
+
+    def log(self, key, value, **kwargs):
+        self.logged[key] = value
+
+
+def _steps(cb, module, trainer, batches):
+    for x in batches:
+        module(x)
+        cb.on_train_batch_end(trainer, module, None, None, 0)
+        trainer.global_step += 1
+    return [cb.constraint.last.ss_rate]
+
+
+def test_state_resumes_mid_epoch_and_catches_up_a_missed_epoch_end():
+    from types import SimpleNamespace
+
+    g = torch.Generator().manual_seed(0)
+    batches = [torch.randn(16, 8, generator=g) for _ in range(3)]
+    kw = dict(mode="record", num_thresholds=64, seed=0)
+
+    def fresh(state=None, epoch=0):
+        trainer = SimpleNamespace(max_epochs=3, current_epoch=epoch, global_step=0)
+        module = _Module(trainer)
+        cb = SelfSimilarityCallback(["1"], **kw)
+        if state is not None:
+            cb.load_state_dict(state)  # before setup: kept until the constraint is built
+        cb.setup(trainer, module, "fit")
+        return cb, module, trainer
+
+    # the uninterrupted epoch 0 of three steps
+    cb, module, trainer = fresh()
+    cb.on_train_epoch_start(trainer, module)
+    rates = [r for x in batches for r in _steps(cb, module, trainer, [x])]
+    cb.on_train_epoch_end(trainer, module)
+    want = cb.constraint.gate.reference
+    assert want == pytest.approx(sum(rates) / 3, rel=1e-12)
+
+    # killed after step 2 of epoch 0, resumed in the same epoch: the partial mean comes back
+    cb, module, trainer = fresh()
+    cb.on_train_epoch_start(trainer, module)
+    _steps(cb, module, trainer, batches[:2])
+    state = cb.state_dict()
+    cb2, module2, trainer2 = fresh()
+    cb2.load_state_dict(state)  # after setup: applied at once
+    cb2.on_train_epoch_start(trainer2, module2)  # same epoch: the sums are kept
+    _steps(cb2, module2, trainer2, batches[2:])
+    cb2.on_train_epoch_end(trainer2, module2)
+    assert cb2.constraint.gate.reference == pytest.approx(want, rel=1e-12)
+    assert module2.logged["ss/gate_reference"] == cb2.constraint.gate.reference
+
+    # checkpoint written after the last batch but before on_train_epoch_end, resumed at
+    # epoch 1: the missed end of epoch 0 is run first, so the reference is not skipped
+    cb, module, trainer = fresh()
+    cb.on_train_epoch_start(trainer, module)
+    _steps(cb, module, trainer, batches)
+    state = cb.state_dict()
+    cb3, module3, trainer3 = fresh(state, epoch=1)
+    assert cb3.constraint.gate.reference is None and cb3.constraint.epoch == 0
+    cb3.on_train_epoch_start(trainer3, module3)
+    assert cb3.constraint.gate.reference == pytest.approx(want, rel=1e-12)
+    assert cb3.constraint.epoch == 1

@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from accelerate import Accelerator
+from accelerate import Accelerator  # type: ignore[import-untyped]
 from torch import nn
 
 from ..train.constraint import SelfSimilarityConstraint

@@ -182,7 +182,8 @@ def ss_penalty(pl_module: pl.LightningModule) -> torch.Tensor:
     Needs exactly one :class:`SelfSimilarityCallback` in ``Trainer(callbacks=...)``.
     Returns a 0-d tensor (0 in modes ``record`` / ``off``); logs the step's values.
     """
-    found = [c for c in pl_module.trainer.callbacks if isinstance(c, SelfSimilarityCallback)]
+    callbacks = getattr(pl_module.trainer, "callbacks", [])  # set by the trainer at run time
+    found = [c for c in callbacks if isinstance(c, SelfSimilarityCallback)]
     if len(found) != 1:
         raise InvalidInputError(
             f"ss_penalty needs exactly one SelfSimilarityCallback in Trainer(callbacks=...); "
