@@ -120,3 +120,14 @@ def test_bad_parameters_are_reported():
         SelfSimilarityMonitor(_net(), ["1"], every=0)
     with pytest.raises(InvalidInputError, match="formula"):
         SelfSimilarityMonitor(_net(), ["1"], formula="other")
+
+
+def test_importing_the_integrations_package_stays_light():
+    import subprocess
+    import sys
+
+    code = ("import sys; from selfsim.integrations import SelfSimilarityMonitor; "
+            "print(','.join(m for m in ('lightning', 'accelerate', 'tensorboard') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
