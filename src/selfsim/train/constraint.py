@@ -162,6 +162,11 @@ class SelfSimilarityConstraint:
         """The layer drawn for the next training forward."""
         return self._current
 
+    @property
+    def pending(self) -> bool:
+        """Whether a training forward was captured and :meth:`penalty` not yet called for it."""
+        return self._captured is not None
+
     def penalty(self) -> torch.Tensor:
         """Penalty of the step whose forward just ran; draws the next step's layer.
 
@@ -223,8 +228,10 @@ class SelfSimilarityConstraint:
 
     # -- checkpoints -------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
+        # epoch_sum / epoch_count: this process's partial epoch mean, for resuming mid-epoch
         return {"gate": self.gate.state_dict(), "rng": self._rng.getstate(),
-                "current": self._current, "epoch": self.epoch, "layers": list(self.layers)}
+                "current": self._current, "epoch": self.epoch, "layers": list(self.layers),
+                "epoch_sum": self._sum, "epoch_count": self._count}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if list(state.get("layers", self.layers)) != list(self.layers):
@@ -239,3 +246,5 @@ class SelfSimilarityConstraint:
         self._rng.setstate(rng_state)
         self._current = state["current"]
         self.epoch = int(state["epoch"])
+        self._sum = float(state.get("epoch_sum", 0.0))
+        self._count = int(state.get("epoch_count", 0))

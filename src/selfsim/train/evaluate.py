@@ -19,7 +19,7 @@ from torch import nn
 from .._core.errors import DegenerateInputError, SelfSimWarning
 from .distributed import all_reduce_sum
 
-__all__ = ["top1_accuracy", "layer_ss_rates"]
+__all__ = ["top1_accuracy", "layer_ss_rates", "ss_rates_of_outputs"]
 
 
 @torch.no_grad()
@@ -52,9 +52,6 @@ def layer_ss_rates(model: nn.Module, layers: list[str], x: torch.Tensor, *,
 
     A layer whose SS_rate is undefined on this batch gets NaN and a warning.
     """
-    from ..activations.reduce import feature_matrix
-    from ..metrics.ss_rate import ss_rate
-
     modules = dict(model.named_modules())
     outputs: dict[str, torch.Tensor] = {}
     handles = []
@@ -70,13 +67,27 @@ def layer_ss_rates(model: nn.Module, layers: list[str], x: torch.Tensor, *,
         for h in handles:
             h.remove()
         model.train(was_training)
+    return ss_rates_of_outputs({n: outputs[n] for n in layers}, num_thresholds=num_thresholds, formula=formula,
+                               where="the evaluation batch")
+
+
+@torch.no_grad()
+def ss_rates_of_outputs(outputs: dict[str, torch.Tensor], *, num_thresholds: int = 256,
+                        formula: str = "code", where: str = "this batch") -> dict[str, float]:
+    """SS_rate of each captured layer output (name -> output tensor), without gradient.
+
+    A layer whose SS_rate is undefined gets NaN and a warning naming ``where``.
+    """
+    from ..activations.reduce import feature_matrix
+    from ..metrics.ss_rate import ss_rate
+
     rates: dict[str, float] = {}
-    for name in layers:
+    for name, out in outputs.items():
         try:
-            F = feature_matrix(outputs[name]).float()
+            F = feature_matrix(out.detach()).float()
             rates[name] = float(ss_rate(F, num_thresholds=num_thresholds, formula=formula))
         except DegenerateInputError as exc:
-            warnings.warn(f"SS_rate undefined at layer {name!r} on the evaluation batch: {exc}",
+            warnings.warn(f"SS_rate undefined at layer {name!r} on {where}: {exc}",
                           SelfSimWarning, stacklevel=2)
             rates[name] = math.nan
     return rates
