@@ -100,3 +100,23 @@ def test_bad_arm_list_is_refused(tmp_path):
     doc["constrained"] = [{"name": "x"}, {"name": "x"}]
     with pytest.raises(InvalidInputError):
         plan_grid(doc)
+
+
+def test_a_failed_run_does_not_stop_the_grid(tmp_path, monkeypatch):
+    import selfsim.train.experiment as ex
+    from selfsim._core.errors import TrainingError
+
+    runs = plan_grid({"models": ["m"], "seeds": [0, 1], "base": {"preset": "small"},
+                      "constrained": {"ss": {"mode": "constrain", "alpha": 0.1, "gamma": 0.2}}},
+                     tmp_path)
+    calls = []
+
+    def fake(run, in_process):
+        calls.append(run.out)
+        if run.arm == "baseline" and run.seed == 0:
+            raise TrainingError("Non-finite loss nan at epoch 0, step 3")
+        return "trained"
+
+    monkeypatch.setattr(ex, "_run_one", fake)
+    done = ex.run_grid(runs)
+    assert len(calls) == 4 and list(done.values()).count("failed") == 1

@@ -171,13 +171,21 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
         log.info("%s %s (%d/%d runs, %.0f s)", what, r.out, len(done), total,
                  time.perf_counter() - t0)
 
+    def attempt(r: RunSpec, in_process: bool) -> str:
+        # one run's failure (a divergence, say) is a result: record it, go on with the grid
+        try:
+            return _run_one(r, in_process)
+        except TrainingError as exc:
+            log.error("run %s failed: %s", r.out, str(exc).strip().splitlines()[-1])
+            return "failed"
+
     for batch in stages:
         if parallel <= 1:
             for r in batch:
-                report(r, _run_one(r, in_process=True))
+                report(r, attempt(r, True))
         else:
             with ThreadPoolExecutor(max_workers=parallel) as pool:
-                for r, res in zip(batch, pool.map(lambda r: _run_one(r, False), batch)):
+                for r, res in zip(batch, pool.map(lambda r: attempt(r, False), batch)):
                     report(r, res)
     return done
 
