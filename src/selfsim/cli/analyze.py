@@ -99,8 +99,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_summary(reports: dict, main: str, path) -> None:
     frame = reports[main].to_frame()
-    cols = [c for c in ("layer", "ss_rate", "ss_rate_paper", "approx_error", "d_B", "is_fractal",
-                        "status") if c in frame]
+    cols = [c for c in ("layer", "ss_rate", "ss_rate_paper", "approx_error", "d_B", "d_B_ci_low",
+                        "d_B_ci_high", "fractal_verdict", "null_d_B_p", "null_ss_rate_p",
+                        "status") if c in frame and not frame[c].isna().all()]
     print(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     for label, rep in reports.items():
         print(f"mean SS_rate ({label}): {rep.mean('ss_rate'):.4f}")

@@ -228,6 +228,10 @@ def _verdict(
     if not p_flat < alpha or slope >= 0:
         return ("undetermined", f"counts do not fall significantly (plateau test p = {p_flat:.3g} "
                 f">= {alpha:g})", z, p, p_flat)
+    count_decades = math.log10(Nmean.max() / Nmean.min())
+    if count_decades < min_decades:
+        return ("undetermined", f"N_B spans {count_decades:.2f} decades over the fit range "
+                f"(< {min_decades:g}); a power law needs a decade on both axes", z, p, p_flat)
     if p < alpha:
         if z > 0:
             return "fractal", f"power law favoured over exponential (z = {z:.2f}, p = {p:.3g})", z, p, p_flat
@@ -264,7 +268,8 @@ def fractal_dimension(
         Connected components of the covered graph; more than one gives
         ``"undetermined"``.
     min_decades : float
-        Shortest fit range, in decades of l_B, on which a verdict is given.
+        Shortest fit range, in decades of l_B and of N_B, on which a verdict
+        is given.
     alpha : float
         Significance level of the plateau test and of the power law /
         exponential test.
@@ -294,9 +299,11 @@ def fractal_dimension(
     y = log N_B. The verdict applies these rules in order:
 
     1. more than one component, fewer than 4 sizes, equal counts over the
-       range, or a range shorter than ``min_decades``: ``"undetermined"``;
+       range, or a range shorter than ``min_decades`` decades of l_B:
+       ``"undetermined"``;
     2. plateau test: the F-test of the power-law slope against a constant
-       log N_B (flat counts) must reject at ``alpha``, else ``"undetermined"``;
+       log N_B (flat counts) must reject at ``alpha``, and N_B must span
+       ``min_decades`` decades, else ``"undetermined"``;
     3. Vuong's test of the two non-nested models (Gaussian residuals in
        log N_B, pointwise log-likelihood ratios, as Clauset, Shalizi and Newman
        2009 compare distributions): ``p < alpha`` gives ``"fractal"`` (z > 0)
@@ -327,8 +334,9 @@ def fractal_dimension(
     >>> fit = fractal_dimension(sizes, [2**20 / l**2 for l in sizes])
     >>> round(fit.d_B, 6), fit.verdict, fit.fit_range
     (2.0, 'fractal', (8.0, 256.0))
-    >>> fractal_dimension([2, 3, 4, 5, 6], [50, 50, 50, 50, 50]).verdict
-    'undetermined'
+    >>> flat = fractal_dimension([2, 3, 4, 5, 6], [50, 50, 50, 50, 50], fit_range=(2, 6))
+    >>> flat.verdict, flat.reason
+    ('undetermined', 'flat counts: N_B does not change over the fit range')
     """
     num_components = check_int(num_components, "num_components", "fractal_dimension", low=1)
     min_decades = check_float(min_decades, "min_decades", "fractal_dimension", low=0.0)
