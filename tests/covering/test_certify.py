@@ -157,3 +157,14 @@ def test_cbb_is_greedy_colouring_for_the_same_seed():
     for seed in (0, 5):
         assert np.array_equal(cover_labels(A, SIZES, method="cbb", seed=seed),
                               cover_labels(A, SIZES, method="greedy", seed=seed))
+
+
+def test_inputs_are_checked():
+    from selfsim import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="number of nodes"):
+        exact_cover(lattice((601,)), 2)
+    with pytest.raises(InvalidInputError, match="one box label"):
+        improve_cover(lattice((5,)), 2, [0, 0, 1])
+    with pytest.raises(InvalidInputError, match="sizes"):
+        packing_bound(lattice((5,)), [0.5])

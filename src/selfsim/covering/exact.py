@@ -89,9 +89,9 @@ def _program(Dm: np.ndarray, size: float):
     for u in range(n):
         members = np.flatnonzero(close[u, u + 1 :]) + u + 1
         head = int(var[u, u])
-        for v in members:  # x[u, v] <= x[u, u]
+        for j in members:  # x[u, j] <= x[u, u]
             rows += [r, r]
-            cols += [var[u, v], head]
+            cols += [var[u, j], head]
             vals += [1.0, -1.0]
             lo.append(-np.inf)
             hi.append(0.0)
@@ -140,7 +140,7 @@ def exact_cover(graph: Any, size: float, *, time_limit: float = 60.0) -> ExactCo
     A = as_adjacency(graph, "exact_cover")
     s = float(_sizes([size], is_weighted(A), "exact_cover")[0])
     time_limit = check_float(time_limit, "time_limit", "exact_cover", low=0.0, closed="neither")
-    n = check_int(A.shape[0], "graph size", "exact_cover", high=MAX_EXACT_NODES,
+    n = check_int(A.shape[0], "number of nodes", "exact_cover", low=1, high=MAX_EXACT_NODES,
                   hint="Use improved_counts / packing_bound for larger graphs.")
     Dm, _ = all_distances(A, s, "exact_cover")
     packing = _packing(Dm, s).size
