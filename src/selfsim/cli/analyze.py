@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=None, metavar="B",
                    help="images per forward pass (default: all at once)")
     p.add_argument("--measure", default="ss,boxcount", metavar="LIST",
-                   help="comma list of ss, boxcount, spectrum, umap, smallworld, mds, or 'all' "
+                   help="comma list of ss, boxcount, null, spectrum, umap, smallworld, mds, or 'all' "
                         "(default ss,boxcount)")
     p.add_argument("--protocol", default="single", choices=["single", "table2"],
                    help="table2: also analyse the untrained model on the same images "
