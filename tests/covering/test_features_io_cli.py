@@ -90,11 +90,11 @@ def test_renormalize_flower_gives_previous_generation_degrees():
 
 
 def test_fractal_fit_exact_power_law_and_warnings():
-    fit = fractal_dimension([2, 4, 8, 16, 32, 64], [4096, 1024, 256, 64, 16, 4])
+    fit = fractal_dimension([2, 4, 8, 16, 32, 64, 128], [16384, 4096, 1024, 256, 64, 16, 4])
     assert fit.d_B == pytest.approx(2.0, abs=1e-4) and fit.is_fractal
-    l = np.arange(1, 12)
-    fit = fractal_dimension(l, np.round(5000 * np.exp(-l / 1.5)) + 1)
-    assert not fit.is_fractal
+    lb = np.arange(1, 12)
+    fit = fractal_dimension(lb, np.round(5000 * np.exp(-lb / 1.5)) + 1)
+    assert not fit.is_fractal and fit.loglik_ratio < 0
     with pytest.warns(ScalingRangeWarning):
         fractal_dimension([1, 2, 3, 4, 5], [100, 50, 20, 2, 1])
     with pytest.raises(InvalidInputError, match="same non-zero length"):
@@ -154,9 +154,13 @@ def test_cli_boxcover(tmp_path, capsys):
     from selfsim.cli import main
 
     png = tmp_path / "nb.png"
-    assert main(["boxcover", "--network", "flower:2,2,4", "--plot", str(png)]) == 0
+    assert main(["boxcover", "--network", "flower:2,2,6", "--plot", str(png)]) == 0
     out = capsys.readouterr().out
-    assert "d_B =" in out and "is_fractal = True" in out and png.stat().st_size > 0
+    assert "d_B =" in out and "verdict: fractal" in out and "is_fractal = True" in out
+    assert "95% CI [" in out and png.stat().st_size > 0
+    assert main(["boxcover", "--network", "flower:2,2,3", "--certify"]) == 0
+    out = capsys.readouterr().out
+    assert "bound" in out and "verdict: undetermined" in out
     p = tmp_path / "g.txt"
     write_edgelist(lattice((20,)), p)
     with pytest.warns(ScalingRangeWarning):  # a 20-node chain leaves 2 points to fit

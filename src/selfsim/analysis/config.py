@@ -8,6 +8,9 @@ name       what                                                default
 ss         SS_rate by both formulas and its N(theta) curve     yes
 boxcount   true greedy box count of G_M, approximation error,  yes
            d_B and the fractal test
+null       d_B and SS_rate of surrogate features (same          no
+           covariance spectrum): null medians, p-values; the
+           layer is fractal only beyond the null
 spectrum   covariance eigenvalues, power-law fit (Appendix B)  no
 umap       correlation dimension after UMAP (Appendix C)       no
 smallworld clustering / path length vs a random graph          no
@@ -26,7 +29,7 @@ from .._core.validation import check_float, check_int
 
 __all__ = ["MEASURES", "DEFAULT_MEASURES", "AnalysisConfig", "parse_measures"]
 
-MEASURES = ("ss", "boxcount", "spectrum", "umap", "smallworld", "mds")
+MEASURES = ("ss", "boxcount", "null", "spectrum", "umap", "smallworld", "mds")
 DEFAULT_MEASURES = ("ss", "boxcount")
 
 
@@ -62,6 +65,8 @@ class AnalysisConfig:
         Edge density of G_M for the small-world measures.
     mds_nodes : int
         Nodes of G_M drawn (seeded) for the MDS picture.
+    null_surrogates : int
+        Surrogate feature matrices of the ``null`` measurement (39 reach p = 0.05).
     seed : int
         Seed of every random choice (MDS nodes and embedding, UMAP, random graphs).
     """
@@ -71,6 +76,7 @@ class AnalysisConfig:
     box_thresholds: int = 32
     smallworld_density: float = 0.1
     mds_nodes: int = 128
+    null_surrogates: int = 39
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -81,6 +87,7 @@ class AnalysisConfig:
         check_float(self.smallworld_density, "smallworld_density", "AnalysisConfig",
                     low=0.0, high=1.0, closed="neither")
         check_int(self.mds_nodes, "mds_nodes", "AnalysisConfig", low=3)
+        check_int(self.null_surrogates, "null_surrogates", "AnalysisConfig", low=1)
         check_int(self.seed, "seed", "AnalysisConfig", low=0)
 
     @property

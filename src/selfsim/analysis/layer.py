@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import DegenerateInputError, SelfSimWarning
+from ..metrics.null import box_grid
 from .config import AnalysisConfig
 
 __all__ = ["LayerResult", "measure_layer", "SCALAR_COLUMNS", "box_grid", "mds_node_indices"]
@@ -39,7 +40,15 @@ class LayerResult:
     approx_error: float = NAN
     d_B: float = NAN
     d_B_r2: float = NAN
+    d_B_ci_low: float = NAN
+    d_B_ci_high: float = NAN
+    fractal_verdict: str = ""
     is_fractal: bool | None = None
+    null_d_B_median: float = NAN
+    null_d_B_p: float = NAN
+    null_ss_rate_median: float = NAN
+    null_ss_rate_p: float = NAN
+    null_verdict: str = ""
     spectrum_exponent: float = NAN
     spectrum_xmin: float = NAN
     spectrum_R_exponential: float = NAN
@@ -70,11 +79,6 @@ SCALAR_COLUMNS = tuple(f.name for f in fields(LayerResult)
                        if f.name not in ("curve", "box_thresholds", "box_counts", "eigenvalues", "mds"))
 
 
-def box_grid(num_thresholds: int, box_thresholds: int) -> np.ndarray:
-    """Indices into the SS_rate threshold grid at which the true box count is run."""
-    return np.unique(np.rint(np.linspace(0, num_thresholds - 1, box_thresholds)).astype(int))
-
-
 def mds_node_indices(num_nodes: int, max_nodes: int, seed: int) -> np.ndarray:
     """The nodes of G_M drawn for MDS; the same for the same (D, seed) before and after training."""
     if num_nodes <= max_nodes:
@@ -84,7 +88,7 @@ def mds_node_indices(num_nodes: int, max_nodes: int, seed: int) -> np.ndarray:
 
 def _boxcount(F: np.ndarray, curve, cfg: AnalysisConfig) -> dict[str, Any]:
     from ..covering.features import box_counts_features  # the core's greedy covering
-    from ..metrics.fractal import fractal_dimension
+    from ..metrics.null import feature_fractal_fit
 
     idx = box_grid(len(curve.thresholds), cfg.box_thresholds)
     theta = curve.thresholds[idx]
@@ -95,19 +99,22 @@ def _boxcount(F: np.ndarray, curve, cfg: AnalysisConfig) -> dict[str, Any]:
     ss_true = float(2.0 * np.mean(np.abs(curve.chord[idx] - y_true)))
     out: dict[str, Any] = dict(box_thresholds=theta, box_counts=counts, approx_error=approx,
                                ss_rate_true=ss_true)
-    # scaling range on G_M: drop N = D (theta <= TZ) and the saturated tail N <= 2; the
-    # graph-oriented automatic range (sizes > 1) does not apply to real-valued thresholds
-    inside = (theta > 0) & (counts > 2) & (counts < D)
-    if np.count_nonzero(inside) < 2:
-        raise DegenerateInputError(
-            "fewer than 2 box sizes with 2 < N < D; the box count falls from D to 1 too fast "
-            f"for a fit on this grid of {len(theta)} thresholds (raise box_thresholds)."
-        )
-    pos = theta > 0  # TZ = 0 when two channels coincide (e.g. dead ReLUs)
-    fit = fractal_dimension(theta[pos], counts[pos], fit_range=(float(theta[inside].min()),
-                                                      float(theta[inside].max())))
-    out.update(d_B=float(fit.d_B), d_B_r2=float(fit.r2), is_fractal=bool(fit.is_fractal))
+    fit = feature_fractal_fit(theta, counts, D)  # the G_M fit-range rule lives there
+    out.update(d_B=float(fit.d_B), d_B_r2=float(fit.r2), d_B_ci_low=fit.d_B_ci[0],
+               d_B_ci_high=fit.d_B_ci[1], fractal_verdict=fit.verdict, is_fractal=bool(fit.is_fractal))
     return out
+
+
+def _null(F: np.ndarray, cfg: AnalysisConfig) -> dict[str, Any]:
+    from ..metrics.null import feature_null_test
+
+    res = feature_null_test(F, num_surrogates=cfg.null_surrogates, num_thresholds=cfg.num_thresholds,
+                            box_thresholds=cfg.box_thresholds, seed=cfg.seed)
+    # a layer is fractal only beyond the null (the fit alone is not evidence)
+    return dict(null_d_B_median=res.d_B_quantiles[1], null_d_B_p=res.p_d_B,
+                null_ss_rate_median=res.ss_rate_quantiles[1], null_ss_rate_p=res.p_ss_rate,
+                null_verdict=res.ss_rate_verdict, fractal_verdict=res.verdict,
+                is_fractal=res.verdict == "fractal")
 
 
 def _spectrum(gram: np.ndarray) -> dict[str, Any]:
@@ -193,6 +200,7 @@ def measure_layer(name: str, F: np.ndarray, cfg: AnalysisConfig, *, gram: np.nda
         "boxcount": lambda: _boxcount(F, curve, cfg),
         "spectrum": lambda: _spectrum(gram),
         "umap": lambda: _umap(gram, cfg.seed),
+        "null": lambda: _null(F, cfg),
         "smallworld": lambda: _smallworld(F, cfg),
         "mds": lambda: _mds(F, cfg),
     }

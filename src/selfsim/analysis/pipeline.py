@@ -157,7 +157,7 @@ def analyze(
     num_images : int, optional
         Images to use (default 512 for named data, all for tensors / loaders).
     measures : str or list, optional
-        Subset of ``ss, boxcount, spectrum, umap, smallworld, mds`` (default ``ss,boxcount``).
+        Subset of ``ss, boxcount, null, spectrum, umap, smallworld, mds`` (default ``ss,boxcount``).
     seed : int, default 0
         Seeds the random initialisation, the image draw and every random measurement.
 

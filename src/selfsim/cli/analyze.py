@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=None, metavar="B",
                    help="images per forward pass (default: all at once)")
     p.add_argument("--measure", default="ss,boxcount", metavar="LIST",
-                   help="comma list of ss, boxcount, spectrum, umap, smallworld, mds, or 'all' "
+                   help="comma list of ss, boxcount, null, spectrum, umap, smallworld, mds, or 'all' "
                         "(default ss,boxcount)")
     p.add_argument("--protocol", default="single", choices=["single", "table2"],
                    help="table2: also analyse the untrained model on the same images "
@@ -99,8 +99,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_summary(reports: dict, main: str, path) -> None:
     frame = reports[main].to_frame()
-    cols = [c for c in ("layer", "ss_rate", "ss_rate_paper", "approx_error", "d_B", "is_fractal",
-                        "status") if c in frame]
+    cols = [c for c in ("layer", "ss_rate", "ss_rate_paper", "approx_error", "d_B", "d_B_ci_low",
+                        "d_B_ci_high", "fractal_verdict", "null_d_B_p", "null_ss_rate_p",
+                        "status") if c in frame and not frame[c].isna().all()]
     print(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     for label, rep in reports.items():
         print(f"mean SS_rate ({label}): {rep.mean('ss_rate'):.4f}")
