@@ -258,8 +258,9 @@ def paired_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                         [float(t[key]) for _, t in pairs])
                 row[key] = res
             row["gate_mean"] = _finite_mean([t["gate_mean"] for _, t in pairs])
-            row["time_ratio"] = float(np.mean([t["time_s"] / b["time_s"] for b, t in pairs
-                                               if b["time_s"] > 0]))
+            # median: one pair run while the machine was busier should not decide it
+            row["time_ratio"] = float(np.median([t["time_s"] / b["time_s"] for b, t in pairs
+                                                 if b["time_s"] > 0]))
             row["gamma"] = _finite_mean([t["gamma"] for _, t in pairs
                                          if isinstance(t["gamma"], (int, float))])
             rows.append(row)
@@ -289,7 +290,8 @@ def _paired_markdown(rows: list[dict[str, Any]]) -> str:
             "t-test at the 5 % level would detect with 80 % power given the observed spread. "
             "Δ SS_rate: final-epoch mean over the hooked layers (eval: fixed test batch; train: "
             "mean over the last epoch's steps). Gate open: mean z over logged steps after "
-            "epoch 0 (1 = penalty fully on). Time ×: training time relative to the baseline.\n")
+            "epoch 0 (1 = penalty fully on). Time ×: median over seeds of the training time "
+            "relative to the baseline (wall clock of a shared machine: indicative only).\n")
     return head + "\n".join(body) + "\n" + note
 
 
