@@ -20,7 +20,8 @@ override of ``base`` like the single form, all linked to the same baselines::
 ``gamma: auto`` takes the target of each constrained run from the baseline
 run of the same model and seed (its final-epoch mean SS_rate), as the paper
 defines gamma; baselines therefore run first. Runs land in
-``OUT/<model>/<arm>/seed<S>``; finished runs are skipped, stopped ones resumed.
+``OUT/<model>/<arm>/seed<S>``; finished runs are skipped, stopped, interrupted
+and killed ones resumed from their checkpoint, failed ones left untouched.
 :func:`summarize` then writes the Table-3-style summary (``summary.md``,
 ``summary.csv``) and :func:`selfsim.train.experiment_plots.plot_experiment`
 the curves.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -47,6 +49,8 @@ from .rundir import CHECKPOINT, epoch_lines, run_state
 __all__ = ["RunSpec", "plan_grid", "run_grid", "summarize", "ARMS"]
 
 ARMS = ("baseline", "constrained")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -133,8 +137,14 @@ def _run_one(run: RunSpec, in_process: bool) -> str:
     state = run_state(run.out)
     if state == "finished":
         return "skipped"
-    resume = (run.out / CHECKPOINT).is_file() and state in ("stopped", "running")
-    overwrite = not resume and run.out.exists()
+    if state == "failed":  # keep it (and its checkpoint) for the user to look at
+        log.warning("%s failed earlier and is left as it is; see its status.json, then resume it "
+                    "with selfsim train --resume or delete it to run it again.", run.out)
+        return "failed"
+    has_checkpoint = (run.out / CHECKPOINT).is_file()
+    resume = has_checkpoint and state is not None
+    # a selfsim run killed before its first checkpoint holds nothing worth keeping
+    overwrite = not resume and state is not None
     if in_process:
         from .loop import train
 
@@ -145,7 +155,7 @@ def _run_one(run: RunSpec, in_process: bool) -> str:
     cfg_path.write_text(json.dumps(run.config, indent=2))
     cmd = [sys.executable, "-m", "selfsim", "train", "--config", str(cfg_path), "--out",
            str(run.out)]
-    cmd += ["--resume"] if resume else ["--overwrite"]
+    cmd += ["--resume"] if resume else (["--overwrite"] if overwrite else [])
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")  # one core per run: parallel runs do not fight
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
