@@ -47,7 +47,8 @@ def assert_error(proc: subprocess.CompletedProcess, *fragments: str) -> None:
     err = proc.stderr.strip()
     assert proc.returncode == 2, (proc.returncode, proc.stdout[-2000:], err[-2000:])
     assert "Traceback" not in err, err
-    lines = [ln for ln in err.splitlines() if ln.startswith(("selfsim ", "  "))]
-    assert 1 <= len(lines) <= 2, err
+    lines = err.splitlines()
+    start = [i for i, ln in enumerate(lines) if ln.startswith("selfsim ") and ": error: " in ln]
+    assert start and len(lines) - start[-1] <= 2, err  # the message ends stderr, 1-2 lines
     for f in fragments:
         assert f in err, (f, err)

@@ -127,7 +127,7 @@ def _check_resume(cfg: TrainConfig, out: Path) -> dict[str, Any] | None:
                               "before its first epoch). Start it again with --overwrite.")
     if run_state(out) == "finished":
         last = epoch_lines(out)[-1]
-        log.warning("%s is already finished (epoch %d); nothing to resume, nothing changed.",
+        log.info("%s is already finished (epoch %d); nothing to resume, nothing changed.",
                     out, last["epoch"])
         return {**last, "already_finished": True}
     saved = safe_torch_load(ck_path).get("config", {})
@@ -233,7 +233,7 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
                 loss = task.float() + pen
                 if not torch.isfinite(loss):
                     raise TrainingError(
-                        f"Non-finite loss {float(loss)} at epoch {epoch}, step {step} "
+                        f"Non-finite loss {float(loss.detach())} at epoch {epoch}, step {step} "
                         f"(task loss {float(task.detach())}, penalty {float(pen.detach())}, layer "
                         f"{con.last.layer}). " + _kept(run, epoch))
                 optimizer.zero_grad(set_to_none=True)
