@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -344,22 +345,28 @@ def safe_torch_load(path: str | Path, map_location: Any = "cpu") -> Any:
     if size == 0:
         raise CheckpointError(f"checkpoint file {path} is empty (0 bytes); it was never written "
                               "completely. Use another checkpoint or train again.")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    torch_zip = zipfile.is_zipfile(path)
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()
-        why = next((ln.strip() for ln in first if "GLOBAL" in ln or "Unsupported" in ln), "")
+        if not (torch_zip or head.startswith(b"\x80")):  # neither torch's zip nor a pickle
+            raise CheckpointError(f"checkpoint file {path} is not a torch file ({size} bytes "
+                                  f"starting {head!r}). Use a file written by torch.save or a "
+                                  ".safetensors file.") from exc
+        found = re.search(r"GLOBAL ([\w.]+)", str(exc))
+        what = f"it names {found.group(1)}" if found else "refused by torch.load(weights_only=True)"
         raise CheckpointError(
             f"checkpoint file {path} holds Python objects other than tensors and plain containers "
-            f"({why or 'refused by weights_only'}); selfsim does not unpickle them because that "
-            "can run code. Save a state dict (tensors only) or a .safetensors file.") from exc
+            f"({what}); selfsim does not unpickle them because that can run code. Save a state "
+            "dict (tensors only) or a .safetensors file.") from exc
     except Exception as exc:  # noqa: BLE001 - corrupt files raise many types
-        if zipfile.is_zipfile(path):
+        if torch_zip:
             why = f"a damaged torch file ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+        elif head.startswith(b"PK"):
+            why = "a truncated torch file"
         else:
-            with open(path, "rb") as fh:
-                head = fh.read(4)
-            why = ("a truncated torch file" if head.startswith(b"PK") else
-                   f"not a torch file ({size} bytes starting {head!r})")
+            why = f"not a torch file ({size} bytes starting {head!r})"
         raise CheckpointError(f"checkpoint file {path} is {why}. Use a file written by "
                               "torch.save or a .safetensors file.") from exc

@@ -105,7 +105,7 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
 
     main = dist.rank == 0
     if resume:  # every process, same answer; nothing is written before these checks pass
-        done = _check_resume(cfg, out)
+        done = _check_resume(cfg, out, overwrite)
         if done is not None:
             return done
     else:
@@ -118,9 +118,9 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
         run.close()
 
 
-def _check_resume(cfg: TrainConfig, out: Path) -> dict[str, Any] | None:
+def _check_resume(cfg: TrainConfig, out: Path, overwrite: bool) -> dict[str, Any] | None:
     """Refuse a resume that would change the run; the last record if it is already finished."""
-    plan_output(out, "train", resume=True)
+    plan_output(out, "train", resume=True, overwrite=overwrite)
     ck_path = out / CHECKPOINT
     if not ck_path.is_file():
         raise CheckpointError(f"Cannot resume: {str(ck_path)!r} does not exist (the run ended "
