@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 # a training run that takes seconds: 64 synthetic images, a 2-block ResMLP

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from safety_helpers import assert_error, fingerprint, run_cli
 
 pytest.importorskip("timm")
