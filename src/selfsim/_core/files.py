@@ -44,7 +44,7 @@ __all__ = ["OutputPlan", "plan_output", "run_kind", "check_writable", "atomic_wr
            "LOCK_FILE", "describe_os_error"]
 
 LOCK_FILE = ".selfsim.lock"
-RUN_KINDS = ("analysis", "train")
+RUN_KINDS = ("analysis", "train", "compare")
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -60,10 +60,12 @@ def _read_json(path: Path) -> Any:
 
 
 def run_kind(path: str | Path) -> str | None:
-    """``"analysis"``, ``"train"`` or None: what selfsim run ``path`` holds, judged by its files.
+    """``"analysis"``, ``"train"``, ``"compare"`` or None: what selfsim run ``path`` holds.
 
-    An analysis run has a ``results.json`` with ``versions`` and ``runs``; a
-    training run a ``config.json`` with ``config`` and ``selfsim_version``.
+    Judged by its files: an analysis run has a ``results.json`` with
+    ``versions`` and ``runs``; a training run a ``config.json`` with
+    ``config`` and ``selfsim_version``; a comparison only ``compare.csv`` and
+    ``compare.png``.
     """
     path = Path(path)
     doc = _read_json(path / "results.json")
@@ -72,6 +74,8 @@ def run_kind(path: str | Path) -> str | None:
     doc = _read_json(path / "config.json")
     if isinstance(doc, dict) and {"config", "selfsim_version"} <= set(doc):
         return "train"
+    if path.is_dir() and {p.name for p in path.iterdir()} == {"compare.csv", "compare.png"}:
+        return "compare"
     return None
 
 

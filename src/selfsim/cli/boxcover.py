@@ -47,6 +47,17 @@ def run(args: argparse.Namespace) -> int:
     from ..metrics.fractal import fractal_dimension
     from ..network.graph import as_adjacency, is_weighted
 
+    if args.plot:  # before the covering, not after it
+        from pathlib import Path
+
+        from .._core.errors import OutputError
+        from .._core.files import check_writable
+
+        folder = Path(args.plot).parent
+        if not folder.is_dir():
+            raise OutputError(f"--plot {args.plot}: the folder {folder} does not exist; create it "
+                              "or choose another path.")
+        check_writable(folder, "--plot")
     if args.network:
         from ..networks import from_spec
 

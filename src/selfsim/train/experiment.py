@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import InvalidInputError, TrainingError
+from .._core.files import atomic_write_text
 from .config import read_config_file, resolve_config
 from .rundir import CHECKPOINT, epoch_lines, run_state
 
@@ -215,8 +216,8 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
     keys = ["model", "arm", "n", "best_top1_mean", "best_top1_std", "final_top1_mean",
             "final_top1_std", "ss_rate_mean", "ss_rate_std"]
     lines = [",".join(keys)] + [",".join(str(row[k]) for k in keys) for row in rows]
-    (out / "summary.csv").write_text("\n".join(lines) + "\n")
-    (out / "summary.md").write_text(_markdown(rows, arm_names(runs)))
+    atomic_write_text(out / "summary.csv", "\n".join(lines) + "\n")
+    atomic_write_text(out / "summary.md", _markdown(rows, arm_names(runs)))
     return rows
 
 
