@@ -43,7 +43,7 @@ def _checkpoints(folder):
     ("empty.pt", "empty (0 bytes)"),
     ("truncated.pt", "truncated torch file"),
     ("foreign.pt", "not a torch file"),
-    ("evil.pt", "(it names io.open); selfsim does not unpickle them because that can run code"),
+    ("evil.pt", "(it names io.open; torch.load(weights_only=True)); selfsim does not unpickle"),
     ("evil_raw.pt", "does not unpickle them"),
     ("missing.pt", "does not exist"),
 ])

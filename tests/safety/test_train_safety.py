@@ -205,6 +205,31 @@ def test_sigkill_at_a_random_point_loses_nothing(tmp_path, seed):
     assert (tmp_path / "mine.txt").read_text() == "keep\n"
 
 
+FULL_DISK_AT_SECOND_CHECKPOINT = """
+import errno, torch
+_save, _calls = torch.save, []
+def _save_or_full(obj, f, *args, **kwargs):
+    _calls.append(f)
+    if len(_calls) == 2:
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return _save(obj, f, *args, **kwargs)
+torch.save = _save_or_full
+"""
+
+
+def test_full_disk_during_training_keeps_the_last_checkpoint(tmp_path):
+    proc = run_cli("train", *TINY_TRAIN, "--epochs", "2", "--out", "run", cwd=tmp_path,
+                   pre=FULL_DISK_AT_SECOND_CHECKPOINT)
+    assert_error(proc, "checkpoint.pt", "No space left on device", "unchanged")
+    run = tmp_path / "run"
+    assert run_state(run) == "failed" and not (run / LOCK_FILE).exists()
+    assert safe_torch_load(run / "checkpoint.pt")["epoch"] == 0
+    assert [p.name for p in run.iterdir() if p.name.endswith(".tmp")] == []
+    proc = run_cli("train", "--out", "run", "--resume", cwd=tmp_path)  # space again: go on
+    assert proc.returncode == 0, proc.stderr
+    assert [e["epoch"] for e in epoch_lines(run)] == [0, 1] and run_state(run) == "finished"
+
+
 def test_divergence_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path):
     proc = run_cli("train", *TINY_TRAIN, "--epochs", "2", "--lr", "1e30",
                    "--set", "optim.warmup_epochs=0", "--set", "optim.weight_decay=0",

@@ -360,7 +360,7 @@ def safe_torch_load(path: str | Path, map_location: Any = "cpu") -> Any:
                                   f"starting {head!r}). Use a file written by torch.save or a "
                                   ".safetensors file.") from exc
         found = re.search(r"GLOBAL ([\w.]+)", str(exc))
-        what = f"it names {found.group(1)}" if found else "refused by torch.load(weights_only=True)"
+        what = (f"it names {found.group(1)}; " if found else "") + "torch.load(weights_only=True)"
         raise CheckpointError(
             f"checkpoint file {path} holds Python objects other than tensors and plain containers "
             f"({what}); selfsim does not unpickle them because that can run code. Save a state "

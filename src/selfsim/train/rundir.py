@@ -157,14 +157,16 @@ class RunDir:
         if not writer:  # other processes only read; process 0 did the checks
             return
         plan = plan_output(self.target, "train", resume=resume, overwrite=overwrite)
-        if plan.resumes:
-            self._locks.append(RunLock(self.target).acquire())
-            return
-        if plan.replaces:  # hold the old run until the new one replaces it
-            self._locks.append(RunLock(self.target).acquire())
-        self.path = staging_dir(self.target)
-        self.staged = True
-        self._locks.append(RunLock(self.path).acquire())
+        try:
+            if plan.resumes or plan.replaces:  # hold the old run until it is continued or replaced
+                self._locks.append(RunLock(self.target).acquire())
+            if not plan.resumes:
+                self.path = staging_dir(self.target)
+                self.staged = True
+                self._locks.append(RunLock(self.path).acquire())
+        except BaseException:
+            self.close()
+            raise
 
     def commit(self) -> None:
         """Move a staged run into place, replacing the old run (if ``overwrite``)."""
