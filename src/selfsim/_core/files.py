@@ -122,7 +122,11 @@ class OutputPlan:
 def _is_cwd_or_above(path: Path) -> bool:
     here = Path.cwd().resolve()
     there = path.resolve()
-    return there == here or there in here.parents or there == Path.home().resolve()
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home directory known
+        home = None
+    return there == here or there in here.parents or there == home
 
 
 def plan_output(path: str | Path, kind: str, *, overwrite: bool = False, resume: bool = False,

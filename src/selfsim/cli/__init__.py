@@ -100,8 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:
-        print(f"selfsim {args.command}: interrupted; files written so far are kept.",
-              file=sys.stderr)
+        print(f"selfsim {args.command}: interrupted; earlier results are unchanged (a training "
+              "run continues with --resume).", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI turns every error into a short message
         if args.debug or args.verbose:
