@@ -55,6 +55,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_plots:
         from ..train.experiment_plots import plot_experiment
 
-        for path in plot_experiment(runs, out):
-            print(f"plot     {path}")
+        for plot in plot_experiment(runs, out):
+            print(f"plot     {plot}")
     return 0
