@@ -16,3 +16,20 @@ def finished_run(tmp_path_factory) -> Path:
     proc = run_cli("train", *TINY_TRAIN, "--epochs", "1", "--out", "run", cwd=root)
     assert proc.returncode == 0, proc.stderr
     return root / "run"
+
+
+@pytest.fixture
+def run_main(capsys, monkeypatch):
+    """The CLI in this process (same code path, no interpreter start-up): for the cheap cases."""
+    import subprocess
+
+    from selfsim.cli import main
+
+    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        rc = main(list(args))
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), rc, out.out, out.err)
+
+    return run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import sys
 
 import pytest
 from safety_helpers import assert_error, fingerprint, run_cli
@@ -39,31 +40,34 @@ def _checkpoints(folder):
     return marker
 
 
-@pytest.mark.parametrize("name, message", [
-    ("empty.pt", "empty (0 bytes)"),
-    ("truncated.pt", "truncated torch file"),
-    ("foreign.pt", "not a torch file"),
-    ("evil.pt", "(it names io.open; torch.load(weights_only=True)); selfsim does not unpickle"),
-    ("evil_raw.pt", "does not unpickle them"),
-    ("missing.pt", "does not exist"),
+@pytest.mark.parametrize("name, message, subprocess", [
+    ("empty.pt", "empty (0 bytes)", True),
+    ("evil.pt", "(it names io.open; torch.load(weights_only=True)); selfsim does not unpickle",
+     True),
+    ("truncated.pt", "truncated torch file", False),
+    ("foreign.pt", "not a torch file", False),
+    ("evil_raw.pt", "does not unpickle them", False),
+    ("missing.pt", "does not exist", False),
 ])
-def test_bad_checkpoints_are_refused_with_the_reason(tmp_path, name, message):
+def test_bad_checkpoints_are_refused_with_the_reason(tmp_path, run_main, name, message,
+                                                     subprocess):
     marker = _checkpoints(tmp_path / "ck")
     before = fingerprint(tmp_path)
-    proc = run_cli("analyze", "--checkpoint", f"ck/{name}", "--out", "out", *QUICK, cwd=tmp_path)
+    run = run_cli if subprocess else run_main
+    proc = run("analyze", "--checkpoint", f"ck/{name}", "--out", "out", *QUICK, cwd=tmp_path)
     assert_error(proc, message, name)
     assert not marker.exists(), "the checkpoint executed code"
     assert fingerprint(tmp_path) == before
 
 
-def test_unusable_device_is_a_message(tmp_path):
+def test_unusable_device_is_a_message(tmp_path, run_main):
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
     assert_error(run_cli("analyze", "--device", "cuda", "--out", "o", *QUICK, cwd=tmp_path),
                  "--device cuda", "--device cpu")
-    assert_error(run_cli("train", "--device", "cuda", "--out", "o", cwd=tmp_path),
+    assert_error(run_main("train", "--device", "cuda", "--out", "o", cwd=tmp_path),
                  "--device cuda")
-    assert_error(run_cli("analyze", "--device", "gpu7", "--out", "o", *QUICK, cwd=tmp_path),
+    assert_error(run_main("analyze", "--device", "gpu7", "--out", "o", *QUICK, cwd=tmp_path),
                  "not a device name")
     assert list(tmp_path.iterdir()) == []
 
@@ -71,29 +75,30 @@ def test_unusable_device_is_a_message(tmp_path):
 NO_PANDAS = "import sys\nsys.modules['pandas'] = None  # as if it were not installed"
 
 
-def test_missing_extra_names_the_pip_install(tmp_path):
+def test_missing_extra_names_the_pip_install(tmp_path, run_main, monkeypatch):
     proc = run_cli("analyze", "--out", "o", *QUICK, cwd=tmp_path, pre=NO_PANDAS)
     assert_error(proc, "'pandas'", 'pip install "selfsim[analysis]"')
     # the traceback only on request
-    proc = run_cli("analyze", "--out", "o", *QUICK, "--debug", cwd=tmp_path, pre=NO_PANDAS)
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    proc = run_main("analyze", "--out", "o", *QUICK, "--debug", cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" in proc.stderr
     assert not (tmp_path / "o").exists()
 
 
-def test_dry_run_lists_modules_that_never_run(tmp_path):
-    proc = run_cli("analyze", "--dry-run", "--layers", "blocks.**", cwd=tmp_path)
+def test_dry_run_lists_modules_that_never_run(tmp_path, run_main):
+    proc = run_main("analyze", "--dry-run", "--layers", "blocks.**", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "not called in the forward pass" in proc.stdout and "blocks.0.attn.qkv" in proc.stdout
     assert list(tmp_path.iterdir()) == []
 
 
-def test_bad_arguments_are_messages(tmp_path):
-    assert_error(run_cli("analyze", "--layers", "blocks.99", "--dry-run", cwd=tmp_path),
+def test_bad_arguments_are_messages(tmp_path, run_main):
+    assert_error(run_main("analyze", "--layers", "blocks.99", "--dry-run", cwd=tmp_path),
                  "blocks.99")
-    assert_error(run_cli("train", "--out", "o", "--set", "epochs=many", cwd=tmp_path),
+    assert_error(run_main("train", "--out", "o", "--set", "epochs=many", cwd=tmp_path),
                  "'epochs' must be int")
-    assert_error(run_cli("train", "--out", "o", "--resume", cwd=tmp_path), "Cannot resume")
-    assert_error(run_cli("train", "--out", "o", "--resume", "--overwrite", cwd=tmp_path),
+    assert_error(run_main("train", "--out", "o", "--resume", cwd=tmp_path), "Cannot resume")
+    assert_error(run_main("train", "--out", "o", "--resume", "--overwrite", cwd=tmp_path),
                  "either --resume or --overwrite")
     assert list(tmp_path.iterdir()) == []
 

@@ -29,20 +29,20 @@ def _no_leftovers(parent: Path) -> None:
     assert not left, left
 
 
-def test_a_folder_of_other_files_is_never_replaced(tmp_path):
+def test_a_folder_of_other_files_is_never_replaced(tmp_path, run_main):
     thesis = tmp_path / "thesis"
     thesis.mkdir()
     (thesis / "chapter1.tex").write_text("\\section{Intro}\n")
     (thesis / "data.bin").write_bytes(os.urandom(64))
     before = fingerprint(tmp_path)
-    for extra in ([], ["--overwrite"]):
-        proc = run_cli("analyze", "--out", "thesis", *QUICK, *extra, cwd=tmp_path)
+    for run, extra in ((run_cli, []), (run_main, ["--overwrite"])):
+        proc = run("analyze", "--out", "thesis", *QUICK, *extra, cwd=tmp_path)
         assert_error(proc, "thesis", "not a selfsim run", "another --out")
         assert proc.stdout == ""  # refused before any analysis
     assert fingerprint(tmp_path) == before
 
 
-def test_the_working_directory_is_never_an_output(tmp_path):
+def test_the_working_directory_is_never_an_output(tmp_path, run_main):
     (tmp_path / "notes.txt").write_text("keep me\n")
     before = fingerprint(tmp_path)
     proc = run_cli("analyze", "--out", ".", *QUICK, "--overwrite", cwd=tmp_path)
@@ -52,12 +52,12 @@ def test_the_working_directory_is_never_an_output(tmp_path):
     run = tmp_path / "old"
     _fake_analysis_run(run)
     before = fingerprint(tmp_path)
-    proc = run_cli("analyze", "--out", ".", *QUICK, "--overwrite", cwd=run)
+    proc = run_main("analyze", "--out", ".", *QUICK, "--overwrite", cwd=run)
     assert_error(proc, "working directory")
     assert fingerprint(tmp_path) == before
 
 
-def test_symlinked_out_and_file_out_are_refused(tmp_path):
+def test_symlinked_out_and_file_out_are_refused(tmp_path, run_main):
     real = tmp_path / "real"
     _fake_analysis_run(real)
     (tmp_path / "link").symlink_to(real)
@@ -65,15 +65,16 @@ def test_symlinked_out_and_file_out_are_refused(tmp_path):
     before = fingerprint(tmp_path)
     assert_error(run_cli("analyze", "--out", "link", *QUICK, "--overwrite", cwd=tmp_path),
                  "symbolic link", "link")
-    assert_error(run_cli("analyze", "--out", "afile", *QUICK, cwd=tmp_path), "is a file")
-    assert_error(run_cli("analyze", "--out", "afile/sub", *QUICK, cwd=tmp_path), "not a directory")
+    assert_error(run_main("analyze", "--out", "afile", *QUICK, cwd=tmp_path), "is a file")
+    assert_error(run_main("analyze", "--out", "afile/sub", *QUICK, cwd=tmp_path),
+                 "not a directory")
     assert fingerprint(tmp_path) == before
 
 
-def test_existing_run_needs_overwrite(tmp_path):
+def test_existing_run_needs_overwrite(tmp_path, run_main):
     _fake_analysis_run(tmp_path / "run")
     before = fingerprint(tmp_path)
-    assert_error(run_cli("analyze", "--out", "run", *QUICK, cwd=tmp_path), "--overwrite")
+    assert_error(run_main("analyze", "--out", "run", *QUICK, cwd=tmp_path), "--overwrite")
     assert fingerprint(tmp_path) == before
 
 

@@ -45,15 +45,16 @@ def stopped_run(tmp_path_factory) -> Path:
     return root / "run"
 
 
-@pytest.mark.parametrize("bad, message", [
-    (["--model", "resmlp_tiny_23"], "unknown model"),
-    (["--data", "no_such_data_set"], "unknown data set"),
-    (["--ss-target", "sideways:1:2"], "target gamma"),
+@pytest.mark.parametrize("bad, message, subprocess", [
+    (["--model", "resmlp_tiny_23"], "unknown model", True),
+    (["--data", "no_such_data_set"], "unknown data set", False),
+    (["--ss-target", "sideways:1:2"], "target gamma", False),
 ])
-def test_overwrite_with_a_bad_command_keeps_the_old_run(tmp_path, finished_run, bad, message):
+def test_overwrite_with_a_bad_command_keeps_the_old_run(tmp_path, finished_run, run_main, bad,
+                                                        message, subprocess):
     run = _copy(finished_run, tmp_path)
     before = fingerprint(tmp_path)
-    proc = run_cli("train", *TINY_TRAIN, "--epochs", "1", "--out", "run", "--overwrite", *bad,
+    proc = (run_cli if subprocess else run_main)("train", *TINY_TRAIN, "--epochs", "1", "--out", "run", "--overwrite", *bad,
                    cwd=tmp_path)
     assert_error(proc, message)
     assert fingerprint(tmp_path) == before
@@ -73,12 +74,12 @@ def test_overwrite_replaces_only_after_the_new_run_started(tmp_path, finished_ru
     _no_staging(tmp_path)
 
 
-def test_resume_refuses_changed_settings_naming_them(tmp_path, stopped_run):
+def test_resume_refuses_changed_settings_naming_them(tmp_path, stopped_run, run_main):
     _copy(stopped_run, tmp_path)
     before = fingerprint(tmp_path)
     proc = run_cli("train", "--out", "run", "--resume", "--lr", "0.5", cwd=tmp_path)
     assert_error(proc, "optim.lr", "saved 0.001", "now 0.5")
-    proc = run_cli("train", "--out", "run", "--resume", "--model", "vit_tiny_32", "--epochs", "5",
+    proc = run_main("train", "--out", "run", "--resume", "--model", "vit_tiny_32", "--epochs", "5",
                    cwd=tmp_path)
     assert_error(proc, "model.name", "epochs")
     assert fingerprint(tmp_path) == before
@@ -94,21 +95,22 @@ def test_resume_of_a_finished_run_changes_nothing(tmp_path, finished_run):
     assert json.loads((run / "status.json").read_text())["final_top1"] is not None
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda p: p.write_bytes(b""), "empty (0 bytes)"),
-    (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), "truncated"),
-    (lambda p: p.write_text("just some text\n"), "not a torch file"),
+@pytest.mark.parametrize("damage, message, subprocess", [
+    (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), "truncated", True),
+    (lambda p: p.write_bytes(b""), "empty (0 bytes)", False),
+    (lambda p: p.write_text("just some text\n"), "not a torch file", False),
 ])
-def test_resume_from_a_damaged_checkpoint_is_refused(tmp_path, stopped_run, damage, message):
+def test_resume_from_a_damaged_checkpoint_is_refused(tmp_path, stopped_run, run_main, damage,
+                                                     message, subprocess):
     run = _copy(stopped_run, tmp_path)
     damage(run / "checkpoint.pt")
     before = fingerprint(tmp_path)
-    assert_error(run_cli("train", "--out", "run", "--resume", cwd=tmp_path), message,
+    assert_error((run_cli if subprocess else run_main)("train", "--out", "run", "--resume", cwd=tmp_path), message,
                  "checkpoint.pt")
     assert fingerprint(tmp_path) == before
 
 
-def test_a_second_writer_is_refused_naming_the_holder(tmp_path, stopped_run):
+def test_a_second_writer_is_refused_naming_the_holder(tmp_path, stopped_run, run_main):
     run = _copy(stopped_run, tmp_path)
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     try:
@@ -116,9 +118,11 @@ def test_a_second_writer_is_refused_naming_the_holder(tmp_path, stopped_run):
             "pid": holder.pid, "host": socket.gethostname(), "since": "now",
             "command": "selfsim train --out run"}))
         before = fingerprint(tmp_path)
-        for args in (["--resume"], ["--overwrite", *TINY_TRAIN, "--epochs", "1"]):
-            proc = run_cli("train", "--out", "run", *args, cwd=tmp_path)
-            assert_error(proc, f"pid {holder.pid}", "another selfsim process")
+        proc = run_cli("train", "--out", "run", "--resume", cwd=tmp_path)
+        assert_error(proc, f"pid {holder.pid}", "another selfsim process")
+        proc = run_main("train", "--out", "run", "--overwrite", *TINY_TRAIN, "--epochs", "1",
+                        cwd=tmp_path)
+        assert_error(proc, f"pid {holder.pid}", "another selfsim process")
         assert fingerprint(tmp_path) == before
     finally:
         holder.kill()
