@@ -9,7 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("timm")
 
-from selfsim import CheckpointError, InvalidInputError, TrainingError  # noqa: E402
+from selfsim import CheckpointError, OutputError, TrainingError  # noqa: E402
 from selfsim.cli import main  # noqa: E402
 from selfsim.train.config import resolve_config  # noqa: E402
 from selfsim.train.loop import train  # noqa: E402
@@ -50,7 +50,7 @@ def test_cli_contract_and_run_files(tmp_path, tiny_overrides):
     # gamma "auto" reads the final-epoch mean of this record-only run
     assert auto_gamma(out) == pytest.approx(epochs[-1]["train_ss_rate_mean"])
     # never overwritten without --overwrite
-    with pytest.raises(InvalidInputError, match="--overwrite"):
+    with pytest.raises(OutputError, match="--overwrite"):
         train(_cfg(tiny_overrides), out)
     assert main(["train", "--model", "resmlp_tiny_32", "--data", "synthetic", "--out", str(out),
                  "--epochs", "1"]) == 2

@@ -18,6 +18,8 @@ __all__ = [
     "DataError",
     "CheckpointError",
     "TrainingError",
+    "OutputError",
+    "RunLockedError",
     "SelfSimWarning",
     "ScalingRangeWarning",
     "DisconnectedGraphWarning",
@@ -58,6 +60,17 @@ class CheckpointError(SelfSimError, RuntimeError):
 
 class TrainingError(SelfSimError, RuntimeError):
     """Training cannot go on (for example a non-finite loss)."""
+
+
+class OutputError(SelfSimError, OSError):
+    """An output location may not or cannot be written (existing files, permissions, full disk)."""
+
+    def __str__(self) -> str:  # OSError formats its arguments; keep the message as written
+        return str(self.args[0]) if self.args else ""
+
+
+class RunLockedError(OutputError):
+    """Another process is writing the run directory."""
 
 
 class SelfSimWarning(UserWarning):

@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import InvalidInputError
 
-__all__ = ["check_int", "check_float", "check_choice"]
+__all__ = ["check_int", "check_float", "check_choice", "check_device"]
 
 
 def _fmt_interval(low: float | None, high: float | None, closed: str) -> str:
@@ -87,3 +87,31 @@ def check_choice(value: Any, name: str, caller: str, choices: Iterable[Any], hin
         return value
     expected = "one of " + ", ".join(repr(c) for c in choices)
     raise _fail(name, caller, expected, value, hint)
+
+
+def check_device(device: str, option: str = "--device") -> str:
+    """Return ``device`` if torch can use it here ("auto" passes); raise a clear error if not.
+
+    >>> check_device("cpu")
+    'cpu'
+    """
+    import torch
+
+    if device == "auto":
+        return device
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError) as exc:
+        raise InvalidInputError(f"{option} {device!r} is not a device name; use cpu, cuda, "
+                                "cuda:N or auto.") from exc
+    if kind == "cuda":
+        if not torch.cuda.is_available():
+            raise InvalidInputError(f"{option} {device}: no CUDA GPU is usable here "
+                                    "(torch.cuda.is_available() is False); use --device cpu.")
+        index = torch.device(device).index
+        if index is not None and index >= torch.cuda.device_count():
+            raise InvalidInputError(f"{option} {device}: only {torch.cuda.device_count()} GPU(s) "
+                                    "here; use cuda:0 or cpu.")
+    elif kind == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        raise InvalidInputError(f"{option} {device}: MPS is not available here; use --device cpu.")
+    return device

@@ -61,8 +61,21 @@ class AnalysisReport:
         vals = vals[np.isfinite(vals)]
         return float(vals.mean()) if len(vals) else float("nan")
 
+    def count(self, column: str = "ss_rate") -> int:
+        """How many layers :meth:`mean` averages over (those where ``column`` is finite)."""
+        vals = np.asarray([getattr(r, column) for r in self.layers], dtype=np.float64)
+        return int(np.isfinite(vals).sum())
+
+    def failed_layers(self) -> list[tuple[str, str, str]]:
+        """``(layer, status, reason)`` of every layer without a measurement (degenerate, error)."""
+        return [(r.layer, r.status, r.reason or "") for r in self.layers if r.status != "ok"]
+
     def summary(self) -> dict[str, float]:
-        """Across-layer summaries: mean SS_rate (both formulas, true count), sigma, Delta."""
+        """Across-layer summaries: mean SS_rate (both formulas, true count), sigma, Delta.
+
+        ``mean_ss_rate_layers`` says how many of the ``layers_total`` layers the
+        mean SS_rate covers; ``layers_failed`` how many have no measurement.
+        """
         from ..metrics.corrdim import delta_across_layers
         from ..metrics.spectrum import spectrum_sigma
 
@@ -75,6 +88,9 @@ class AnalysisReport:
             "spectrum_sigma": spectrum_sigma([r.spectrum_exponent for r in self.layers]),
             "corr_dim_delta": delta_across_layers([r.corr_dim for r in self.layers]),
             "layers_ok": float(sum(r.status == "ok" for r in self.layers)),
+            "layers_total": float(len(self.layers)),
+            "layers_failed": float(len(self.failed_layers())),
+            "mean_ss_rate_layers": float(self.count("ss_rate")),
         }
 
     def __getitem__(self, layer: str) -> LayerResult:

@@ -68,13 +68,17 @@ def run(args: argparse.Namespace) -> int:
                       batch_size=args.batch_size, measures=args.measure, data=args.data,
                       checkpoint=args.checkpoint))
         return 0
+    from .._core.files import plan_output
+    from .._core.validation import check_device
     from ..report.run import default_run_dir, write_run
 
+    check_device(args.device)
+    out = args.out or default_run_dir("analyze")
+    plan_output(out, "analysis", overwrite=args.overwrite)  # before the expensive work
     progress = sys.stderr.isatty()
     common = dict(model_kwargs=kwargs, layers=args.layers, num_images=args.num_images,
                   batch_size=args.batch_size, measures=args.measure, data_root=args.data_root,
                   split=args.split, seed=args.seed, progress=progress)
-    out = args.out or default_run_dir("analyze")
     if args.protocol == "table2":
         from ..analysis.protocols import untrained_vs_trained
 
@@ -104,5 +108,13 @@ def _print_summary(reports: dict, main: str, path) -> None:
                         "status") if c in frame and not frame[c].isna().all()]
     print(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     for label, rep in reports.items():
-        print(f"mean SS_rate ({label}): {rep.mean('ss_rate'):.4f}")
+        n, total = rep.count("ss_rate"), len(rep.layers)
+        mean = f"{rep.mean('ss_rate'):.4f}" if n else "undefined"
+        print(f"mean SS_rate ({label}): {mean} over {n} of {total} layers")
+        failed = rep.failed_layers()
+        if failed:
+            names = ", ".join(name for name, _, _ in failed[:8])
+            more = f", ... ({len(failed) - 8} more)" if len(failed) > 8 else ""
+            print(f"  {len(failed)} of {total} layers have no measurement ({label}): {names}{more}; "
+                  f"first reason: {failed[0][2]}")
     print(f"wrote {path}")

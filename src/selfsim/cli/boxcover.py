@@ -147,6 +147,18 @@ def run(args: argparse.Namespace) -> int:
     from ..covering.api import box_counts, cover_labels
     from ..metrics.fractal import fractal_dimension
 
+    for path, option in ((args.plot, "--plot"), (args.boxes, "--boxes")):
+        if path:  # before the covering, not after it
+            from pathlib import Path
+
+            from .._core.errors import OutputError
+            from .._core.files import check_writable
+
+            folder = Path(path).parent
+            if not folder.is_dir():
+                raise OutputError(f"{option} {path}: the folder {folder} does not exist; create "
+                                  "it or choose another path.")
+            check_writable(folder, option)
     data = _load(args)
     A, weighted, name = data.adjacency, data.weighted, data.source
     sizes = np.asarray(args.sizes) if args.sizes else _default_sizes(A, weighted, args.method)

@@ -73,14 +73,36 @@ def _overrides(args: argparse.Namespace) -> list[str]:
     return out + list(args.overrides)
 
 
+def _saved_config(out: str) -> dict | None:
+    """The configuration a run in ``out`` was started with (None when there is none)."""
+    from pathlib import Path
+
+    path = Path(out) / "config.json"
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return doc.get("config") if isinstance(doc, dict) else None
+
+
 def run(args: argparse.Namespace) -> int:
+    from .._core.validation import check_device
     from ..train.config import resolve_config
     from ..train.loop import train
 
-    cfg = resolve_config(preset=args.preset, file=args.config, overrides=_overrides(args))
+    file, preset = args.config, args.preset
+    saved = _saved_config(args.out) if args.resume and not args.config else None
+    if saved is not None:  # resume: start from the saved settings; what is given must match
+        file, preset = saved, preset or saved.get("preset")
+    cfg = resolve_config(preset=preset, file=file, overrides=_overrides(args))
+    check_device(cfg.device)
     rec = train(cfg, args.out, resume=args.resume, overwrite=args.overwrite,
                 stop_after_epoch=args.stop_after_epoch)
-    if rec:
+    if rec.get("already_finished"):
+        print(f"{args.out} is already finished (epoch {rec['epoch']}, top1 {rec['top1']:.2f}, "
+              f"best {rec['best_top1']:.2f}); nothing to resume, nothing changed.")
+    elif rec:
         print(f"epoch {rec['epoch']}: top1 {rec['top1']:.2f} (best {rec['best_top1']:.2f}), "
               f"ss_rate_mean {rec['ss_rate_mean']:.4f}; run in {args.out}")
     return 0
+

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from .._core.errors import CheckpointError, InvalidInputError, NotFoundError
+from .._core.files import safe_torch_load
 
 __all__ = ["create_model", "load_checkpoint", "read_state_dict", "list_model_names",
            "register_small_models"]
@@ -60,6 +61,18 @@ def _check_name(name: str) -> None:
     )
 
 
+def _load_safetensors(path: Path) -> Any:
+    from safetensors.torch import load_file
+
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"checkpoint file {path} is empty (0 bytes).")
+    try:
+        return load_file(str(path), device="cpu")
+    except Exception as exc:  # corrupt files raise many types
+        raise CheckpointError(f"cannot read checkpoint {path}: {exc}. It is not a valid "
+                              ".safetensors file.") from exc
+
+
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     """Read a state dict from safetensors or a torch file, without executing code.
 
@@ -69,18 +82,10 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint file {path} does not exist.")
-    try:
-        if path.suffix == ".safetensors":
-            from safetensors.torch import load_file
-
-            obj: Any = load_file(str(path), device="cpu")
-        else:
-            obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # corrupt files and unsafe pickles raise many types
-        raise CheckpointError(
-            f"cannot read checkpoint {path}: {exc}. selfsim reads safetensors files and torch "
-            "files that hold only tensors and plain containers (torch.load(weights_only=True))."
-        ) from exc
+    if path.suffix != ".safetensors":
+        obj: Any = safe_torch_load(path, map_location="cpu")  # gives the reason of a failure
+    else:
+        obj = _load_safetensors(path)
     for key in _STATE_KEYS:
         if isinstance(obj, Mapping) and isinstance(obj.get(key), Mapping):
             obj = obj[key]
@@ -88,7 +93,7 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise CheckpointError(
             f"checkpoint {path} does not hold a state dict (a mapping of names to tensors); "
-            f"top-level keys: {sorted(obj)[:10] if isinstance(obj, Mapping) else type(obj).__name__}."
+            f"top-level keys: {sorted(map(str, obj))[:10] if isinstance(obj, Mapping) else type(obj).__name__}."
         )
     state = dict(obj)
     if state and all(k.startswith("module.") for k in state):

@@ -1,8 +1,11 @@
 """Write an analysis run directory: results.json, layers.csv, PNG plots and report.html.
 
-The directory is built under a temporary name beside ``out`` and renamed into
-place at the end, so a reader never sees half a run. An ``out`` that already
-holds results is replaced only with ``overwrite=True``.
+The directory is built under a temporary name beside ``out`` and swapped into
+place at the end (:func:`~selfsim._core.files.swap_into_place`), so a reader
+never sees half a run and a full disk leaves the previous run whole. An
+``out`` that already holds an analysis run is replaced only with
+``overwrite=True``; any other non-empty directory is never touched
+(:func:`~selfsim._core.files.plan_output`).
 
 A run holds one or two analyses: the main one (``layers.csv``) and, for the
 Table 2 / Figure 2 protocol, an untrained baseline (``layers_untrained.csv``
@@ -16,14 +19,14 @@ import math
 import platform
 import shutil
 import subprocess
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._core.errors import InvalidInputError
+from .._core.errors import InvalidInputError, OutputError
+from .._core.files import describe_os_error, plan_output, staging_dir, swap_into_place
 
 __all__ = ["write_run", "versions", "default_run_dir", "to_jsonable", "RESULTS_FILE"]
 
@@ -142,15 +145,8 @@ def write_run(reports: dict[str, Any], out: str | Path | None = None, *, main: s
         raise InvalidInputError("write_run needs at least one analysis report.")
     main = main or list(reports)[-1]
     out = Path(out) if out is not None else default_run_dir()
-    if out.exists() and (out / RESULTS_FILE).exists() and not overwrite:
-        raise InvalidInputError(
-            f"{out} already holds a run ({RESULTS_FILE}); pass --overwrite to replace it or choose "
-            "another --out."
-        )
-    if out.exists() and not out.is_dir():
-        raise InvalidInputError(f"--out {out} exists and is not a directory.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    plan_output(out, "analysis", overwrite=overwrite)
+    tmp = staging_dir(out)
     try:
         frames = {label: rep.to_frame() for label, rep in reports.items()}
         frames[main].to_csv(tmp / "layers.csv", index=False)
@@ -163,7 +159,12 @@ def write_run(reports: dict[str, Any], out: str | Path | None = None, *, main: s
         summary.to_csv(tmp / "summary.csv", index=False)
         if len(reports) > 1:
             summary.to_csv(tmp / "table2.csv", index=False)
-        tables.insert(0, ("Summary (means over the hooked layers)", summary))
+        tables.insert(0, ("Summary (means over the layers where each value is defined; "
+                          "mean_ss_rate_layers of layers_total)", summary))
+        failed = [{"weights": label, "layer": name, "status": status, "reason": reason}
+                  for label, rep in reports.items() for name, status, reason in rep.failed_layers()]
+        if failed:
+            tables.insert(1, (f"Layers without a measurement ({len(failed)})", pd.DataFrame(failed)))
         images = _plots(reports, main, tmp / "plots") if plots else {}
         results = {
             "main": main,
@@ -171,6 +172,8 @@ def write_run(reports: dict[str, Any], out: str | Path | None = None, *, main: s
             "created": datetime.now().isoformat(timespec="seconds"),
             **(extra or {}),
             "runs": {label: {"config": rep.config, "timings": rep.timings, "summary": rep.summary(),
+                             "failed_layers": [{"layer": n, "status": st, "reason": why}
+                                               for n, st, why in rep.failed_layers()],
                              "layers": [_layer_json(r) for r in rep.layers]}
                      for label, rep in reports.items()},
         }
@@ -182,9 +185,15 @@ def write_run(reports: dict[str, Any], out: str | Path | None = None, *, main: s
                     ("Covariance spectra (Appendix B)", images.get("spectra", [])),
                     ("N(theta) per layer", images.get("curves", []))]
         (tmp / "report.html").write_text(render_html(title, tables, sections, config), encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
+        plan_output(out, "analysis", overwrite=overwrite)  # again: it may have changed meanwhile
+        swap_into_place(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError(f"cannot write the run into {out} ({describe_os_error(exc)}"
+                          f"{': ' + str(exc.filename) if exc.filename else ''}); nothing in {out} "
+                          "was changed.") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -145,7 +145,29 @@ def _merge(obj: Any, values: dict[str, Any], prefix: str = "") -> None:
                     value = float(value)
                 except ValueError:
                     pass
-            setattr(obj, key, value)
+            setattr(obj, key, _checked(prefix + key, known[key].type, value))
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "dict": (dict,),
+    "tuple": (list, tuple), "list": (list, tuple), "None": (type(None),),
+}
+
+
+def _checked(key: str, annotation: Any, value: Any) -> Any:
+    """``value`` if it fits the field's annotation ("float | None", "Any", ...); else a clear error."""
+    names = [t.strip() for t in str(annotation).split("|")]
+    if "Any" in names or any(n not in _TYPES for n in names):
+        return value
+    allowed = tuple(t for n in names for t in _TYPES[n])
+    if isinstance(value, bool) and bool not in allowed:  # True is an int to Python, not here
+        allowed = ()
+    if not isinstance(value, allowed):
+        raise InvalidInputError(f"Configuration key {key!r} must be {' or '.join(names)}; got "
+                                f"{value!r}.")
+    if "float" in names and isinstance(value, int):
+        value = float(value)
+    return value
 
 
 def config_from_dict(values: dict[str, Any]) -> TrainConfig:
@@ -185,15 +207,28 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"Configuration file {str(p)!r} does not exist.")
-    text = p.read_text()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"Cannot read the configuration file {str(p)!r} ({exc}).") from exc
     if p.suffix in (".yaml", ".yml"):
         try:
             import yaml
         except ImportError as exc:  # pragma: no cover
             raise DataError("Reading YAML needs pyyaml: pip install 'selfsim[train]'.") from exc
-        data = yaml.safe_load(text) or {}
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            raise DataError(f"Configuration file {str(p)!r} is not valid YAML{where}: "
+                            f"{getattr(exc, 'problem', None) or exc}.") from exc
     else:
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"Configuration file {str(p)!r} is not valid JSON (line {exc.lineno}: "
+                            f"{exc.msg}); YAML files need the ending .yaml.") from exc
     if not isinstance(data, dict):
         raise DataError(f"Configuration file {str(p)!r} must hold a mapping at the top level.")
     return data

@@ -20,7 +20,8 @@ override of ``base`` like the single form, all linked to the same baselines::
 ``gamma: auto`` takes the target of each constrained run from the baseline
 run of the same model and seed (its final-epoch mean SS_rate), as the paper
 defines gamma; baselines therefore run first. Runs land in
-``OUT/<model>/<arm>/seed<S>``; finished runs are skipped, stopped ones resumed.
+``OUT/<model>/<arm>/seed<S>``; finished runs are skipped, stopped, interrupted
+and killed ones resumed from their checkpoint, failed ones left untouched.
 :func:`summarize` then writes the Table-3-style summary (``summary.md``,
 ``summary.csv``) and :func:`selfsim.train.experiment_plots.plot_experiment`
 the curves.
@@ -43,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import InvalidInputError, TrainingError
+from .._core.files import atomic_write_text
 from .config import read_config_file, resolve_config
 from .rundir import CHECKPOINT, epoch_lines, read_metrics, run_state
 
@@ -137,9 +139,15 @@ def _run_one(run: RunSpec, in_process: bool) -> str:
     state = run_state(run.out)
     if state == "finished":
         return "skipped"
+    if state == "failed":  # keep it (and its checkpoint) for the user to look at
+        log.warning("%s failed earlier and is left as it is; see its status.json, then resume it "
+                    "with selfsim train --resume or delete it to run it again.", run.out)
+        return "failed"
     log.info("start %s/%s/seed%d", run.model, run.arm, run.seed)
-    resume = (run.out / CHECKPOINT).is_file() and state in ("stopped", "running")
-    overwrite = not resume and run.out.exists()
+    has_checkpoint = (run.out / CHECKPOINT).is_file()
+    resume = has_checkpoint and state is not None
+    # a selfsim run killed before its first checkpoint holds nothing worth keeping
+    overwrite = not resume and state is not None
     if in_process:
         from .loop import train
 
@@ -150,7 +158,7 @@ def _run_one(run: RunSpec, in_process: bool) -> str:
     cfg_path.write_text(json.dumps(run.config, indent=2))
     cmd = [sys.executable, "-m", "selfsim", "train", "--config", str(cfg_path), "--out",
            str(run.out)]
-    cmd += ["--resume"] if resume else ["--overwrite"]
+    cmd += ["--resume"] if resume else (["--overwrite"] if overwrite else [])
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")  # one core per run: parallel runs do not fight
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
@@ -325,16 +333,16 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
     keys = ["model", "arm", "n", "best_top1_mean", "best_top1_std", "final_top1_mean",
             "final_top1_std", "ss_rate_mean", "ss_rate_std"]
     lines = [",".join(keys)] + [",".join(str(row[k]) for k in keys) for row in rows]
-    (out / "summary.csv").write_text("\n".join(lines) + "\n")
+    atomic_write_text(out / "summary.csv", "\n".join(lines) + "\n")
     records = run_records(runs)
     run_lines = [",".join(RUN_KEYS)] + [",".join("" if rec[k] is None else str(rec[k])
                                                  for k in RUN_KEYS) for rec in records]
-    (out / "runs.csv").write_text("\n".join(run_lines) + "\n")
+    atomic_write_text(out / "runs.csv", "\n".join(run_lines) + "\n")
     paired = paired_rows(records)
     text = _markdown(rows, arm_names(runs))
     if paired:
         text += "\n" + _paired_markdown(paired)
-    (out / "summary.md").write_text(text)
+    atomic_write_text(out / "summary.md", text)
     return rows
 
 

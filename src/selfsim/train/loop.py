@@ -29,14 +29,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._core.errors import TrainingError
+from .._core.errors import CheckpointError, InvalidInputError, TrainingError
+from .._core.files import plan_output, safe_torch_load
 from .._core.seeding import seed_everything
 from .config import TrainConfig, config_to_dict
 from .constraint import SelfSimilarityConstraint
 from .data import build_loaders
 from .distributed import DistInfo, setup, teardown
 from .evaluate import layer_ss_rates, top1_accuracy
-from .rundir import RunDir, auto_gamma, check_run_dir
+from .rundir import CHECKPOINT, RunDir, auto_gamma, epoch_lines, resume_mismatch, run_state
 
 __all__ = ["train"]
 
@@ -100,6 +101,46 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = False, overwrite:
 
 def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite: bool,
            stop_after_epoch: int | None, on_epoch_end: Any) -> dict[str, Any]:
+    from .distributed import barrier
+
+    main = dist.rank == 0
+    if resume:  # every process, same answer; nothing is written before these checks pass
+        done = _check_resume(cfg, out, overwrite)
+        if done is not None:
+            return done
+    else:
+        plan_output(out, "train", overwrite=overwrite)
+    barrier()
+    run = RunDir(out, resume=resume, overwrite=overwrite) if main else RunDir(out, writer=False)
+    try:
+        return _run(cfg, run, dist, resume, stop_after_epoch, on_epoch_end)
+    finally:
+        run.close()
+
+
+def _check_resume(cfg: TrainConfig, out: Path, overwrite: bool) -> dict[str, Any] | None:
+    """Refuse a resume that would change the run; the last record if it is already finished."""
+    plan_output(out, "train", resume=True, overwrite=overwrite)
+    ck_path = out / CHECKPOINT
+    if not ck_path.is_file():
+        raise CheckpointError(f"Cannot resume: {str(ck_path)!r} does not exist (the run ended "
+                              "before its first epoch). Start it again with --overwrite.")
+    if run_state(out) == "finished":
+        last = epoch_lines(out)[-1]
+        log.info("%s is already finished (epoch %d); nothing to resume, nothing changed.",
+                    out, last["epoch"])
+        return {**last, "already_finished": True}
+    saved = safe_torch_load(ck_path).get("config", {})
+    diff = resume_mismatch(saved, config_to_dict(cfg))
+    if diff:
+        raise InvalidInputError(
+            f"Cannot resume {out}: settings differ from the saved run: {'; '.join(diff)}. Resume "
+            "with the saved settings, or start a new run with another --out.")
+    return None
+
+
+def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
+         stop_after_epoch: int | None, on_epoch_end: Any) -> dict[str, Any]:
     from timm.data import Mixup
     from timm.loss import LabelSmoothingCrossEntropy, SoftTargetCrossEntropy
     from timm.optim import create_optimizer_v2
@@ -109,10 +150,6 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
     from .distributed import barrier
 
     main = dist.rank == 0
-    check_run_dir(out, resume=resume, overwrite=overwrite)  # every process, same answer
-    barrier()  # all have looked before process 0 creates or clears the directory
-    run = RunDir(out, resume=resume, overwrite=overwrite) if main else RunDir(out, writer=False)
-    barrier()
     device = dist.device
     use_amp = cfg.amp and device.startswith("cuda")
     if cfg.amp_dtype not in ("float16", "bfloat16"):
@@ -166,16 +203,21 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
         con.load_state_dict(ck["constraint"])
         _set_rng_state(ck["rng"])
         start_epoch, step, best = ck["epoch"] + 1, ck["step"], ck["best_top1"]
-        run.truncate_after(ck["epoch"])
+        del ck
     info = {"seed": cfg.seed, "world_size": dist.world_size, "layers": con.layers,
             "gamma_resolved": gamma if not isinstance(gamma, str) else None,
             "lr_resolved": lr, "img_size": img_size, "num_classes": loaders.num_classes}
     run.write_config(config_to_dict(cfg), **info)
     run.set_status("running", epoch=start_epoch)
+    run.commit()  # model and data are built: now the new run may replace the old one
+    barrier()
+    if resume:
+        run.truncate_after(start_epoch - 1)
     if cfg.tensorboard:
         run.open_tensorboard()
 
     record: dict[str, Any] = {}
+    done: list[int] = []  # epochs finished (checkpointed) in this call
     try:
         for epoch in range(start_epoch, cfg.epochs):
             seed_everything(_epoch_seed(cfg.seed, epoch, dist.rank))
@@ -195,11 +237,9 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
                 loss = task.float() + pen
                 if not torch.isfinite(loss):
                     raise TrainingError(
-                        f"Non-finite loss {float(loss)} at epoch {epoch}, step {step} "
+                        f"Non-finite loss {float(loss.detach())} at epoch {epoch}, step {step} "
                         f"(task loss {float(task.detach())}, penalty {float(pen.detach())}, layer "
-                        f"{con.last.layer}). The last good checkpoint {str(run.checkpoint_path)!r} "
-                        "is kept; lower --lr or --ss-weight and continue with --resume."
-                    )
+                        f"{con.last.layer}). " + _kept(run, epoch))
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 if cfg.optim.clip_grad:
@@ -241,6 +281,7 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
                 "scaler": scaler.state_dict(), "ema": ema.state_dict() if ema else None,
                 "constraint": con.state_dict(), "rng": _rng_state(),
                 "config": config_to_dict(cfg)})
+            done.append(epoch)
             barrier()
             log.info("epoch %d: top1 %.2f, ss_rate %.4f", epoch, top1, record["ss_rate_mean"])
             if on_epoch_end is not None:
@@ -252,12 +293,31 @@ def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite:
         run.set_status("finished", epoch=cfg.epochs - 1, best_top1=best,
                        final_top1=record.get("top1"))
         return record
-    except TrainingError as exc:
-        run.set_status("failed", reason=str(exc))
+    except KeyboardInterrupt:
+        how = "--resume" if run.checkpoint_path.is_file() else "--overwrite (no checkpoint yet)"
+        _final_status(run, "interrupted", epoch=start_epoch + len(done) - 1,
+                      reason=f"stopped by the user (Ctrl-C); continue with {how}")
+        raise
+    except Exception as exc:
+        _final_status(run, "failed", reason=str(exc))
         raise
     finally:
         con.close()
-        run.close()
+
+
+def _kept(run: RunDir, epoch: int) -> str:
+    if epoch > 0 and run.checkpoint_path.is_file():
+        return (f"The last good checkpoint {str(run.checkpoint_path)!r} (epoch {epoch - 1}) is "
+                "kept; lower --lr or --ss-weight and continue with --resume.")
+    return ("No checkpoint was written yet (this is the first epoch); lower --lr or --ss-weight "
+            "and start again with --overwrite.")
+
+
+def _final_status(run: RunDir, state: str, **info: Any) -> None:
+    try:
+        run.set_status(state, **info)
+    except OSError:  # a full disk may refuse this too; the error being raised says more
+        log.warning("could not record status %r in %s", state, run.path)
 
 
 def _gate(cfg: TrainConfig) -> Any:

@@ -5,30 +5,40 @@ Layout of ``OUT``::
     config.json      resolved configuration + selfsim version, git commit, seed
     metrics.jsonl    one JSON object a line; ``kind`` "step" or "epoch"
     checkpoint.pt    last finished epoch (written atomically: temp file + rename)
-    status.json      {"state": "running" | "finished" | "failed", ...}
+    status.json      {"state": "running" | "stopped" | "interrupted" | "failed" | "finished", ...}
     tb/              TensorBoard logs (when tensorboard is installed)
+    .selfsim.lock    while a process writes the run: its pid, host and command
 
-An existing non-empty directory is never overwritten unless asked to
-(``overwrite=True``); ``resume=True`` continues from ``checkpoint.pt`` and
-drops the metric lines of the unfinished epoch.
+An existing run is replaced only when asked to (``overwrite=True``), and
+only after the new run has built its model and data (staging directory,
+then a swap); ``resume=True`` continues from ``checkpoint.pt`` and drops the
+metric lines of the unfinished epoch, after checking that every setting that
+changes the numbers matches (:func:`resume_mismatch`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .._core.errors import CheckpointError, DataError, InvalidInputError
+from .._core.errors import DataError, OutputError
+from .._core.files import (
+    RunLock,
+    atomic_write,
+    atomic_write_text,
+    describe_os_error,
+    plan_output,
+    safe_torch_load,
+    staging_dir,
+    swap_into_place,
+)
 
 __all__ = ["RunDir", "read_metrics", "epoch_lines", "auto_gamma", "git_commit", "run_state",
-           "check_run_dir"]
+           "resume_mismatch", "RESUME_FREE_KEYS"]
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -53,25 +63,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     return value
-
-
-def _atomic_write(path: Path, write: Callable[[str], Any]) -> None:
-    """Run ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``.
-
-    A crash never leaves a half-written file; the temporary file is removed on failure.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
 def read_metrics(run_dir: str | Path) -> list[dict[str, Any]]:
@@ -112,38 +103,78 @@ def auto_gamma(run_dir: str | Path) -> float:
     )
 
 
-def check_run_dir(path: Path, *, resume: bool, overwrite: bool) -> bool:
-    """Raise unless ``path`` may be used as asked; return whether it holds files."""
-    exists = path.is_dir() and any(path.iterdir())
-    if resume and overwrite:
-        raise InvalidInputError("Pass either --resume or --overwrite, not both.")
-    if resume and not (path / CHECKPOINT).is_file():
-        raise CheckpointError(
-            f"Cannot resume: {str(path / CHECKPOINT)!r} does not exist. Start the run "
-            "without --resume."
-        )
-    if exists and not resume and not overwrite:
-        raise InvalidInputError(
-            f"The run directory {str(path)!r} already exists and is not empty. Pass "
-            "--resume to continue it or --overwrite to start it again, or choose another --out."
-        )
-    return exists
+# settings that do not change a run's numbers; all others must match to resume
+RESUME_FREE_KEYS = frozenset({"device", "data.root", "data.num_workers", "data.download",
+                              "tensorboard", "log_every"})
+
+
+def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict) and value and key != "kwargs":
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = json.loads(json.dumps(_clean(value)))  # tuples -> lists
+    return out
+
+
+def resume_mismatch(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The dotted keys whose values differ between a saved and a new configuration.
+
+    Keys in :data:`RESUME_FREE_KEYS` (device, data location, logging) may differ.
+
+    >>> resume_mismatch({"optim": {"lr": 1e-3}, "device": "cpu"},
+    ...                 {"optim": {"lr": 2e-3}, "device": "cuda"})
+    ['optim.lr (saved 0.001, now 0.002)']
+    """
+    a, b = _flatten(saved), _flatten(current)
+    out = []
+    for key in sorted(set(a) | set(b)):
+        if key not in RESUME_FREE_KEYS and a.get(key) != b.get(key):
+            out.append(f"{key} (saved {a.get(key)!r}, now {b.get(key)!r})")
+    return out
 
 
 class RunDir:
-    """The output directory of one training run (only process 0 writes)."""
+    """The output directory of one training run (only process 0 writes).
+
+    The directory is checked with :func:`~selfsim._core.files.plan_output`
+    and locked (:class:`~selfsim._core.files.RunLock`) while this object
+    lives. A new or replacing run is built in a staging directory beside
+    ``path`` and moved into place by :meth:`commit`, once the caller has
+    built its model and data; :meth:`close` before the commit removes the
+    staging directory and leaves ``path`` as it was.
+    """
 
     def __init__(self, path: str | Path, *, resume: bool = False, overwrite: bool = False,
                  writer: bool = True) -> None:
-        self.path = Path(path)
+        self.target = Path(path)
+        self.path = self.target
         self.writer = writer
+        self.staged = False
         self._tb: Any = None
+        self._locks: list[RunLock] = []
         if not writer:  # other processes only read; process 0 did the checks
             return
-        exists = check_run_dir(self.path, resume=resume, overwrite=overwrite)
-        if exists and overwrite:
-            shutil.rmtree(self.path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        plan = plan_output(self.target, "train", resume=resume, overwrite=overwrite)
+        try:
+            if plan.resumes or plan.replaces:  # hold the old run until it is continued or replaced
+                self._locks.append(RunLock(self.target).acquire())
+            if not plan.resumes:
+                self.path = staging_dir(self.target)
+                self.staged = True
+                self._locks.append(RunLock(self.path).acquire())
+        except BaseException:
+            self.close()
+            raise
+
+    def commit(self) -> None:
+        """Move a staged run into place, replacing the old run (if ``overwrite``)."""
+        if not self.writer or not self.staged:
+            return
+        swap_into_place(self.path, self.target)
+        self.path, self.staged = self.target, False
+        self._locks[-1].move_to(self.target)
 
     # -- files -------------------------------------------------------------------------
     @property
@@ -157,19 +188,27 @@ class RunDir:
 
         doc = {"config": config, "selfsim_version": __version__, "git_commit": git_commit(),
                **info}
-        _atomic_write_text(self.path / "config.json", json.dumps(_clean(doc), indent=2) + "\n")
+        atomic_write_text(self.path / "config.json", json.dumps(_clean(doc), indent=2) + "\n")
 
     def set_status(self, state: str, **info: Any) -> None:
         if self.writer:
             text = json.dumps(_clean({"state": state, **info}), indent=2) + "\n"
-            _atomic_write_text(self.path / "status.json", text)
+            atomic_write_text(self.path / "status.json", text)
 
     def log(self, record: dict[str, Any]) -> None:
         """Append one line to metrics.jsonl (and scalars to TensorBoard)."""
         if not self.writer:
             return
-        with open(self.path / "metrics.jsonl", "a") as fh:
-            fh.write(json.dumps(_clean(record)) + "\n")
+        path = self.path / "metrics.jsonl"
+        size = path.stat().st_size if path.exists() else 0
+        try:
+            with open(path, "a") as fh:
+                fh.write(json.dumps(_clean(record)) + "\n")
+        except OSError as exc:  # a full disk: drop the partial line, keep the earlier ones
+            with open(path, "r+") as fh:
+                fh.truncate(size)
+            raise OutputError(f"cannot write {path} ({describe_os_error(exc)}); the lines "
+                              "written before are kept.") from exc
         if self._tb is not None:
             step = record.get("step", record.get("epoch", 0))
             prefix = record.get("kind", "step")
@@ -189,9 +228,16 @@ class RunDir:
         return True
 
     def close(self) -> None:
+        """Close TensorBoard, remove an uncommitted staging directory, release the locks."""
         if self._tb is not None:
             self._tb.close()
             self._tb = None
+        if self.writer and self.staged:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.staged = False
+        for lock in reversed(self._locks):
+            lock.release()
+        self._locks = []
 
     def truncate_after(self, epoch: int) -> None:
         """Drop metric lines of epochs after ``epoch`` (an unfinished epoch before resume)."""
@@ -200,7 +246,7 @@ class RunDir:
             return
         keep = [line for line in path.read_text().splitlines()
                 if line.strip() and json.loads(line).get("epoch", -1) <= epoch]
-        _atomic_write_text(path, "".join(line + "\n" for line in keep))
+        atomic_write_text(path, "".join(line + "\n" for line in keep))
 
     # -- checkpoints -------------------------------------------------------------------
     def save_checkpoint(self, state: dict[str, Any]) -> None:
@@ -209,15 +255,7 @@ class RunDir:
             return
         import torch
 
-        _atomic_write(self.checkpoint_path, lambda tmp: torch.save(state, tmp))
+        atomic_write(self.checkpoint_path, lambda tmp: torch.save(state, tmp))
 
     def load_checkpoint(self, map_location: Any = "cpu") -> dict[str, Any]:
-        import torch
-
-        try:
-            return torch.load(self.checkpoint_path, map_location=map_location,
-                              weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable file is the same problem
-            raise CheckpointError(
-                f"Cannot read {str(self.checkpoint_path)!r} ({exc}); start again with --overwrite."
-            ) from exc
+        return safe_torch_load(self.checkpoint_path, map_location=map_location)
