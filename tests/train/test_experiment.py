@@ -83,7 +83,8 @@ def test_alpha_sweep_arms_share_baselines(tmp_path):
     rows = list(csv.DictReader((out / "summary.csv").open()))
     assert [r["arm"] for r in rows] == ["baseline", "a1", "a01"]
     md = (out / "summary.md").read_text()
-    assert "S2-Con (a1) top-1" in md and "S2-Con (a01) SS_rate" in md and "| 1/1/1 |" in md
+    assert "| resmlp_tiny_32 | S2-Con (a1) | 1 |" in md and "| S2-Con (a01) | 1 |" in md
+    assert "Δ final top-1" in md  # the paired comparison with the baseline follows
     base_last = epoch_lines(runs[0].out)[-1]
     for r in runs[1:]:
         cfg = json.loads((r.out / "config.json").read_text())

@@ -339,7 +339,7 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
                                                  for k in RUN_KEYS) for rec in records]
     atomic_write_text(out / "runs.csv", "\n".join(run_lines) + "\n")
     paired = paired_rows(records)
-    text = _markdown(rows, arm_names(runs))
+    text = _markdown(rows)
     if paired:
         text += "\n" + _paired_markdown(paired)
     atomic_write_text(out / "summary.md", text)
@@ -351,23 +351,16 @@ def arm_label(arm: str) -> str:
     return {"baseline": "baseline", "constrained": "S2-Con"}.get(arm, f"S2-Con ({arm})")
 
 
-def _markdown(rows: list[dict[str, Any]], arms: list[str] | tuple[str, ...] = ARMS) -> str:
-    cols = [f"{arm_label(a)} top-1 (%)" for a in arms] + [f"{arm_label(a)} SS_rate" for a in arms]
-    head = ("| model | " + " | ".join(cols) + " | runs |\n|" + "---|" * (len(cols) + 2) + "\n")
+def _markdown(rows: list[dict[str, Any]]) -> str:
+    """One row per model and arm (arms in grid order): runs, top-1 and SS_rate, mean ± std."""
+    head = ("| model | arm | runs | best top-1 (%) | final top-1 (%) | SS_rate |\n"
+            "|---|---|---|---|---|---|\n")
     body = []
-    for model in dict.fromkeys(r["model"] for r in rows):
-        by_arm = {r["arm"]: r for r in rows if r["model"] == model}
-
-        def cell(arm: str, key: str, fmt: str) -> str:
-            r = by_arm.get(arm)
-            if r is None:
-                return "-"
-            return f"{r[key + '_mean']:{fmt}} ± {r[key + '_std']:{fmt}}"
-
-        n = "/".join(str(by_arm[a]["n"]) if a in by_arm else "0" for a in arms)
-        cells = [cell(a, "best_top1", ".2f") for a in arms] + [cell(a, "ss_rate", ".3f")
-                                                                for a in arms]
-        body.append(f"| {model} | " + " | ".join(cells) + f" | {n} |")
-    note = ("\nBest test top-1 and final-epoch mean SS_rate over the hooked layers (fixed "
-            "evaluation batch); mean ± std over seeds.\n")
+    for r in rows:  # summarize() lists them by model, then in grid order of the arms
+        body.append(f"| {r['model']} | {arm_label(r['arm'])} | {r['n']} | "
+                    f"{r['best_top1_mean']:.2f} ± {r['best_top1_std']:.2f} | "
+                    f"{r['final_top1_mean']:.2f} ± {r['final_top1_std']:.2f} | "
+                    f"{r['ss_rate_mean']:.3f} ± {r['ss_rate_std']:.3f} |")
+    note = ("\nBest (over epochs) and final-epoch test top-1; SS_rate: final-epoch mean over the "
+            "hooked layers on the fixed evaluation batch; mean ± std over seeds.\n")
     return head + "\n".join(body) + "\n" + note
