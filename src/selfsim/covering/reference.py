@@ -13,7 +13,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["distance_matrix", "greedy_reference", "memb_reference", "cbb_reference", "random_reference"]
+__all__ = [
+    "distance_matrix", "greedy_reference", "memb_reference", "cbb_reference", "random_reference",
+    "sketch_reference",
+]
 
 
 def distance_matrix(A: sp.csr_matrix, weighted: bool) -> np.ndarray:
@@ -92,36 +95,52 @@ def random_reference(Dm: np.ndarray, radius: float, rank: np.ndarray) -> np.ndar
     return labels
 
 
-def sketch_reference(Dm: np.ndarray, radius: float, rank: np.ndarray, k: int) -> np.ndarray:
+def sketch_reference(Dm: np.ndarray, radius: float, rank: np.ndarray, k: int, m_min: int, top_t: int, near: float
+) -> np.ndarray:
     """Sketch-based radius covering (see :mod:`selfsim.covering.sketch`) from distances.
 
-    The sketch of the ball B_r(u) is the k nodes of smallest rank in it; the
-    estimated excluded mass of u is the number m of uncovered sketch nodes if
-    the ball holds fewer than k nodes, else m (n + 1) / (tau + 1) with tau the
-    k-th smallest rank. Centres: largest estimate (ties: smallest index), or
-    the uncovered node of smallest rank once every estimate is 0.
+    In passes until every node is covered: U = the uncovered nodes, ordered by
+    ``rank`` (first pass) or by the pass's hash keys. If the balls ``B_r(u) & U``
+    hold at most k n members in total, exact MEMB over them; otherwise the
+    sketch of u is its k members of U of smallest pass rank, and the estimated
+    excluded mass is the number m of uncovered members (fewer than k members)
+    or m (|U| + 1) / (tau + 1), tau = pass rank of the k-th member. Centres:
+    of the ``top_t`` largest estimates (ties: smallest index) that reach
+    ``near`` times the largest, the one of
+    largest exact excluded mass (ties: larger estimate), until every estimate
+    is 0 or the largest rests on fewer than ``m_min`` uncovered members of a
+    full sketch.
     """
+    from .sketch import pass_keys
+
     n = Dm.shape[0]
-    sk = []
-    for u in range(n):
-        ball = np.flatnonzero(Dm[u] <= radius)
-        ball = ball[np.argsort(rank[ball], kind="stable")][:k]
-        sk.append((ball, float(rank[ball[-1]]) if ball.size == k else -1.0))
+    within = Dm <= radius
     covered = np.zeros(n, dtype=bool)
-    is_centre = np.zeros(n, dtype=bool)
     centres = []
+    p = 0
     while not covered.all():
-        est = np.empty(n)
-        for u, (ball, tau) in enumerate(sk):
-            m = int(np.count_nonzero(~covered[ball]))
-            est[u] = float(m) if tau < 0 else m * (n + 1.0) / (tau + 1.0)
-        est[is_centre] = -1.0
-        if est.max() > 0:
-            c = int(np.argmax(est))
-        else:  # random sequential for the rest: uncovered node of smallest rank
-            unc = np.flatnonzero(~covered)
-            c = int(unc[np.argmin(rank[unc])])
-        centres.append(c)
-        is_centre[c] = True
-        covered |= Dm[c] <= radius
+        unc = np.flatnonzero(~covered)
+        key = rank[unc] if p == 0 else pass_keys(rank[unc].astype(np.int64), p, n)
+        order = unc[np.argsort(key, kind="stable")]
+        members = within[:, order]  # members[u, t]: the node of pass rank t is within r of u
+        exact = members.sum() <= k * n
+        sk, tau = [], np.full(n, -1.0)
+        for u in range(n):
+            t = np.flatnonzero(members[u])
+            if not exact and t.size >= k:
+                t = t[:k]
+                tau[u] = t[-1]
+            sk.append(order[t])
+        while True:
+            m = np.array([np.count_nonzero(~covered[b]) for b in sk], dtype=np.float64)
+            est = np.where(tau < 0, m, m * (unc.size + 1.0) / (np.maximum(tau, 0.0) + 1.0))
+            top = np.lexsort((np.arange(n), -est))[:top_t]
+            top = top[est[top] > 0]
+            if top.size == 0 or (tau[top[0]] >= 0 and m[top[0]] < m_min):
+                break  # nothing left, or too few members to rank the candidates: new sketches
+            top = top[:1] if exact else top[est[top] >= near * est[top[0]]]
+            c = int(top[np.argmax((within[top] & ~covered).sum(axis=1))])
+            centres.append(c)
+            covered |= within[c]
+        p += 1
     return np.argmin(Dm[np.asarray(centres)], axis=0).astype(np.int64)
