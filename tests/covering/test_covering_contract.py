@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -10,7 +12,6 @@ from selfsim.covering import METHODS
 from selfsim.covering._jit import have_numba
 from selfsim.covering.api import box_counts, box_cover, cover_labels
 from selfsim.networks import barabasi_albert, lattice, shm_model, sierpinski_gasket, uv_flower
-
 
 
 def all_pairs(A, weighted=False):
@@ -251,3 +252,49 @@ def test_sketch_counts_close_to_memb(gname, A, sizes):
         big = memb >= 40
         assert np.all(np.abs(sk[big] - memb[big]) <= 0.1 * memb[big]), (gname, seed, sk, memb)
         assert np.all(np.abs(sk[~big] - memb[~big]) <= 4), (gname, seed, sk, memb)
+
+
+def test_small_inputs_run_on_one_thread_and_restore_the_count(monkeypatch):
+    """threads_for: one numba thread below SERIAL_BELOW nodes, the caller's count after."""
+    numba = pytest.importorskip("numba")
+    from selfsim.covering import _jit
+
+    before = numba.get_num_threads()
+    with _jit.threads_for(_jit.SERIAL_BELOW - 1):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    with _jit.threads_for(_jit.SERIAL_BELOW):
+        assert numba.get_num_threads() == before
+    seen = []
+    real = METHODS["memb"].fast
+
+    def spy(*a):
+        seen.append(numba.get_num_threads())
+        return real(*a)
+
+    monkeypatch.setitem(METHODS, "memb", dataclasses.replace(METHODS["memb"], fast=spy))
+    box_counts(GRAPHS["flower22"], [1, 3], method="memb", engine="numba")
+    assert seen == [1] and numba.get_num_threads() == before
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch):
+    """No cache locator (read-only install, no writable home): compile without the cache."""
+    numba = pytest.importorskip("numba")
+    from selfsim.covering import _jit
+
+    real = numba.njit
+    calls = []
+
+    def njit(*args, cache=False, **kw):
+        calls.append(cache)
+        if cache:
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'f.py'")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(numba, "njit", njit)
+
+    def twice(x):
+        return 2 * x
+
+    k = _jit._LazyKernel(twice, False, ())
+    assert k(21) == 42 and calls == [True, False]
