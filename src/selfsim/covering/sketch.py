@@ -163,7 +163,7 @@ def ball_sketches(
     return ne
 
 
-ball_sketches.helpers_ = (heap_pop, heap_push)
+ball_sketches.helpers_ = (heap_pop, heap_push)  # type: ignore[attr-defined]
 
 
 def _uncovered(u, head, nxt, ent, covered):
@@ -185,7 +185,7 @@ def _estimate(u, head, nxt, ent, tau, covered, nu, exact):
     return m * (nu + 1.0) / (tau[u] + 1.0)
 
 
-_estimate.helpers_ = (_uncovered,)
+_estimate.helpers_ = (_uncovered,)  # type: ignore[attr-defined]
 
 
 @kernel()
