@@ -222,6 +222,7 @@ def test_sketch_equals_reference_with_small_sketches(monkeypatch):
 
     monkeypatch.setattr(sketch, "SKETCH_K", 4)
     monkeypatch.setattr(sketch, "EXACT_TOP", 3)
+    monkeypatch.setattr(sketch, "EXACT_PER_NODE", 4)
     A = uv_flower(2, 2, 4)
     sizes = [2, 3, 5, 9, 17]
     stats: dict = {}

@@ -95,13 +95,14 @@ def random_reference(Dm: np.ndarray, radius: float, rank: np.ndarray) -> np.ndar
     return labels
 
 
-def sketch_reference(Dm: np.ndarray, radius: float, rank: np.ndarray, k: int, m_min: int, top_t: int, near: float
+def sketch_reference(Dm: np.ndarray, radius: float, rank: np.ndarray, k: int, m_min: int, top_t: int, near: float,
+    exact_per_node: int,
 ) -> np.ndarray:
     """Sketch-based radius covering (see :mod:`selfsim.covering.sketch`) from distances.
 
     In passes until every node is covered: U = the uncovered nodes, ordered by
     ``rank`` (first pass) or by the pass's hash keys. If the balls ``B_r(u) & U``
-    hold at most k n members in total, exact MEMB over them; otherwise the
+    hold at most max(k, exact_per_node) n members in total, exact MEMB over them; otherwise the
     sketch of u is its k members of U of smallest pass rank, and the estimated
     excluded mass is the number m of uncovered members (fewer than k members)
     or m (|U| + 1) / (tau + 1), tau = pass rank of the k-th member. Centres:
@@ -123,7 +124,7 @@ def sketch_reference(Dm: np.ndarray, radius: float, rank: np.ndarray, k: int, m_
         key = rank[unc] if p == 0 else pass_keys(rank[unc].astype(np.int64), p, n)
         order = unc[np.argsort(key, kind="stable")]
         members = within[:, order]  # members[u, t]: the node of pass rank t is within r of u
-        exact = members.sum() <= k * n
+        exact = members.sum() <= max(k, exact_per_node) * n
         sk, tau = [], np.full(n, -1.0)
         for u in range(n):
             t = np.flatnonzero(members[u])

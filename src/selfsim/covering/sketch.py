@@ -56,6 +56,10 @@ __all__ = ["SKETCH_K", "ball_sketches", "pass_keys", "sketch_labels"]
 #: sketch size k (relative error of a ball-size estimate about 1/sqrt(k - 2))
 SKETCH_K = 16
 
+#: a pass is exact MEMB while its balls hold at most this many entries per node
+#: (4 bytes each twice; the bottom-k sketches need k)
+EXACT_PER_NODE = 16
+
 #: the exact excluded mass of this many best-estimated candidates picks the centre
 EXACT_TOP = 32
 
@@ -243,6 +247,8 @@ def sketch_centres(
     k,
     m_min,
     T,
+    near,
+    exact_per_node,
     base_rank,
     by_rank,
     centres_out,
@@ -254,7 +260,7 @@ def sketch_centres(
     R = limits.shape[0]
     hn = indices.shape[0] + 1
     hs = hn if weighted else 1
-    cap = k * n
+    cap = max(k, exact_per_node) * n
     for s in prange(R):
         r = limits[s]
         covered = np.zeros(n, dtype=np.bool_)
@@ -319,7 +325,7 @@ def sketch_centres(
                             and _uncovered(u, head, nxt, ent, covered) < m_min
                         ):
                             stop = True  # the best estimate rests on < m_min members
-                        elif nt > 0 and e < EXACT_NEAR * cest[0]:
+                        elif nt > 0 and e < near * cest[0]:
                             size = _heap_push(hk, hv, size, e, u)
                             break  # far below the best: not a contender
                         else:
@@ -400,6 +406,8 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
         k,
         m_min,
         EXACT_TOP,
+        EXACT_NEAR,
+        EXACT_PER_NODE,
         rank.astype(np.int64),
         by_rank,
         centres,
