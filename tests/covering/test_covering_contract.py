@@ -216,13 +216,13 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact):
 
 
 def test_sketch_equals_reference_with_small_sketches(monkeypatch):
-    """k = 4: several passes, pruned sketches and the exact check of the best candidates."""
+    """k = 4: several passes, pruned sketches, sketch bounds replaced by exact masses."""
     pytest.importorskip("numba")
     from selfsim.covering import sketch
 
     monkeypatch.setattr(sketch, "SKETCH_K", 4)
-    monkeypatch.setattr(sketch, "EXACT_TOP", 3)
     monkeypatch.setattr(sketch, "EXACT_PER_NODE", 4)
+    monkeypatch.setattr(sketch, "REBUILD_FRACTION", 0.75)
     A = uv_flower(2, 2, 4)
     sizes = [2, 3, 5, 9, 17]
     stats: dict = {}

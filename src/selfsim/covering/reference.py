@@ -95,53 +95,82 @@ def random_reference(Dm: np.ndarray, radius: float, rank: np.ndarray) -> np.ndar
     return labels
 
 
-def sketch_reference(Dm: np.ndarray, radius: float, rank: np.ndarray, k: int, m_min: int, top_t: int, near: float,
-    exact_per_node: int,
+def sketch_reference(
+    Dm: np.ndarray, radius: float, rank: np.ndarray, k: int, m_min: int, z: float, exact_per_node: int
 ) -> np.ndarray:
     """Sketch-based radius covering (see :mod:`selfsim.covering.sketch`) from distances.
 
     In passes until every node is covered: U = the uncovered nodes, ordered by
     ``rank`` (first pass) or by the pass's hash keys. If the balls ``B_r(u) & U``
-    hold at most max(k, exact_per_node) n members in total, exact MEMB over them; otherwise the
-    sketch of u is its k members of U of smallest pass rank, and the estimated
-    excluded mass is the number m of uncovered members (fewer than k members)
-    or m (|U| + 1) / (tau + 1), tau = pass rank of the k-th member. Centres:
-    of the ``top_t`` largest estimates (ties: smallest index) that reach
-    ``near`` times the largest, the one of
-    largest exact excluded mass (ties: larger estimate), until every estimate
-    is 0 or the largest rests on fewer than ``m_min`` uncovered members of a
-    full sketch.
+    hold at most max(k, exact_per_node) n members in total, every key is an
+    exact excluded mass; otherwise the sketch of u is its k members of U of
+    smallest pass rank, and u starts with the optimistic key
+    m (|U| + 1) / (tau + 1) (1 + z / sqrt(m)) (m = uncovered members, tau = pass
+    rank of the k-th; the exact m when u has fewer than k members). Lazy
+    greedy over the keys, written with argmax over arrays: the largest key
+    (ties: smallest index) is a centre if it is an exact mass computed since
+    the last centre; a stale exact key is recomputed; a sketch key is
+    recomputed and, if still the largest, replaced by the exact mass. The
+    pass ends when a sketch key on top rests on fewer than ``m_min`` members.
     """
     from .sketch import pass_keys
 
     n = Dm.shape[0]
     within = Dm <= radius
     covered = np.zeros(n, dtype=bool)
-    centres = []
+    centres: list[int] = []
     p = 0
     while not covered.all():
         unc = np.flatnonzero(~covered)
-        key = rank[unc] if p == 0 else pass_keys(rank[unc].astype(np.int64), p, n)
-        order = unc[np.argsort(key, kind="stable")]
+        keys = rank[unc] if p == 0 else pass_keys(rank[unc].astype(np.int64), p, n)
+        order = unc[np.argsort(keys, kind="stable")]
         members = within[:, order]  # members[u, t]: the node of pass rank t is within r of u
         exact = members.sum() <= max(k, exact_per_node) * n
-        sk, tau = [], np.full(n, -1.0)
+        sk, tau = [], np.full(n, -1)
         for u in range(n):
             t = np.flatnonzero(members[u])
             if not exact and t.size >= k:
                 t = t[:k]
                 tau[u] = t[-1]
             sk.append(order[t])
-        while True:
-            m = np.array([np.count_nonzero(~covered[b]) for b in sk], dtype=np.float64)
-            est = np.where(tau < 0, m, m * (unc.size + 1.0) / (np.maximum(tau, 0.0) + 1.0))
-            top = np.lexsort((np.arange(n), -est))[:top_t]
-            top = top[est[top] > 0]
-            if top.size == 0 or (tau[top[0]] >= 0 and m[top[0]] < m_min):
-                break  # nothing left, or too few members to rank the candidates: new sketches
-            top = top[:1] if exact else top[est[top] >= near * est[top[0]]]
-            c = int(top[np.argmax((within[top] & ~covered).sum(axis=1))])
-            centres.append(c)
-            covered |= within[c]
+
+        def left(u: int) -> int:
+            return int(np.count_nonzero(~covered[sk[u]]))
+
+        def bound(u: int, m: int) -> float:
+            return m * (unc.size + 1.0) / (tau[u] + 1.0) * (1.0 + z / np.sqrt(m))
+
+        state = np.zeros(n, dtype=np.int64)  # 0: out, 1: sketch key, 2: exact mass
+        key = np.zeros(n)
+        stamp = np.zeros(n, dtype=np.int64)
+        for u in range(n):
+            m = left(u)
+            if m > 0:
+                state[u] = 2 if tau[u] < 0 else 1
+                key[u] = float(m) if tau[u] < 0 else bound(u, m)
+                stamp[u] = len(centres)
+        while (state > 0).any():
+            live = np.where(state > 0, key, -np.inf)
+            u = int(np.argmax(live))  # ties: smallest index
+            if state[u] == 2 and stamp[u] == len(centres):
+                centres.append(u)
+                state[u] = 0
+                covered |= within[u]
+                continue
+            if state[u] == 1:
+                m = left(u)
+                if m == 0:
+                    state[u] = 0
+                    continue
+                if m < m_min:
+                    break  # too few members to rank the candidates: new sketches
+                live[u] = -np.inf
+                v = int(np.argmax(live))
+                kb = bound(u, m)
+                if live[v] > -np.inf and (kb < live[v] or (kb == live[v] and u > v)):
+                    key[u] = kb
+                    continue
+            mass = int(np.count_nonzero(within[u] & ~covered))
+            state[u], key[u], stamp[u] = (2 if mass > 0 else 0), float(mass), len(centres)
         p += 1
     return np.argmin(Dm[np.asarray(centres)], axis=0).astype(np.int64)

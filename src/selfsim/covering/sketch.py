@@ -60,11 +60,8 @@ SKETCH_K = 16
 #: (4 bytes each twice; the bottom-k sketches need k)
 EXACT_PER_NODE = 16
 
-#: the exact excluded mass of this many best-estimated candidates picks the centre
-EXACT_TOP = 32
-
-#: ... among those whose estimate is at least this fraction of the best one
-EXACT_NEAR = 0.5
+#: optimistic bound of a sketch estimate from m members: est (1 + BOUND_Z / sqrt(m))
+BOUND_Z = 2.0
 
 #: a pass ends once the best candidate's estimate rests on fewer than this
 #: fraction of its k sketch members (the rest are covered)
@@ -181,15 +178,9 @@ def _uncovered(u, head, nxt, ent, covered):
     return m
 
 
-def _estimate(u, head, nxt, ent, tau, covered, nu, exact):
-    """Estimated number of uncovered nodes within r of ``u`` (see module notes)."""
-    m = _uncovered(u, head, nxt, ent, covered)
-    if exact or tau[u] < 0:
-        return float(m)
-    return m * (nu + 1.0) / (tau[u] + 1.0)
-
-
-_estimate.helpers_ = (_uncovered,)  # type: ignore[attr-defined]
+def _bound(m, nu, tau, z):
+    """Optimistic excluded mass from m uncovered members of a full sketch (k-th rank tau)."""
+    return m * (nu + 1.0) / (tau + 1.0) * (1.0 + z / np.sqrt(m))
 
 
 @kernel()
@@ -236,7 +227,7 @@ def _heap_pop(hk, hv, size):
 
 @kernel(
     parallel=True,
-    helpers=(sssp, reset, ball_sketches, pass_keys, _uncovered, _estimate, _heap_push, _heap_pop),
+    helpers=(sssp, reset, ball_sketches, pass_keys, _uncovered, _bound, _heap_push, _heap_pop),
 )
 def sketch_centres(
     indptr,
@@ -246,8 +237,7 @@ def sketch_centres(
     limits,
     k,
     m_min,
-    T,
-    near,
+    z,
     exact_per_node,
     base_rank,
     by_rank,
@@ -276,8 +266,10 @@ def sketch_centres(
         nxt = np.empty(cap, dtype=np.int32)
         ent = np.empty(cap, dtype=np.int32)
         kth = np.empty((n, k), dtype=np.float64)
-        cand = np.empty(T, dtype=np.int64)
-        cest = np.empty(T, dtype=np.float64)
+        state = np.zeros(n, dtype=np.int8)
+        stamp = np.zeros(n, dtype=np.int64)
+        hd = heap_d[:hs]
+        hvv = heap_v[:hs]
         nc = 0
         ncov = 0
         p = 0
@@ -302,74 +294,56 @@ def sketch_centres(
                 if ball_sketches(indptr, indices, weights, r, order, nu, k, exact, *ws) >= 0:
                     break
                 exact = False
+            # lazy greedy: keys are exact masses (state 2, fresh when stamp == nc) or
+            # optimistic sketch bounds (state 1), evaluated exactly once on top
             size = 0
             for u in range(n):
-                e = _estimate(u, head, nxt, ent, tau, covered, nu, exact)
-                if e > 0:
-                    size = _heap_push(hk, hv, size, e, u)
-            while size > 0:
-                # the (up to) T candidates of largest estimate, in order (CELF)
-                nt = 0
-                stop = False
-                while nt < T and size > 0:
+                m = _uncovered(u, head, nxt, ent, covered)
+                if m == 0:
+                    continue
+                if exact or tau[u] < 0:
+                    state[u] = 2
+                    stamp[u] = nc
+                    size = _heap_push(hk, hv, size, float(m), u)
+                else:
+                    state[u] = 1
+                    size = _heap_push(hk, hv, size, _bound(m, nu, tau[u], z), u)
+            while True:  # the centres of this pass
+                c = -1
+                while size > 0:
                     u = hv[0]
-                    e = _estimate(u, head, nxt, ent, tau, covered, nu, exact)
                     size = _heap_pop(hk, hv, size)
-                    if size == 0 or e > hk[0] or (e == hk[0] and u < hv[0]):
-                        if e <= 0:
-                            size = 0  # every estimate is 0
-                        elif (
-                            nt == 0
-                            and not exact
-                            and tau[u] >= 0
-                            and _uncovered(u, head, nxt, ent, covered) < m_min
-                        ):
-                            stop = True  # the best estimate rests on < m_min members
-                        elif nt > 0 and e < near * cest[0]:
-                            size = _heap_push(hk, hv, size, e, u)
-                            break  # far below the best: not a contender
-                        else:
-                            cand[nt] = u
-                            cest[nt] = e
-                            nt += 1
-                            continue
+                    if state[u] == 2 and stamp[u] == nc:
+                        c = u
                         break
-                    if e > 0:
-                        size = _heap_push(hk, hv, size, e, u)
-                if stop or nt == 0:
-                    break  # next pass
-                c = cand[0]
-                if not exact and nt > 1:  # exact excluded mass decides among them
-                    best = -1
-                    for q in range(nt):
-                        cnt = sssp(
-                            indptr,
-                            indices,
-                            weights,
-                            weighted,
-                            cand[q],
-                            r,
-                            dist,
-                            ball,
-                            heap_d[:hs],
-                            heap_v[:hs],
-                        )
+                    if state[u] == 1:
+                        m = _uncovered(u, head, nxt, ent, covered)
+                        if m == 0:
+                            continue
+                        if m < m_min:
+                            break  # the best bound rests on < m_min members: next pass
+                        key = _bound(m, nu, tau[u], z)
+                        if size > 0 and (key < hk[0] or (key == hk[0] and u > hv[0])):
+                            size = _heap_push(hk, hv, size, key, u)
+                            continue
+                    if exact or tau[u] < 0:
+                        mass = _uncovered(u, head, nxt, ent, covered)
+                    else:
+                        cnt = sssp(indptr, indices, weights, weighted, u, r, dist, ball, hd, hvv)
                         mass = 0
                         for j in range(cnt):
                             if not covered[ball[j]]:
                                 mass += 1
                         reset(dist, ball, cnt)
-                        if mass > best:
-                            best = mass
-                            c = cand[q]
-                for q in range(nt):  # the others go back (estimates still fresh)
-                    if cand[q] != c:
-                        size = _heap_push(hk, hv, size, cest[q], cand[q])
+                    state[u] = 2
+                    stamp[u] = nc
+                    if mass > 0:
+                        size = _heap_push(hk, hv, size, float(mass), u)
+                if c < 0:
+                    break  # nothing uncovered in reach, or too few members: next pass
                 centres_out[s, nc] = c
                 nc += 1
-                cnt = sssp(
-                    indptr, indices, weights, weighted, c, r, dist, ball, heap_d[:hs], heap_v[:hs]
-                )
+                cnt = sssp(indptr, indices, weights, weighted, c, r, dist, ball, hd, hvv)
                 for q in range(cnt):
                     x = ball[q]
                     if not covered[x]:
@@ -405,8 +379,7 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
         limits,
         k,
         m_min,
-        EXACT_TOP,
-        EXACT_NEAR,
+        BOUND_Z,
         EXACT_PER_NODE,
         rank.astype(np.int64),
         by_rank,
