@@ -95,6 +95,14 @@ def random_reference(Dm: np.ndarray, radius: float, rank: np.ndarray) -> np.ndar
     return labels
 
 
+def _left(members: np.ndarray, covered: np.ndarray) -> int:
+    return int(np.count_nonzero(~covered[members]))
+
+
+def _sketch_bound(m: int, nu: int, tau: int, z: float) -> float:
+    return m * (nu + 1.0) / (tau + 1.0) * (1.0 + z / np.sqrt(m))
+
+
 def sketch_reference(
     Dm: np.ndarray, radius: float, rank: np.ndarray, k: int, m_min: int, z: float, exact_per_node: int
 ) -> np.ndarray:
@@ -134,20 +142,14 @@ def sketch_reference(
                 tau[u] = t[-1]
             sk.append(order[t])
 
-        def left(u: int) -> int:
-            return int(np.count_nonzero(~covered[sk[u]]))
-
-        def bound(u: int, m: int) -> float:
-            return m * (unc.size + 1.0) / (tau[u] + 1.0) * (1.0 + z / np.sqrt(m))
-
         state = np.zeros(n, dtype=np.int64)  # 0: out, 1: sketch key, 2: exact mass
         key = np.zeros(n)
         stamp = np.zeros(n, dtype=np.int64)
         for u in range(n):
-            m = left(u)
+            m = _left(sk[u], covered)
             if m > 0:
                 state[u] = 2 if tau[u] < 0 else 1
-                key[u] = float(m) if tau[u] < 0 else bound(u, m)
+                key[u] = float(m) if tau[u] < 0 else _sketch_bound(m, unc.size, tau[u], z)
                 stamp[u] = len(centres)
         while (state > 0).any():
             live = np.where(state > 0, key, -np.inf)
@@ -158,7 +160,7 @@ def sketch_reference(
                 covered |= within[u]
                 continue
             if state[u] == 1:
-                m = left(u)
+                m = _left(sk[u], covered)
                 if m == 0:
                     state[u] = 0
                     continue
@@ -166,7 +168,7 @@ def sketch_reference(
                     break  # too few members to rank the candidates: new sketches
                 live[u] = -np.inf
                 v = int(np.argmax(live))
-                kb = bound(u, m)
+                kb = _sketch_bound(m, unc.size, tau[u], z)
                 if live[v] > -np.inf and (kb < live[v] or (kb == live[v] and u > v)):
                     key[u] = kb
                     continue
