@@ -99,8 +99,8 @@ def _left(members: np.ndarray, covered: np.ndarray) -> int:
     return int(np.count_nonzero(~covered[members]))
 
 
-def _sketch_bound(m: int, nu: int, tau: int, z: float) -> float:
-    return m * (nu + 1.0) / (tau + 1.0) * (1.0 + z / np.sqrt(m))
+def _sketch_bound(m: int, nu: int, tau: int, z: float, left: int) -> float:
+    return min(m * (nu + 1.0) / (tau + 1.0) * (1.0 + z / np.sqrt(m)), float(left))
 
 
 def sketch_reference(
@@ -113,8 +113,9 @@ def sketch_reference(
     hold at most max(k, exact_per_node) n members in total, every key is an
     exact excluded mass; otherwise the sketch of u is its k members of U of
     smallest pass rank, and u starts with the optimistic key
-    m (|U| + 1) / (tau + 1) (1 + z / sqrt(m)) (m = uncovered members, tau = pass
-    rank of the k-th; the exact m when u has fewer than k members). Lazy
+    m (|U| + 1) / (tau + 1) (1 + z / sqrt(m)), at most the number of uncovered
+    nodes (m = uncovered members, tau = pass rank of the k-th; the exact m
+    when u has fewer than k members). Lazy
     greedy over the keys, written with argmax over arrays: the largest key
     (ties: smallest index) is a centre if it is an exact mass computed since
     the last centre; a stale exact key is recomputed; a sketch key is
@@ -149,7 +150,7 @@ def sketch_reference(
             m = _left(sk[u], covered)
             if m > 0:
                 state[u] = 2 if tau[u] < 0 else 1
-                key[u] = float(m) if tau[u] < 0 else _sketch_bound(m, unc.size, tau[u], z)
+                key[u] = float(m) if tau[u] < 0 else _sketch_bound(m, unc.size, tau[u], z, n - int(covered.sum()))
                 stamp[u] = len(centres)
         while (state > 0).any():
             live = np.where(state > 0, key, -np.inf)
@@ -168,7 +169,7 @@ def sketch_reference(
                     break  # too few members to rank the candidates: new sketches
                 live[u] = -np.inf
                 v = int(np.argmax(live))
-                kb = _sketch_bound(m, unc.size, tau[u], z)
+                kb = _sketch_bound(m, unc.size, tau[u], z, n - int(covered.sum()))
                 if live[v] > -np.inf and (kb < live[v] or (kb == live[v] and u > v)):
                     key[u] = kb
                     continue

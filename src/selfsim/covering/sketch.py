@@ -1,8 +1,9 @@
 """Sketch-based radius covering for large graphs (after Akiba, Nakamura, Takaguchi, ICDM 2016).
 
-No all-pairs distances: the excluded mass of MEMB is estimated from
-bottom-k min-hash sketches of the balls, and the sketches are rebuilt over
-the nodes still uncovered whenever they stop telling the candidates apart.
+No all-pairs distances: the excluded mass of MEMB is bounded from
+bottom-k min-hash sketches of the balls, the sketches are rebuilt over the
+nodes still uncovered once they stop telling the candidates apart, and a
+centre is chosen only after its exact excluded mass has been counted.
 
 Per radius r, in passes p = 0, 1, ... until every node is covered:
 
@@ -14,25 +15,33 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
    (Cohen's all-distances sketches, capped at distance r): a search stops at
    u once u has received k sources within the current distance, so the
    first k sources to reach u are the bottom-k of its ball. When the exact
-   balls ``B_r(u) & U`` hold at most k n entries in total they are stored
-   whole instead (no pruning) and the pass is exact MEMB, as in Akiba et
-   al.'s code, which uses MEMB while its index stays below alpha k n.
-3. Greedy centres by the estimated excluded mass ``m (|U| + 1) / (tau + 1)``
-   (m = sketch members not yet covered, tau = rank of the k-th member; the
-   exact count m when the ball holds fewer than k members of U, or in an
-   exact pass). Estimates only fall within a pass, so a lazy (CELF)
-   max-heap re-evaluates only the popped node; ties go to the smallest
-   index. A centre covers its exact ball (truncated BFS / Dijkstra). The
-   pass ends when every estimate is 0, i.e. every sketch member is covered;
-   the nodes left are then a small part of U (about 1/k of it), and the next
-   pass sketches them afresh.
+   balls ``B_r(u) & U`` hold at most ``EXACT_PER_NODE`` n entries in total
+   they are stored whole instead (no pruning) and the pass is exact MEMB, as
+   in Akiba et al.'s code, which uses MEMB while its index stays below
+   alpha k n.
+3. Lazy greedy (a max-heap, ties to the smallest index). A key is either an
+   exact excluded mass (number of uncovered nodes within r) or, to start
+   with, the optimistic sketch bound ``est (1 + z / sqrt(m))`` (at most the
+   number of nodes still uncovered) of the
+   estimate ``est = m (|U| + 1) / (tau + 1)`` (m = sketch members not yet
+   covered, tau = rank of the k-th member; z = ``BOUND_Z``; the exact count m
+   when the ball holds fewer than k members of U). The popped node becomes a
+   centre if its key is an exact mass counted since the last centre; a stale
+   exact key is recounted (masses only fall, so stale keys are upper
+   bounds); a sketch key is recomputed from the sketch and, if still on top,
+   replaced by the exact mass (one truncated BFS). So a centre has the
+   largest exact mass among the candidates whose bounds reached the top,
+   which is MEMB's choice unless a bound fell short of the true mass. A
+   pass ends when the sketch key on top rests on fewer than k/4 uncovered
+   members (``REBUILD_FRACTION``): such a bound says little, and the next
+   pass sketches the nodes left afresh. A centre covers its exact ball.
 4. Every node joins its nearest centre (ties: the centre picked first), so
    every box lies within r_B of its centre: pairwise distance <= 2 r_B < l_B.
 
 Akiba et al. select centres by the estimated size of the union of the chosen
-balls and restart with new sketches of the uncovered nodes; here the
-per-candidate marginal estimate is used, with the same restart. The result
-depends on the seed only through the ranks;
+balls and restart with new sketches of the uncovered nodes; the bounds, the
+exact counts of the candidates that reach the top and the rebuild rule here
+are ours. The result depends on the seed only through the ranks;
 :func:`selfsim.covering.reference.sketch_reference` computes the same
 partition from the distance matrix.
 
@@ -178,9 +187,12 @@ def _uncovered(u, head, nxt, ent, covered):
     return m
 
 
-def _bound(m, nu, tau, z):
-    """Optimistic excluded mass from m uncovered members of a full sketch (k-th rank tau)."""
-    return m * (nu + 1.0) / (tau + 1.0) * (1.0 + z / np.sqrt(m))
+def _bound(m, nu, tau, z, left):
+    """Optimistic excluded mass from m uncovered members of a full sketch (k-th rank tau).
+
+    At most ``left``, the number of nodes still uncovered.
+    """
+    return min(m * (nu + 1.0) / (tau + 1.0) * (1.0 + z / np.sqrt(m)), float(left))
 
 
 @kernel()
@@ -307,7 +319,7 @@ def sketch_centres(
                     size = _heap_push(hk, hv, size, float(m), u)
                 else:
                     state[u] = 1
-                    size = _heap_push(hk, hv, size, _bound(m, nu, tau[u], z), u)
+                    size = _heap_push(hk, hv, size, _bound(m, nu, tau[u], z, n - ncov), u)
             while True:  # the centres of this pass
                 c = -1
                 while size > 0:
@@ -322,7 +334,7 @@ def sketch_centres(
                             continue
                         if m < m_min:
                             break  # the best bound rests on < m_min members: next pass
-                        key = _bound(m, nu, tau[u], z)
+                        key = _bound(m, nu, tau[u], z, n - ncov)
                         if size > 0 and (key < hk[0] or (key == hk[0] and u > hv[0])):
                             size = _heap_push(hk, hv, size, key, u)
                             continue
