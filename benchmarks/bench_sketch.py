@@ -34,7 +34,9 @@ def _cpp_counts(binary: str, A, radii, k: int, seed: int) -> list[int]:
         for r in radii:
             cmd = [binary, "-type=tsv", f"-graph={path}", "-method=sketch", f"-sketch_k={k}",
                    f"-rad_min={r}", f"-rad_max={r}", f"-random_seed={seed}"]
-            text = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+            text = subprocess.run(  # in the temporary directory: the binary writes a jlog/ folder
+                cmd, capture_output=True, text=True, check=True, cwd=os.path.dirname(path)
+            ).stderr
             sizes = re.findall(r"size = (\d+)", text)
             out.append(int(sizes[-1]) if sizes else -1)
     finally:
