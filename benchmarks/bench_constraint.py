@@ -44,7 +44,8 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def bench(label: str, device: str, batch: int, steps: int, img: int, patch: int) -> None:
+def bench(label: str, device: str, batch: int, steps: int, img: int, patch: int,
+          amp_dtype: torch.dtype = torch.float16) -> None:
     import timm
 
     name, kwargs = WIDTHS[label]
@@ -71,7 +72,7 @@ def bench(label: str, device: str, batch: int, steps: int, img: int, patch: int)
                 con.attach()
             _sync(device)
             t0 = time.perf_counter()
-            with torch.autocast("cuda", dtype=torch.float16, enabled=amp):
+            with torch.autocast("cuda", dtype=amp_dtype, enabled=amp):
                 loss = torch.nn.functional.cross_entropy(model(x), y)
             loss = loss.float() + con.penalty()
             opt.zero_grad(set_to_none=True)
@@ -82,7 +83,8 @@ def bench(label: str, device: str, batch: int, steps: int, img: int, patch: int)
                 times[mode].append(time.perf_counter() - t0)
             con.close()
     d = kwargs["embed_dim"]
-    print(f"{label:11s} D={d:4d} B={batch} img={img} device={device}", flush=True)
+    amp_name = str(amp_dtype).removeprefix("torch.") if amp else "off"
+    print(f"{label:11s} D={d:4d} B={batch} img={img} device={device} autocast={amp_name}", flush=True)
     for stat_name, stat in (("median", statistics.median), ("min", min)):
         base = stat(times["off"])
         line = f"  {stat_name:6s} step: off {base * 1e3:8.1f} ms"
@@ -120,10 +122,12 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--img", type=int, default=32)
     p.add_argument("--patch", type=int, default=4)
+    p.add_argument("--amp-dtype", choices=("float16", "bfloat16"), default="float16",
+                   help="autocast dtype on CUDA")
     a = p.parse_args()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
     for label in a.models.split(","):
-        bench(label, a.device, a.batch, a.steps, a.img, a.patch)
+        bench(label, a.device, a.batch, a.steps, a.img, a.patch, getattr(torch, a.amp_dtype))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ the value difference, the gradient's relative L2 error, and the ratios.
 
     python benchmarks/bench_ss_rate.py                 # D = 768, B = 64 on the CPU
     python benchmarks/bench_ss_rate.py --dims 768 2048 --device cuda
+    python benchmarks/bench_ss_rate.py --compete       # under one competing CPU-bound process
+
+``--compete`` times the fast fwd+bwd (median of ``--compete-repeats``) with
+ss_rate's own thread choice and with torch's default intra-op threads, each
+alone and while one other busy process runs, and prints loaded / alone ratios.
 """
 
 from __future__ import annotations
@@ -96,6 +101,52 @@ def peak_memory(fn, F0: torch.Tensor, device: str) -> int:
     return _peak(device) - base
 
 
+def _busy(stop) -> None:
+    x = 0
+    while not stop.is_set():
+        for i in range(100_000):
+            x += i * i
+
+
+def _median_ms(fn, F0: torch.Tensor, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        F = F0.clone().requires_grad_(True)
+        t0 = time.perf_counter()
+        fn(F).backward()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * sorted(times)[len(times) // 2]
+
+
+def compete(dims, batch: int, repeats: int) -> None:
+    """Fast fwd+bwd alone and next to one busy process, with both thread choices."""
+    import multiprocessing as mp
+
+    from selfsim.metrics import ss_rate as mod
+
+    default = mod.KERNEL_THREADS
+    print(f"{'D':>6} {'threads':>22} {'alone ms':>9} {'loaded ms':>10} {'loaded/alone':>13}")
+    for D in dims:
+        torch.manual_seed(D)
+        F0 = torch.randn(D, batch)
+        for label, choice in (("ss_rate's choice", default), ("torch default", None)):
+            mod.KERNEL_THREADS = choice
+            try:
+                ss_rate(F0.clone().requires_grad_(True)).backward()  # warm-up
+                alone = _median_ms(ss_rate, F0, repeats)
+                stop = mp.Event()
+                p = mp.Process(target=_busy, args=(stop,), daemon=True)
+                p.start()
+                time.sleep(0.5)
+                loaded = _median_ms(ss_rate, F0, repeats)
+                stop.set()
+                p.join()
+            finally:
+                mod.KERNEL_THREADS = default
+            name = f"{label} ({choice or torch.get_num_threads()})"
+            print(f"{D:>6} {name:>22} {alone:>9.2f} {loaded:>10.2f} {loaded / alone:>12.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dims", type=int, nargs="+", default=[768])
@@ -107,7 +158,12 @@ def main() -> None:
                     help="torch intra-op threads (default: torch's choice); 1 is steadier on a busy machine")
     ap.add_argument("--max-dense-dim", type=int, default=1024,
                     help="skip the dense baseline above this D (its memory grows as D^2 * 256)")
+    ap.add_argument("--compete", action="store_true", help="time under one competing process")
+    ap.add_argument("--compete-repeats", type=int, default=21)
     args = ap.parse_args()
+    if args.compete:
+        compete(args.dims, args.batch, args.compete_repeats)
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.device == "cpu" and not _CLEAR.exists():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -10,7 +12,6 @@ from selfsim.covering import METHODS
 from selfsim.covering._jit import have_numba
 from selfsim.covering.api import box_counts, box_cover, cover_labels
 from selfsim.networks import barabasi_albert, lattice, shm_model, sierpinski_gasket, uv_flower
-
 
 
 def all_pairs(A, weighted=False):
@@ -179,22 +180,122 @@ def test_dense_hops_saturate_to_uint16_for_long_paths():
 
 
 @pytest.mark.parametrize("gname", ["gasket", "ba"])
-def test_all_distances_sketch_holds_bottom_k_of_every_ball(gname):
-    """ADS(u) within distance r, in rank order, starts with the k smallest ranks of B_r(u)."""
+@pytest.mark.parametrize("exact", [False, True])
+def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact):
+    """Pruned searches: the first k members of U within r (by rank); exact: all of them."""
     pytest.importorskip("numba")
-    from selfsim.covering.sketch import build_ads
+    from selfsim.covering._sssp import new_workspace
+    from selfsim.covering.sketch import ball_sketches
 
     A = GRAPHS[gname].tocsr()
     D = all_pairs(A)
     n, k = A.shape[0], 4
-    rank = np.random.default_rng(1).permutation(n)
-    ptr, a_rank, a_dist = build_ads(
-        A.indptr.astype(np.int64), A.indices.astype(np.int64), np.ones(A.nnz), rank, k
-    )
-    for u in range(n):
-        ranks, dist = a_rank[ptr[u] : ptr[u + 1]], a_dist[ptr[u] : ptr[u + 1]]
-        assert np.all(np.diff(ranks) > 0)
-        assert np.array_equal(dist, D[u, np.argsort(rank)[ranks]])
-        for r in range(int(D[u].max()) + 1):
-            want = np.sort(rank[D[u] <= r])[:k]
-            assert np.array_equal(ranks[dist <= r][:k], want)
+    rng = np.random.default_rng(1)
+    order = rng.permutation(n)[: n // 2]  # U, in rank order
+    for r in range(int(D.max()) + 1):
+        dist, touched, heap_d, heap_v = new_workspace(n, A.nnz, True)
+        head, tau = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        nxt, ent = np.empty(k * n, dtype=np.int32), np.empty(k * n, dtype=np.int32)
+        ne = ball_sketches(
+            A.indptr.astype(np.int64), A.indices.astype(np.int64), np.ones(A.nnz), float(r), order,
+            order.size, k, exact, head, nxt, ent, tau, np.empty((n, k)), dist, touched, heap_d, heap_v,
+        )
+        inside = D[:, order] <= r
+        if exact and inside.sum() > k * n:
+            assert ne == -1  # the exact balls do not fit: the caller sketches instead
+            continue
+        for u in range(n):
+            got, e = [], head[u]
+            while e >= 0:
+                got.append(ent[e])
+                e = nxt[e]
+            t = np.flatnonzero(inside[u])
+            want = t if exact else t[:k]
+            assert sorted(got) == sorted(order[want].tolist())
+            assert tau[u] == (t[k - 1] if not exact and t.size >= k else -1)
+
+
+def test_sketch_equals_reference_with_small_sketches(monkeypatch):
+    """k = 4: several passes, pruned sketches, sketch bounds replaced by exact masses."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+
+    monkeypatch.setattr(sketch, "SKETCH_K", 4)
+    monkeypatch.setattr(sketch, "EXACT_PER_NODE", 4)
+    monkeypatch.setattr(sketch, "REBUILD_FRACTION", 0.75)
+    A = uv_flower(2, 2, 4)
+    sizes = [2, 3, 5, 9, 17]
+    stats: dict = {}
+    from selfsim.covering.registry import _csr
+
+    ip, ix, w = _csr(A.tocsr())
+    rank = np.random.default_rng(4).permutation(A.shape[0])
+    sketch.sketch_labels(ip, ix, w, False, [1.0, 2.0, 4.0], rank, stats=stats)
+    assert stats["passes"].max() > 1
+    fast = cover_labels(A, sizes, method="sketch", seed=4, engine="numba")
+    assert np.array_equal(fast, cover_labels(A, sizes, method="sketch", seed=4, engine="python"))
+
+
+@pytest.mark.parametrize(
+    "gname, A, sizes",
+    [
+        ("ba", barabasi_albert(4000, 3, seed=2), [3, 5, 7]),
+        ("flower", uv_flower(2, 2, 6), [3, 5, 9, 17, 33]),
+        ("gasket", sierpinski_gasket(7), [3, 5, 9, 17, 33, 65]),
+        ("shm", shm_model(2, 4), [3, 5, 9, 17, 33]),
+    ],
+)
+def test_sketch_counts_close_to_memb(gname, A, sizes):
+    """Sketch N_B within 10 % of exact MEMB's where MEMB has >= 40 boxes, within 4 boxes below."""
+    memb = box_counts(A, sizes, method="memb")
+    for seed in range(2):
+        sk = box_counts(A, sizes, method="sketch", seed=seed)
+        big = memb >= 40
+        assert np.all(np.abs(sk[big] - memb[big]) <= 0.1 * memb[big]), (gname, seed, sk, memb)
+        assert np.all(np.abs(sk[~big] - memb[~big]) <= 4), (gname, seed, sk, memb)
+
+
+def test_small_inputs_run_on_one_thread_and_restore_the_count(monkeypatch):
+    """threads_for: one numba thread below SERIAL_BELOW nodes, the caller's count after."""
+    numba = pytest.importorskip("numba")
+    from selfsim.covering import _jit
+
+    before = numba.get_num_threads()
+    with _jit.threads_for(_jit.SERIAL_BELOW - 1):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    with _jit.threads_for(_jit.SERIAL_BELOW):
+        assert numba.get_num_threads() == before
+    seen = []
+    real = METHODS["memb"].fast
+
+    def spy(*a):
+        seen.append(numba.get_num_threads())
+        return real(*a)
+
+    monkeypatch.setitem(METHODS, "memb", dataclasses.replace(METHODS["memb"], fast=spy))
+    box_counts(GRAPHS["flower22"], [1, 3], method="memb", engine="numba")
+    assert seen == [1] and numba.get_num_threads() == before
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch):
+    """No cache locator (read-only install, no writable home): compile without the cache."""
+    numba = pytest.importorskip("numba")
+    from selfsim.covering import _jit
+
+    real = numba.njit
+    calls = []
+
+    def njit(*args, cache=False, **kw):
+        calls.append(cache)
+        if cache:
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'f.py'")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(numba, "njit", njit)
+
+    def twice(x):
+        return 2 * x
+
+    k = _jit._LazyKernel(twice, False, ())
+    assert k(21) == 42 and calls == [True, False]

@@ -9,11 +9,16 @@ the covering front end uses the pure numpy/scipy reference path instead.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["have_numba", "kernel", "prange"]
+__all__ = ["SERIAL_BELOW", "have_numba", "kernel", "prange", "threads_for"]
+
+#: inputs with fewer nodes than this run the parallel kernels on one thread:
+#: below it, starting and joining the thread pool costs more than the work
+SERIAL_BELOW = 2000
 
 
 @lru_cache(maxsize=1)
@@ -28,9 +33,44 @@ def have_numba() -> bool:
     return True
 
 
+@contextmanager
+def threads_for(n: int) -> Iterator[None]:
+    """Run the numba kernels inside on one thread when ``n < SERIAL_BELOW``.
+
+    The previous thread count is restored on exit; does nothing without numba.
+    """
+    if n >= SERIAL_BELOW or not have_numba():
+        yield
+        return
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 def prange(*args: int) -> range:
     """``range`` in Python; numba replaces it by its parallel loop when compiling."""
     return range(*args)
+
+
+def _njit(func: Callable[..., Any], parallel: bool) -> Any:
+    """numba.njit with the on-disk cache, or without it where no cache directory is writable.
+
+    numba caches next to the source (``__pycache__``) or in the user cache
+    directory (``NUMBA_CACHE_DIR`` overrides both); when neither can be
+    written it refuses ``cache=True``, and the kernel is then compiled in
+    every process instead.
+    """
+    import numba
+
+    try:
+        return numba.njit(cache=True, parallel=parallel, nogil=True)(func)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(cache=False, parallel=parallel, nogil=True)(func)
 
 
 def _expand(helpers) -> list:
@@ -71,10 +111,10 @@ class _LazyKernel:
                     name = pyf.__name__
                     disp = pyf.__globals__.get(name)
                     if not isinstance(disp, numba.core.dispatcher.Dispatcher):
-                        disp = numba.njit(cache=True, nogil=True)(pyf)
+                        disp = _njit(pyf, parallel=False)
                         pyf.__globals__[name] = disp
                     g[name] = disp
-                self._compiled = numba.njit(cache=True, parallel=self.parallel, nogil=True)(self.py_func)
+                self._compiled = _njit(self.py_func, parallel=self.parallel)
         return self._compiled
 
     def __call__(self, *args: Any) -> Any:

@@ -29,7 +29,7 @@ from .._core.errors import DisconnectedGraphWarning, InvalidInputError, NotFound
 from .._core.seeding import SeedLike, as_generator
 from .._core.validation import check_choice
 from ..network.graph import as_adjacency, components, is_weighted
-from ._jit import have_numba
+from ._jit import have_numba, threads_for
 from .registry import METHODS, CoverMethod
 
 __all__ = ["box_counts", "box_cover", "cover_labels"]
@@ -124,7 +124,8 @@ def cover_labels(
             sub = A if k == 1 else A[nodes][:, nodes].tocsr()
             sub_rank = np.argsort(np.argsort(rank[nodes], kind="stable"), kind="stable")
             if fast:
-                lab = m.fast(sub, weighted, sorted_sizes, sub_rank)
+                with threads_for(nodes.size):
+                    lab = m.fast(sub, weighted, sorted_sizes, sub_rank)
             else:
                 from .reference import distance_matrix
 

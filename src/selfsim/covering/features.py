@@ -24,7 +24,7 @@ import numpy as np
 from .._core.errors import InvalidInputError
 from .._core.seeding import SeedLike, as_generator
 from ..network.distances import check_features, pair_distances, squareform
-from ._jit import have_numba
+from ._jit import have_numba, threads_for
 from .api import keep_best_cover
 from .registry import METHODS
 
@@ -84,11 +84,12 @@ def feature_cover_labels(
         for i in range(D):  # ball at theta = prefix of the sorted row with C < theta
             ends[i] = np.searchsorted(rows[i], ts, side="left")
         colors = np.full((ts.size, D), -1, dtype=np.int32)
-        assign_colours(
-            np.ascontiguousarray(order[node_order]), np.ascontiguousarray(ends[node_order]),
-            np.full(D, D, dtype=np.int64), node_order.astype(np.int64),
-            colors, np.zeros((ts.size, D), dtype=np.int64), np.zeros(ts.size, dtype=np.int64),
-        )
+        with threads_for(D):
+            assign_colours(
+                np.ascontiguousarray(order[node_order]), np.ascontiguousarray(ends[node_order]),
+                np.full(D, D, dtype=np.int64), node_order.astype(np.int64),
+                colors, np.zeros((ts.size, D), dtype=np.int64), np.zeros(ts.size, dtype=np.int64),
+            )
         lab = colors.astype(np.int64)
     else:
         lab = m.reference(Cm, ts, rank)

@@ -13,7 +13,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["distance_matrix", "greedy_reference", "memb_reference", "cbb_reference", "random_reference"]
+__all__ = [
+    "distance_matrix", "greedy_reference", "memb_reference", "cbb_reference", "random_reference",
+    "sketch_reference",
+]
 
 
 def distance_matrix(A: sp.csr_matrix, weighted: bool) -> np.ndarray:
@@ -92,36 +95,85 @@ def random_reference(Dm: np.ndarray, radius: float, rank: np.ndarray) -> np.ndar
     return labels
 
 
-def sketch_reference(Dm: np.ndarray, radius: float, rank: np.ndarray, k: int) -> np.ndarray:
+def _left(members: np.ndarray, covered: np.ndarray) -> int:
+    return int(np.count_nonzero(~covered[members]))
+
+
+def _sketch_bound(m: int, nu: int, tau: int, z: float, left: int) -> float:
+    return min(m * (nu + 1.0) / (tau + 1.0) * (1.0 + z / np.sqrt(m)), float(left))
+
+
+def sketch_reference(
+    Dm: np.ndarray, radius: float, rank: np.ndarray, k: int, m_min: int, z: float, exact_per_node: int
+) -> np.ndarray:
     """Sketch-based radius covering (see :mod:`selfsim.covering.sketch`) from distances.
 
-    The sketch of the ball B_r(u) is the k nodes of smallest rank in it; the
-    estimated excluded mass of u is the number m of uncovered sketch nodes if
-    the ball holds fewer than k nodes, else m (n + 1) / (tau + 1) with tau the
-    k-th smallest rank. Centres: largest estimate (ties: smallest index), or
-    the uncovered node of smallest rank once every estimate is 0.
+    In passes until every node is covered: U = the uncovered nodes, ordered by
+    ``rank`` (first pass) or by the pass's hash keys. If the balls ``B_r(u) & U``
+    hold at most max(k, exact_per_node) n members in total, every key is an
+    exact excluded mass; otherwise the sketch of u is its k members of U of
+    smallest pass rank, and u starts with the optimistic key
+    m (|U| + 1) / (tau + 1) (1 + z / sqrt(m)), at most the number of uncovered
+    nodes (m = uncovered members, tau = pass rank of the k-th; the exact m
+    when u has fewer than k members). Lazy
+    greedy over the keys, written with argmax over arrays: the largest key
+    (ties: smallest index) is a centre if it is an exact mass computed since
+    the last centre; a stale exact key is recomputed; a sketch key is
+    recomputed and, if still the largest, replaced by the exact mass. The
+    pass ends when a sketch key on top rests on fewer than ``m_min`` members.
     """
+    from .sketch import pass_keys
+
     n = Dm.shape[0]
-    sk = []
-    for u in range(n):
-        ball = np.flatnonzero(Dm[u] <= radius)
-        ball = ball[np.argsort(rank[ball], kind="stable")][:k]
-        sk.append((ball, float(rank[ball[-1]]) if ball.size == k else -1.0))
+    within = Dm <= radius
     covered = np.zeros(n, dtype=bool)
-    is_centre = np.zeros(n, dtype=bool)
-    centres = []
+    centres: list[int] = []
+    p = 0
     while not covered.all():
-        est = np.empty(n)
-        for u, (ball, tau) in enumerate(sk):
-            m = int(np.count_nonzero(~covered[ball]))
-            est[u] = float(m) if tau < 0 else m * (n + 1.0) / (tau + 1.0)
-        est[is_centre] = -1.0
-        if est.max() > 0:
-            c = int(np.argmax(est))
-        else:  # random sequential for the rest: uncovered node of smallest rank
-            unc = np.flatnonzero(~covered)
-            c = int(unc[np.argmin(rank[unc])])
-        centres.append(c)
-        is_centre[c] = True
-        covered |= Dm[c] <= radius
+        unc = np.flatnonzero(~covered)
+        keys = rank[unc] if p == 0 else pass_keys(rank[unc].astype(np.int64), p, n)
+        order = unc[np.argsort(keys, kind="stable")]
+        members = within[:, order]  # members[u, t]: the node of pass rank t is within r of u
+        exact = members.sum() <= max(k, exact_per_node) * n
+        sk, tau = [], np.full(n, -1)
+        for u in range(n):
+            t = np.flatnonzero(members[u])
+            if not exact and t.size >= k:
+                t = t[:k]
+                tau[u] = t[-1]
+            sk.append(order[t])
+
+        state = np.zeros(n, dtype=np.int64)  # 0: out, 1: sketch key, 2: exact mass
+        key = np.zeros(n)
+        stamp = np.zeros(n, dtype=np.int64)
+        for u in range(n):
+            m = _left(sk[u], covered)
+            if m > 0:
+                state[u] = 2 if tau[u] < 0 else 1
+                key[u] = float(m) if tau[u] < 0 else _sketch_bound(m, unc.size, tau[u], z, n - int(covered.sum()))
+                stamp[u] = len(centres)
+        while (state > 0).any():
+            live = np.where(state > 0, key, -np.inf)
+            u = int(np.argmax(live))  # ties: smallest index
+            if state[u] == 2 and stamp[u] == len(centres):
+                centres.append(u)
+                state[u] = 0
+                covered |= within[u]
+                continue
+            if state[u] == 1:
+                m = _left(sk[u], covered)
+                if m == 0:
+                    state[u] = 0
+                    continue
+                if m < m_min:
+                    break  # too few members to rank the candidates: new sketches
+                live[u] = -np.inf
+                v = int(np.argmax(live))
+                kb = _sketch_bound(m, unc.size, tau[u], z, n - int(covered.sum()))
+                if live[v] > -np.inf and (kb < live[v] or (kb == live[v] and u > v)):
+                    key[u] = kb
+                    continue
+            mass = int(np.count_nonzero(within[u] & ~covered))
+            state[u], key[u], stamp[u] = (2 if mass > 0 else 0), float(mass), len(centres)
+        p += 1
     return np.argmin(Dm[np.asarray(centres)], axis=0).astype(np.int64)

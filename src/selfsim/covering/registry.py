@@ -128,9 +128,14 @@ def _sketch_fast(A, weighted, sizes, rank):
 
 
 def _sketch_ref(Dm, sizes, rank):
-    from .sketch import SKETCH_K
+    from .sketch import BOUND_Z, EXACT_PER_NODE, SKETCH_K, rebuild_below
 
-    return _per_limit(lambda lim: ref.sketch_reference(Dm, lim, rank, SKETCH_K), sizes, radius_limit)
+    m_min = rebuild_below(SKETCH_K)
+    return _per_limit(
+        lambda lim: ref.sketch_reference(Dm, lim, rank, SKETCH_K, m_min, BOUND_Z, EXACT_PER_NODE),
+        sizes,
+        radius_limit,
+    )
 
 
 @dataclass(frozen=True)

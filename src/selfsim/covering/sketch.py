@@ -1,31 +1,56 @@
 """Sketch-based radius covering for large graphs (after Akiba, Nakamura, Takaguchi, ICDM 2016).
 
-No all-pairs distances: the excluded mass of MEMB is estimated from
-bottom-k min-hash sketches of the balls, and all radii share one set of
-sketches.
+No all-pairs distances: the excluded mass of MEMB is bounded from
+bottom-k min-hash sketches of the balls, the sketches are rebuilt over the
+nodes still uncovered once they stop telling the candidates apart, and a
+centre is chosen only after its exact excluded mass has been counted.
 
-1. All-distances sketches (Cohen): with a random rank per node, ``ADS(u)``
-   holds every node x whose rank is among the k smallest of the ball
-   ``B_{d(u,x)}(u)``. The k smallest ranks of ``ADS(u)`` within distance r are
-   exactly the bottom-k sketch of ``B_r(u)``, for every r. Built by one
-   pruned Dijkstra / BFS per node in rank order (a search from x stops at u
-   once ``ADS(u)`` holds k entries within d(u, x)): expected size
-   k (1 + ln(n / k)) per node, time ~ k m log n.
-2. Per radius, greedy centres as in MEMB but with the estimated excluded
-   mass ``est(u) = m * (n + 1) / (tau + 1)``: m = uncovered nodes among the
-   sketch of B_r(u), tau = rank of its k-th member (exact count of uncovered
-   nodes when the ball holds fewer than k nodes). Estimates only fall as
-   nodes get covered, so a lazy (CELF) max-heap re-evaluates only the popped
-   node; ties go to the smallest index. When every estimate is 0 but nodes
-   are still uncovered, the rest is random sequential burning: the uncovered
-   node of smallest rank becomes a centre.
-   A centre covers its exact ball (truncated BFS / Dijkstra).
-3. Every node joins its nearest centre (ties: the centre picked first), so
+Per radius r, in passes p = 0, 1, ... until every node is covered:
+
+1. U = the uncovered nodes, ranked by a random order of the pass (pass 0:
+   the seed's ranks; later passes: a hash of the seed rank and p, so the
+   ranks do not depend on which nodes earlier passes happened to cover).
+2. For every node u, the bottom-k sketch of ``B_r(u) & U``: its k members
+   of smallest rank. One pruned search per source of U in rank order
+   (Cohen's all-distances sketches, capped at distance r): a search stops at
+   u once u has received k sources within the current distance, so the
+   first k sources to reach u are the bottom-k of its ball. When the exact
+   balls ``B_r(u) & U`` hold at most ``EXACT_PER_NODE`` n entries in total
+   they are stored whole instead (no pruning) and the pass is exact MEMB, as
+   in Akiba et al.'s code, which uses MEMB while its index stays below
+   alpha k n.
+3. Lazy greedy (a max-heap, ties to the smallest index). A key is either an
+   exact excluded mass (number of uncovered nodes within r) or, to start
+   with, the optimistic sketch bound ``est (1 + z / sqrt(m))`` (at most the
+   number of nodes still uncovered) of the
+   estimate ``est = m (|U| + 1) / (tau + 1)`` (m = sketch members not yet
+   covered, tau = rank of the k-th member; z = ``BOUND_Z``; the exact count m
+   when the ball holds fewer than k members of U). The popped node becomes a
+   centre if its key is an exact mass counted since the last centre; a stale
+   exact key is recounted (masses only fall, so stale keys are upper
+   bounds); a sketch key is recomputed from the sketch and, if still on top,
+   replaced by the exact mass (one truncated BFS). So a centre has the
+   largest exact mass among the candidates whose bounds reached the top,
+   which is MEMB's choice unless a bound fell short of the true mass. A
+   pass ends when the sketch key on top rests on fewer than k/4 uncovered
+   members (``REBUILD_FRACTION``): such a bound says little, and the next
+   pass sketches the nodes left afresh. A centre covers its exact ball.
+4. Every node joins its nearest centre (ties: the centre picked first), so
    every box lies within r_B of its centre: pairwise distance <= 2 r_B < l_B.
 
-The result depends on the seed only through the ranks;
+Akiba et al. select centres by the estimated size of the union of the chosen
+balls and restart with new sketches of the uncovered nodes; the bounds, the
+exact counts of the candidates that reach the top and the rebuild rule here
+are ours. The result depends on the seed only through the ranks;
 :func:`selfsim.covering.reference.sketch_reference` computes the same
 partition from the distance matrix.
+
+References
+----------
+T. Akiba, K. Nakamura, T. Takaguchi, Fractality of massive graphs: scalable
+analysis with sketch-based box-covering algorithm, ICDM 2016.
+E. Cohen, Size-estimation framework with applications to transitive closure
+and reachability, J. Comput. Syst. Sci. 55, 441 (1997).
 """
 
 from __future__ import annotations
@@ -35,30 +60,73 @@ import numpy as np
 from ._jit import kernel, prange
 from ._sssp import heap_pop, heap_push, reset, sssp
 
-__all__ = ["SKETCH_K", "build_ads", "sketch_labels"]
+__all__ = ["SKETCH_K", "ball_sketches", "pass_keys", "sketch_labels"]
 
 #: sketch size k (relative error of a ball-size estimate about 1/sqrt(k - 2))
 SKETCH_K = 16
 
+#: a pass is exact MEMB while its balls hold at most this many entries per node
+#: (4 bytes each twice; the bottom-k sketches need k)
+EXACT_PER_NODE = 16
 
-@kernel(helpers=(heap_pop, heap_push))
-def _ads_links(indptr, indices, weights, by_rank, k, cap):
-    """Pruned searches in rank order; ADS entries as per-node linked lists."""
+#: optimistic bound of a sketch estimate from m members: est (1 + BOUND_Z / sqrt(m))
+BOUND_Z = 2.0
+
+#: a pass ends once the best candidate's estimate rests on fewer than this
+#: fraction of its k sketch members (the rest are covered)
+REBUILD_FRACTION = 0.25
+
+
+def rebuild_below(k: int) -> int:
+    """Fewest uncovered sketch members an estimate may rest on (see REBUILD_FRACTION)."""
+    return max(1, int(round(REBUILD_FRACTION * k)))
+
+
+def pass_keys(base_rank, p, n):
+    """Random keys of pass ``p`` >= 1 (splitmix64 of ``base_rank + p n``; distinct per node)."""
+    z = base_rank.astype(np.uint64) + np.uint64(p) * np.uint64(n) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def ball_sketches(
+    indptr,
+    indices,
+    weights,
+    r,
+    order,
+    nu,
+    k,
+    exact,
+    head,
+    nxt,
+    ent,
+    tau,
+    kth,
+    dist,
+    touched,
+    heap_d,
+    heap_v,
+):
+    """Members of ``B_r(u) & U`` per node u, U = ``order[:nu]`` by rank.
+
+    Linked lists ``head``/``nxt``/``ent`` (node ids). ``exact``: every member,
+    or -1 once the entry arrays are full. Otherwise the first k members in rank
+    order (the bottom-k sketch), ``tau[u]`` the rank of the k-th (-1: fewer).
+    Returns the number of entries.
+    """
     n = indptr.shape[0] - 1
-    kth = np.full((n, k), np.inf)  # k smallest entry distances per node, ascending
-    head = np.full(n, -1, dtype=np.int64)
-    nxt = np.empty(cap, dtype=np.int32)
-    ent_node = np.empty(cap, dtype=np.int32)
-    ent_dist = np.empty(cap, dtype=np.float64)
-    cnt = np.zeros(n, dtype=np.int64)
+    cap = ent.shape[0]
+    for u in range(n):
+        head[u] = -1
+        tau[u] = -1
+        if not exact:
+            for j in range(k):
+                kth[u, j] = np.inf
     ne = 0
-    dist = np.full(n, np.inf)
-    touched = np.empty(n, dtype=np.int64)
-    m = indices.shape[0] + 1
-    heap_d = np.empty(m, dtype=np.float64)
-    heap_v = np.empty(m, dtype=np.int64)
-    for t in range(n):
-        src = by_rank[t]
+    for t in range(nu):
+        src = order[t]
         size = 1
         heap_d[0] = 0.0
         heap_v[0] = src
@@ -69,34 +137,32 @@ def _ads_links(indptr, indices, weights, by_rank, k, cap):
             d = heap_d[0]
             u = heap_v[0]
             size = heap_pop(heap_d, heap_v, size)
-            if d > dist[u] or kth[u, k - 1] <= d:
-                continue  # stale, or pruned: k smaller ranks within d already
-            if ne == nxt.shape[0]:  # grow the entry arrays
-                cap2 = 2 * ne
-                a = np.empty(cap2, dtype=np.int32)
-                a[:ne] = nxt[:ne]
-                nxt = a
-                b = np.empty(cap2, dtype=np.int32)
-                b[:ne] = ent_node[:ne]
-                ent_node = b
-                f = np.empty(cap2, dtype=np.float64)
-                f[:ne] = ent_dist[:ne]
-                ent_dist = f
-            ent_node[ne] = src
-            ent_dist[ne] = d
-            nxt[ne] = head[u]
-            head[u] = ne
-            ne += 1
-            cnt[u] += 1
-            j = k - 1  # insert d into the sorted k smallest distances
-            while j > 0 and kth[u, j - 1] > d:
-                kth[u, j] = kth[u, j - 1]
-                j -= 1
-            kth[u, j] = d
+            if d > dist[u]:
+                continue  # stale
+            if exact:
+                if ne == cap:
+                    for q in range(nt):
+                        dist[touched[q]] = np.inf
+                    return -1
+            else:
+                if kth[u, k - 1] <= d:
+                    continue  # pruned: k smaller ranks within d of u already
+                j = k - 1  # insert d into u's k smallest source distances
+                while j > 0 and kth[u, j - 1] > d:
+                    kth[u, j] = kth[u, j - 1]
+                    j -= 1
+                kth[u, j] = d
+            if exact or tau[u] < 0:
+                ent[ne] = src
+                nxt[ne] = head[u]
+                head[u] = ne
+                ne += 1
+                if not exact and kth[u, k - 1] < np.inf and tau[u] < 0:
+                    tau[u] = t  # k-th source to reach u: the sketch is complete
             for e in range(indptr[u], indptr[u + 1]):
                 w = indices[e]
                 nd = d + weights[e]
-                if nd < dist[w]:
+                if nd <= r and nd < dist[w]:
                     if dist[w] == np.inf:
                         touched[nt] = w
                         nt += 1
@@ -104,60 +170,29 @@ def _ads_links(indptr, indices, weights, by_rank, k, cap):
                     size = heap_push(heap_d, heap_v, size, nd, w)
         for q in range(nt):
             dist[touched[q]] = np.inf
-    return head, nxt, ent_node, ent_dist, cnt, ne
+    return ne
 
 
-@kernel()
-def _ads_csr(head, nxt, ent_node, ent_dist, cnt, rank):
-    """Per-node entries in increasing rank order: (ptr, rank, dist)."""
-    n = head.shape[0]
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    for u in range(n):
-        ptr[u + 1] = ptr[u] + cnt[u]
-    r_out = np.empty(ptr[n], dtype=np.int32)
-    d_out = np.empty(ptr[n], dtype=np.float64)
-    for u in range(n):
-        pos = ptr[u + 1] - 1  # lists are newest (largest rank) first
-        e = head[u]
-        while e >= 0:
-            r_out[pos] = rank[ent_node[e]]
-            d_out[pos] = ent_dist[e]
-            pos -= 1
-            e = nxt[e]
-    return ptr, r_out, d_out
+ball_sketches.helpers_ = (heap_pop, heap_push)  # type: ignore[attr-defined]
 
 
-def build_ads(indptr, indices, weights, rank, k):
-    """All-distances sketches: CSR ``ptr`` and per-entry (rank, distance), by rank.
+def _uncovered(u, head, nxt, ent, covered):
+    """Number of uncovered members in the sketch (or exact ball) of ``u``."""
+    m = 0
+    e = head[u]
+    while e >= 0:
+        if not covered[ent[e]]:
+            m += 1
+        e = nxt[e]
+    return m
 
-    Memory: about 28 bytes per entry while building, 12 after; expected
-    k (1 + ln(n / k)) entries per node.
+
+def _bound(m, nu, tau, z, left):
+    """Optimistic excluded mass from m uncovered members of a full sketch (k-th rank tau).
+
+    At most ``left``, the number of nodes still uncovered.
     """
-    n = indptr.shape[0] - 1
-    by_rank = np.argsort(rank, kind="stable").astype(np.int64)
-    cap = int(k * n * (np.log(max(n / k, 1.0)) + 1.5)) + 16
-    head, nxt, en, ed, cnt, ne = _ads_links(indptr, indices, weights, by_rank, k, cap)
-    links = (nxt[:ne], en[:ne], ed[:ne])
-    del nxt, en, ed
-    return _ads_csr(head, *links, cnt, rank.astype(np.int64))
-
-
-def _estimate(u, r, k, n, ptr, a_rank, a_dist, by_rank, covered):
-    """Estimated number of uncovered nodes within ``r`` of ``u`` (see module notes)."""
-    found = 0
-    unc = 0
-    tau = 0
-    for e in range(ptr[u], ptr[u + 1]):
-        if a_dist[e] <= r:
-            found += 1
-            if not covered[by_rank[a_rank[e]]]:
-                unc += 1
-            if found == k:
-                tau = a_rank[e]
-                break
-    if found < k:
-        return float(unc)
-    return unc * (n + 1.0) / (tau + 1.0)
+    return min(m * (nu + 1.0) / (tau + 1.0) * (1.0 + z / np.sqrt(m)), float(left))
 
 
 @kernel()
@@ -202,70 +237,173 @@ def _heap_pop(hk, hv, size):
     return size
 
 
-@kernel(parallel=True, helpers=(sssp, reset, _estimate, _heap_push, _heap_pop))
-def sketch_centres(indptr, indices, weights, weighted, limits, k, ptr, a_rank, a_dist, by_rank, centres_out, nc_out):
+@kernel(
+    parallel=True,
+    helpers=(sssp, reset, ball_sketches, pass_keys, _uncovered, _bound, _heap_push, _heap_pop),
+)
+def sketch_centres(
+    indptr,
+    indices,
+    weights,
+    weighted,
+    limits,
+    k,
+    m_min,
+    z,
+    exact_per_node,
+    base_rank,
+    by_rank,
+    centres_out,
+    nc_out,
+    passes_out,
+):
     """Centres for every radius limit (parallel over radii); row s of ``centres_out``."""
     n = indptr.shape[0] - 1
     R = limits.shape[0]
-    hn = indices.shape[0] + 1 if weighted else 1
+    hn = indices.shape[0] + 1
+    hs = hn if weighted else 1
+    cap = max(k, exact_per_node) * n
     for s in prange(R):
         r = limits[s]
         covered = np.zeros(n, dtype=np.bool_)
         dist = np.full(n, np.inf)
-        order = np.empty(n, dtype=np.int64)
+        ball = np.empty(n, dtype=np.int64)
         heap_d = np.empty(hn, dtype=np.float64)
         heap_v = np.empty(hn, dtype=np.int64)
         hk = np.empty(n, dtype=np.float64)
         hv = np.empty(n, dtype=np.int64)
-        size = 0
-        for u in range(n):
-            size = _heap_push(hk, hv, size, _estimate(u, r, k, n, ptr, a_rank, a_dist, by_rank, covered), u)
+        order = np.empty(n, dtype=np.int64)
+        head = np.empty(n, dtype=np.int64)
+        tau = np.empty(n, dtype=np.int64)
+        nxt = np.empty(cap, dtype=np.int32)
+        ent = np.empty(cap, dtype=np.int32)
+        kth = np.empty((n, k), dtype=np.float64)
+        state = np.zeros(n, dtype=np.int8)
+        stamp = np.zeros(n, dtype=np.int64)
+        hd = heap_d[:hs]
+        hvv = heap_v[:hs]
         nc = 0
         ncov = 0
-        low = 0  # smallest rank possibly uncovered (fallback)
+        p = 0
         while ncov < n:
-            c = -1
-            while size > 0:
-                u = hv[0]
-                e = _estimate(u, r, k, n, ptr, a_rank, a_dist, by_rank, covered)
-                size = _heap_pop(hk, hv, size)
-                if size == 0 or e > hk[0] or (e == hk[0] and u < hv[0]):
-                    if e > 0:
-                        c = u
-                    else:
-                        size = 0  # every estimate is 0
+            nu = 0
+            if p == 0:
+                for t in range(n):
+                    order[t] = by_rank[t]
+                nu = n
+            else:
+                unc = np.empty(n - ncov, dtype=np.int64)
+                for v in range(n):
+                    if not covered[v]:
+                        unc[nu] = v
+                        nu += 1
+                idx = np.argsort(pass_keys(base_rank[unc], p, n))
+                for t in range(nu):
+                    order[t] = unc[idx[t]]
+            exact = True  # exact balls of U while they fit in k n entries, else sketches
+            while True:
+                ws = (head, nxt, ent, tau, kth, dist, ball, heap_d, heap_v)
+                if ball_sketches(indptr, indices, weights, r, order, nu, k, exact, *ws) >= 0:
                     break
-                size = _heap_push(hk, hv, size, e, u)
-            if c < 0:
-                while covered[by_rank[low]]:
-                    low += 1
-                c = by_rank[low]
-            centres_out[s, nc] = c
-            nc += 1
-            cnt = sssp(indptr, indices, weights, weighted, c, r, dist, order, heap_d, heap_v)
-            for q in range(cnt):
-                x = order[q]
-                if not covered[x]:
-                    covered[x] = True
-                    ncov += 1
-            reset(dist, order, cnt)
+                exact = False
+            # lazy greedy: keys are exact masses (state 2, fresh when stamp == nc) or
+            # optimistic sketch bounds (state 1), evaluated exactly once on top
+            size = 0
+            for u in range(n):
+                m = _uncovered(u, head, nxt, ent, covered)
+                if m == 0:
+                    continue
+                if exact or tau[u] < 0:
+                    state[u] = 2
+                    stamp[u] = nc
+                    size = _heap_push(hk, hv, size, float(m), u)
+                else:
+                    state[u] = 1
+                    size = _heap_push(hk, hv, size, _bound(m, nu, tau[u], z, n - ncov), u)
+            while True:  # the centres of this pass
+                c = -1
+                while size > 0:
+                    u = hv[0]
+                    size = _heap_pop(hk, hv, size)
+                    if state[u] == 2 and stamp[u] == nc:
+                        c = u
+                        break
+                    if state[u] == 1:
+                        m = _uncovered(u, head, nxt, ent, covered)
+                        if m == 0:
+                            continue
+                        if m < m_min:
+                            break  # the best bound rests on < m_min members: next pass
+                        key = _bound(m, nu, tau[u], z, n - ncov)
+                        if size > 0 and (key < hk[0] or (key == hk[0] and u > hv[0])):
+                            size = _heap_push(hk, hv, size, key, u)
+                            continue
+                    if exact or tau[u] < 0:
+                        mass = _uncovered(u, head, nxt, ent, covered)
+                    else:
+                        cnt = sssp(indptr, indices, weights, weighted, u, r, dist, ball, hd, hvv)
+                        mass = 0
+                        for j in range(cnt):
+                            if not covered[ball[j]]:
+                                mass += 1
+                        reset(dist, ball, cnt)
+                    state[u] = 2
+                    stamp[u] = nc
+                    if mass > 0:
+                        size = _heap_push(hk, hv, size, float(mass), u)
+                if c < 0:
+                    break  # nothing uncovered in reach, or too few members: next pass
+                centres_out[s, nc] = c
+                nc += 1
+                cnt = sssp(indptr, indices, weights, weighted, c, r, dist, ball, hd, hvv)
+                for q in range(cnt):
+                    x = ball[q]
+                    if not covered[x]:
+                        covered[x] = True
+                        ncov += 1
+                reset(dist, ball, cnt)
+            p += 1
         nc_out[s] = nc
+        passes_out[s] = p
 
 
-def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None):
-    """Box labels (len(limits), n) for radius limits ``limits`` (one row per limit)."""
+def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stats=None):
+    """Box labels (len(limits), n) for radius limits ``limits`` (one row per limit).
+
+    ``stats``, a dict, receives ``passes`` (sketch passes per limit).
+    """
     from .burning import _nearest_centre
 
     k = SKETCH_K if k is None else int(k)
+    m_min = rebuild_below(k)
     n = indptr.shape[0] - 1
     w = weights if weighted else np.ones_like(weights)
-    ptr, a_rank, a_dist = build_ads(indptr, indices, w, rank, k)
     by_rank = np.argsort(rank, kind="stable").astype(np.int64)
     limits = np.asarray(limits, dtype=np.float64)
     centres = np.empty((limits.size, n), dtype=np.int32)
     nc = np.empty(limits.size, dtype=np.int64)
-    sketch_centres(indptr, indices, w, weighted, limits, k, ptr, a_rank, a_dist, by_rank, centres, nc)
-    del a_rank, a_dist
+    passes = np.empty(limits.size, dtype=np.int64)
+    sketch_centres(
+        indptr,
+        indices,
+        w,
+        weighted,
+        limits,
+        k,
+        m_min,
+        BOUND_Z,
+        EXACT_PER_NODE,
+        rank.astype(np.int64),
+        by_rank,
+        centres,
+        nc,
+        passes,
+    )
+    if stats is not None:
+        stats["passes"] = passes
     return np.stack(
-        [_nearest_centre(indptr, indices, w, centres[s, : nc[s]].astype(np.int64)) for s in range(limits.size)]
+        [
+            _nearest_centre(indptr, indices, w, centres[s, : nc[s]].astype(np.int64))
+            for s in range(limits.size)
+        ]
     )

@@ -25,6 +25,7 @@ Networks", arXiv 2507.17785 (2025).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from typing import Any
@@ -42,6 +43,28 @@ __all__ = ["ss_rate", "ss_curve", "SSCurve"]
 # of the smooth gradient then errs by about (step)^2 / 8 relative, ~5e-7
 _GRID_STEP = 2e-3
 _CHUNK = 1 << 21  # elements of one (values x thresholds) block in the backward
+
+#: torch intra-op threads for the CPU forward and backward (None: torch's own
+#: count). The kernel is small; on a busy machine (data loaders, DDP ranks,
+#: other jobs) threads waiting for a core cost more than they give, see
+#: benchmarks/bench_ss_rate.py --compete.
+KERNEL_THREADS: int | None = 1
+
+
+@contextlib.contextmanager
+def _kernel_threads(device):
+    """Run CPU work inside on KERNEL_THREADS intra-op threads; restore the count after."""
+    import torch
+
+    before = torch.get_num_threads()
+    if KERNEL_THREADS is None or device.type != "cpu" or KERNEL_THREADS == before:
+        yield
+        return
+    torch.set_num_threads(KERNEL_THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _validate(F, caller: str, num_thresholds, formula, k, fac,
@@ -184,8 +207,10 @@ def _make_function():
     class _SSRate(torch.autograd.Function):
         @staticmethod
         def forward(ctx, F, S, formula, k, fac, caller, surrogate):  # type: ignore[override]
-            x, C = _torch_distances(F)
-            curve, theta = _torch_curve(C, x.shape[0], x.shape[1], S, formula, caller, surrogate)
+            with _kernel_threads(F.device):
+                x, C = _torch_distances(F)
+                curve, theta = _torch_curve(C, x.shape[0], x.shape[1], S, formula, caller,
+                                            surrogate)
             ctx.save_for_backward(x, C, theta)
             ctx.in_dtype = F.dtype
             ctx.info = (curve.grad_density, k, fac, curve.tz, curve.tv)
@@ -195,8 +220,9 @@ def _make_function():
         def backward(ctx, grad_out):  # type: ignore[override]
             x, C, theta = ctx.saved_tensors
             grad_density, k, fac, tz, tv = ctx.info
-            dC = _pair_gradient(C, theta, grad_density, k, fac, tz, tv)
-            dF = _chain_to_features(x, C, dC) * grad_out.to(x.dtype)
+            with _kernel_threads(x.device):
+                dC = _pair_gradient(C, theta, grad_density, k, fac, tz, tv)
+                dF = _chain_to_features(x, C, dC) * grad_out.to(x.dtype)
             return dF.to(ctx.in_dtype), None, None, None, None, None, None
 
     return _SSRate
@@ -294,7 +320,7 @@ def ss_curve(F, *, num_thresholds: int = 256, formula: str = "code") -> SSCurve:
     --------
     >>> import numpy as np
     >>> curve = ss_curve(np.random.default_rng(0).normal(size=(16, 8)), num_thresholds=32)
-    >>> curve.counts[0], curve.densities[0]
+    >>> float(curve.counts[0]), float(curve.densities[0])
     (16.0, 0.0)
     """
     caller = "ss_curve"

@@ -1,0 +1,45 @@
+"""SS_rate's CPU kernel runs on KERNEL_THREADS threads and gives the same value and gradient."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from selfsim import ss_rate
+from selfsim.metrics import ss_rate as mod
+
+
+def _value_and_grad(F0):
+    F = F0.clone().requires_grad_(True)
+    v = ss_rate(F)
+    v.backward()
+    return float(v), F.grad.clone()
+
+
+def test_kernel_threads_restore_the_caller_count_and_change_no_number(monkeypatch):
+    before = torch.get_num_threads()
+    seen = []
+    real = mod._pair_gradient
+
+    def spy(*a):
+        seen.append(torch.get_num_threads())
+        return real(*a)
+
+    monkeypatch.setattr(mod, "_pair_gradient", spy)
+    F0 = torch.randn(96, 16, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    monkeypatch.setattr(mod, "KERNEL_THREADS", 1)
+    v1, g1 = _value_and_grad(F0)
+    assert seen == [1] and torch.get_num_threads() == before
+    monkeypatch.setattr(mod, "KERNEL_THREADS", None)
+    v0, g0 = _value_and_grad(F0)
+    assert seen == [1, before] and torch.get_num_threads() == before
+    assert v1 == v0
+    assert torch.allclose(g1, g0, rtol=1e-12, atol=0)
+
+
+def test_kernel_threads_restored_after_an_error(monkeypatch):
+    before = torch.get_num_threads()
+    monkeypatch.setattr(mod, "KERNEL_THREADS", 1)
+    with pytest.raises(ValueError):
+        ss_rate(torch.zeros(5, 4))  # equal distances: undefined
+    assert torch.get_num_threads() == before
