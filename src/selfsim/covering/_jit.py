@@ -37,7 +37,8 @@ def have_numba() -> bool:
 def threads_for(n: int) -> Iterator[None]:
     """Run the numba kernels inside on one thread when ``n < SERIAL_BELOW``.
 
-    The previous thread count is restored on exit; does nothing without numba.
+    ``threads_for(0)`` always runs on one thread. The previous thread count is
+    restored on exit; does nothing without numba.
     """
     if n >= SERIAL_BELOW or not have_numba():
         yield

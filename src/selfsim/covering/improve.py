@@ -27,8 +27,6 @@ algorithms for fractal networks, Applied Network Science 6, 73 (2021).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -36,7 +34,7 @@ import numpy as np
 from .._core.seeding import SeedLike, as_generator
 from .._core.validation import check_int
 from ..network.graph import as_adjacency, is_weighted
-from ._jit import have_numba
+from ._jit import have_numba, threads_for
 from .api import _canonical, _sizes, cover_labels
 from .bounds import all_distances
 
@@ -87,26 +85,10 @@ def _class_order(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.lexsort((rng.random(labels.size), pos[labels]))
 
 
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """One numba thread: a pass is ~1 ms of work, and waking a thread pool costs more."""
-    if not have_numba():
-        yield
-        return
-    import numba
-
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
-
-
 def _iterate(colour: _Colourer, labels: np.ndarray, iterations: int, rng: np.random.Generator) -> np.ndarray:
     best = labels
     cur = labels
-    with _one_thread():
+    with threads_for(0):  # a pass is ~1 ms of work; waking a thread pool costs more
         for _ in range(iterations):
             cur = colour(_class_order(cur, rng))
             if cur.max() < best.max():
