@@ -19,3 +19,13 @@ def test_small_variant_trains_at_its_own_size_under_the_paper_preset(name):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "32"
+
+
+def test_model_input_size_wins_over_the_preset_data_size():
+    from selfsim.train.config import resolve_config
+    from selfsim.train.loop import _probe_input
+
+    cfg = resolve_config(preset="small", overrides=["model.name=fc_mlp",
+                                                    'model.kwargs={"img_size": 8}'])
+    assert cfg.data.img_size == 32  # the preset's
+    assert _probe_input(cfg)[0] == 8

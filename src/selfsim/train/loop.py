@@ -335,10 +335,11 @@ def _probe_input(cfg: TrainConfig) -> tuple[int, Any, Any, int]:
 
     register_small_models()  # so that timm knows the input size of resmlp_tiny_32 and friends
 
-    if cfg.data.img_size:
-        size = cfg.data.img_size
-    elif "img_size" in cfg.model.kwargs:
+    # an explicit model input size wins over the data size (which a preset may set)
+    if "img_size" in cfg.model.kwargs:
         size = cfg.model.kwargs["img_size"]
+    elif cfg.data.img_size:
+        size = cfg.data.img_size
     else:
         size = None
     try:
