@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from .._core.errors import InvalidInputError
 from .config import TrainConfig
 from .distributed import DistInfo
 
@@ -162,12 +163,16 @@ class ResidentLoader:
             flip = torch.rand(x.shape[0]) < self.hflip
             x = torch.where(flip.to(x.device)[:, None, None, None], x.flip(-1), x)
         p = self.pad_crop
-        if p > 0:
-            h, w = x.shape[-2:]
+        if p > 0:  # one gather for the whole batch: each image shifted by its own (dy, dx)
+            n, h, w = x.shape[0], x.shape[-2], x.shape[-1]
             padded = torch.nn.functional.pad(x, (p, p, p, p))
-            dy = torch.randint(0, 2 * p + 1, (x.shape[0],)).tolist()
-            dx = torch.randint(0, 2 * p + 1, (x.shape[0],)).tolist()
-            x = torch.stack([padded[i, :, a:a + h, b:b + w] for i, (a, b) in enumerate(zip(dy, dx))])
+            dy = torch.randint(0, 2 * p + 1, (n,)).to(x.device)
+            dx = torch.randint(0, 2 * p + 1, (n,)).to(x.device)
+            rows = (dy[:, None] + torch.arange(h, device=x.device))[:, None, :, None]
+            cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, None, :]
+            batch = torch.arange(n, device=x.device)[:, None, None, None]
+            chans = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
+            x = padded[batch, chans, rows, cols]
         return x
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -185,8 +190,6 @@ def _resident_tensors(ds: Any, in_chans: int, img_size: int,
                       stats: tuple[torch.Tensor, torch.Tensor] | None, device: str
                       ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
     """(x, y, (mean, std)) of a whole split; mean/std per channel from ``stats`` or this split."""
-    from .._core.errors import InvalidInputError
-
     images = getattr(ds, "images", None)
     if images is None:
         raise InvalidInputError(
@@ -214,8 +217,6 @@ def _resident_tensors(ds: Any, in_chans: int, img_size: int,
 
 
 def _build_resident(cfg: TrainConfig, dist: DistInfo, img_size: int, in_chans: int) -> Loaders:
-    from .._core.errors import InvalidInputError
-
     bad = [k for k, off in _RESIDENT_OFF.items() if getattr(cfg.aug, k) not in (off, None, 0)]
     if bad:
         raise InvalidInputError(

@@ -24,16 +24,15 @@ __all__ = ["top1_accuracy", "layer_ss_rates", "ss_rates_of_outputs"]
 
 @torch.no_grad()
 def top1_accuracy(model: nn.Module, loader: Any, device: str, *,
-                  amp: bool | torch.dtype | None = None) -> float:
+                  amp: torch.dtype | None = None) -> float:
     """Top-1 accuracy in percent over the loader, summed over all processes.
 
-    ``amp``: None/False for full precision, True for float16, or an autocast dtype.
+    ``amp``: the CUDA autocast dtype, or None for full precision.
     """
     was_training = model.training
     model.eval()
     correct = total = 0
-    dtype = torch.float16 if amp is True else amp
-    ctx = torch.autocast("cuda", dtype=dtype) if isinstance(dtype, torch.dtype) else nullcontext()
+    ctx = torch.autocast("cuda", dtype=amp) if amp is not None else nullcontext()
     for x, y in loader:
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         with ctx:
@@ -67,8 +66,8 @@ def layer_ss_rates(model: nn.Module, layers: list[str], x: torch.Tensor, *,
         for h in handles:
             h.remove()
         model.train(was_training)
-    return ss_rates_of_outputs({n: outputs[n] for n in layers}, num_thresholds=num_thresholds, formula=formula,
-                               where="the evaluation batch")
+    return ss_rates_of_outputs({n: outputs[n] for n in layers}, num_thresholds=num_thresholds,
+                               formula=formula, where="the evaluation batch")
 
 
 @torch.no_grad()

@@ -209,12 +209,6 @@ RUN_KEYS = ["model", "arm", "seed", "epochs", "final_top1", "best_top1", "ss_rat
             "train_ss_rate", "gamma", "gate_mean", "penalty_mean", "time_s"]
 
 
-def _finite_mean(values: list[Any]) -> float:
-    a = np.asarray([v for v in values if v is not None], dtype=float)
-    a = a[np.isfinite(a)]
-    return float(a.mean()) if a.size else float("nan")
-
-
 def run_records(runs: list[RunSpec]) -> list[dict[str, Any]]:
     """One record per finished run: final and best top-1, SS_rate, gate, penalty, time.
 
@@ -239,8 +233,8 @@ def run_records(runs: list[RunSpec]) -> list[dict[str, Any]]:
             "final_top1": last["top1"], "best_top1": last["best_top1"],
             "ss_rate": last["ss_rate_mean"], "train_ss_rate": last.get("train_ss_rate_mean"),
             "gamma": gamma if r.arm != "baseline" else None,
-            "gate_mean": _finite_mean([m.get("gate") for m in steps]),
-            "penalty_mean": _finite_mean([m.get("penalty") for m in steps]),
+            "gate_mean": _mean_std([m.get("gate") for m in steps])[0],
+            "penalty_mean": _mean_std([m.get("penalty") for m in steps])[0],
             "time_s": float(sum(e.get("epoch_time_s", 0.0) for e in epochs))})
     return records
 
@@ -265,12 +259,10 @@ def paired_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 res = paired_difference([float(b[key]) for b, _ in pairs],
                                         [float(t[key]) for _, t in pairs])
                 row[key] = res
-            row["gate_mean"] = _finite_mean([t["gate_mean"] for _, t in pairs])
+            row["gate_mean"] = _mean_std([t["gate_mean"] for _, t in pairs])[0]
             # median: one pair run while the machine was busier should not decide it
             row["time_ratio"] = float(np.median([t["time_s"] / b["time_s"] for b, t in pairs
                                                  if b["time_s"] > 0]))
-            row["gamma"] = _finite_mean([t["gamma"] for _, t in pairs
-                                         if isinstance(t["gamma"], (int, float))])
             rows.append(row)
     return rows
 
