@@ -81,12 +81,15 @@ def check_float(
 
 
 def check_choice(value: Any, name: str, caller: str, choices: Iterable[Any], hint: str = "") -> Any:
-    """Return ``value`` if it is one of ``choices`` or raise."""
+    """Return ``value`` if it is one of ``choices`` or raise (naming the closest choice)."""
+    from .config import did_you_mean
+
     choices = list(choices)
     if value in choices:
         return value
     expected = "one of " + ", ".join(repr(c) for c in choices)
-    raise _fail(name, caller, expected, value, hint)
+    raise _fail(name, caller, expected, value, (did_you_mean(value, choices).strip() + " "
+                                                + hint).strip())
 
 
 def check_device(device: str, option: str = "--device") -> str:

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._core.config import SSParams, did_you_mean
 from .._core.errors import InvalidInputError
-from .._core.validation import check_float, check_int
 
 __all__ = ["MEASURES", "DEFAULT_MEASURES", "AnalysisConfig", "parse_measures"]
 
@@ -45,20 +45,22 @@ def parse_measures(spec: str | Iterable[str] | None) -> tuple[str, ...]:
         raise InvalidInputError(
             f"unknown measurement(s) {', '.join(map(repr, bad)) or '(none given)'}; "
             f"choose from {', '.join(MEASURES)} or 'all'."
+            + (did_you_mean(bad[0], MEASURES) if bad else "")
         )
     return tuple(m for m in MEASURES if m in items)  # canonical order
 
 
-@dataclass(frozen=True)
-class AnalysisConfig:
-    """Settings of the per-layer measurements.
+@dataclass(frozen=True, kw_only=True)
+class AnalysisConfig(SSParams):
+    """Settings of the per-layer measurements (frozen; checked when made).
 
     Attributes
     ----------
     measures : tuple of str
         Subset of :data:`MEASURES`.
     num_thresholds : int
-        S, thresholds of the SS_rate curve (256 in the paper).
+        S, thresholds of the SS_rate curve (256 in the paper); from
+        :class:`~selfsim._core.config.SSParams`, shared with training's ``ss.num_thresholds``.
     box_thresholds : int
         Thresholds (a subset of the SS grid) at which the true box count is run.
     smallworld_density : float
@@ -71,8 +73,9 @@ class AnalysisConfig:
         Seed of every random choice (MDS nodes and embedding, UMAP, random graphs).
     """
 
+    _fix = "Pass a valid {key} to AnalysisConfig."
+
     measures: tuple[str, ...] = DEFAULT_MEASURES
-    num_thresholds: int = 256
     box_thresholds: int = 32
     smallworld_density: float = 0.1
     mds_nodes: int = 128
@@ -80,15 +83,14 @@ class AnalysisConfig:
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
+        super()._validate()
         object.__setattr__(self, "measures", parse_measures(self.measures))
-        check_int(self.num_thresholds, "num_thresholds", "AnalysisConfig", low=2)
-        check_int(self.box_thresholds, "box_thresholds", "AnalysisConfig", low=2)
-        check_float(self.smallworld_density, "smallworld_density", "AnalysisConfig",
-                    low=0.0, high=1.0, closed="neither")
-        check_int(self.mds_nodes, "mds_nodes", "AnalysisConfig", low=3)
-        check_int(self.null_surrogates, "null_surrogates", "AnalysisConfig", low=1)
-        check_int(self.seed, "seed", "AnalysisConfig", low=0)
+        self._int("box_thresholds", low=2)
+        self._float("smallworld_density", low=0.0, high=1.0, low_open=True, high_open=True)
+        self._int("mds_nodes", low=3)
+        self._int("null_surrogates", low=1)
+        self._int("seed", low=0)
 
     @property
     def needs_gram(self) -> bool:

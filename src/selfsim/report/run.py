@@ -15,10 +15,7 @@ and ``table2.csv``).
 from __future__ import annotations
 
 import json
-import math
-import platform
 import shutil
-import subprocess
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ import numpy as np
 
 from .._core.errors import InvalidInputError, OutputError
 from .._core.files import describe_os_error, plan_output, staging_dir, swap_into_place
+from .._core.provenance import provenance, to_jsonable, versions
 
 __all__ = ["write_run", "versions", "default_run_dir", "to_jsonable", "RESULTS_FILE"]
 
@@ -36,45 +34,6 @@ RESULTS_FILE = "results.json"
 def default_run_dir(prefix: str = "analyze") -> Path:
     """``./runs/<prefix>-<timestamp>``."""
     return Path("runs") / f"{prefix}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-
-
-def versions() -> dict[str, str]:
-    """Versions of Python and the packages that shape the numbers, and the git commit."""
-    import importlib.metadata as md
-
-    out = {"python": platform.python_version()}
-    for pkg in ("selfsim", "numpy", "scipy", "torch", "timm", "scikit-learn", "powerlaw", "umap-learn"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            out[pkg] = "not installed"
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=5, cwd=Path(__file__).parent).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    out["git_commit"] = commit or "unknown"
-    return out
-
-
-def to_jsonable(value: Any) -> Any:
-    """numpy / NaN-aware conversion to plain JSON values (NaN and inf become null)."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, (np.floating, float)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    return str(value)
 
 
 def _layer_json(r) -> dict[str, Any]:
@@ -168,8 +127,7 @@ def write_run(reports: dict[str, Any], out: str | Path | None = None, *, main: s
         images = _plots(reports, main, tmp / "plots") if plots else {}
         results = {
             "main": main,
-            "versions": versions(),
-            "created": datetime.now().isoformat(timespec="seconds"),
+            **provenance(),  # versions (with the git commit), host, command, created
             **(extra or {}),
             "runs": {label: {"config": rep.config, "timings": rep.timings, "summary": rep.summary(),
                              "failed_layers": [{"layer": n, "status": st, "reason": why}

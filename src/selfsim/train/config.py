@@ -1,16 +1,26 @@
-"""Training configuration: small dataclasses, presets, a file, dotted overrides.
+"""Training configuration: frozen dataclasses, presets, a file, dotted overrides.
 
 The resolved configuration is built in three layers, each overriding the
 previous one: a preset (``"paper"``, the recipe of METHOD section 7, or
 ``"small"``, 32 x 32 inputs that train in minutes on a CPU), an optional
 YAML or JSON file with the same nested keys, and dotted command-line
-overrides such as ``ss.alpha=1e-3`` or ``optim.lr=0.001``.
+overrides such as ``ss.alpha=1e-3`` or ``optim.lr=0.001``. The layers are
+combined as nested dicts by :func:`~selfsim._core.config.deep_merge`
+(mappings merge key by key, any other value replaces), then checked once
+when the frozen :class:`TrainConfig` is built: types, ranges and choices,
+with the closest valid choice for a misspelt one. Change a configuration
+with :func:`dataclasses.replace`, which checks the new values again.
 
 Examples
 --------
 >>> cfg = resolve_config(preset="small", overrides=["ss.mode=constrain", "epochs=3"])
 >>> cfg.ss.mode, cfg.epochs, cfg.aug.mixup
 ('constrain', 3, 0.0)
+>>> resolve_config(overrides=["ss.mode=constrian"])  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+Traceback (most recent call last):
+...
+selfsim._core.errors.InvalidInputError: Configuration key 'ss.mode' must be one of ...; got
+'constrian'. Did you mean 'constrain'? ...
 """
 
 from __future__ import annotations
@@ -21,22 +31,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._core.config import Config, SSParams, deep_merge, did_you_mean
 from .._core.errors import DataError, InvalidInputError
 
-__all__ = ["ModelConfig", "DataConfig", "OptimConfig", "AugConfig", "SSConfig",
-           "TrainConfig", "resolve_config", "config_to_dict", "config_from_dict", "PRESETS"]
+__all__ = ["ModelConfig", "DataConfig", "OptimConfig", "AugConfig", "SSConfig", "SSParams",
+           "TrainConfig", "resolve_config", "config_to_dict", "config_from_dict", "PRESETS",
+           "read_config_file"]
+
+SS_MODES = ("off", "record", "constrain")
+SS_GATES = ("code", "none")
+SS_FORMULAS = ("code", "paper")
+SS_SURROGATES = ("exact", "released")
+AMP_DTYPES = ("float16", "bfloat16")
 
 
-@dataclass
-class ModelConfig:
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig(Config):
+    _section = "model."
+
     name: str = "resmlp_tiny_32"
     kwargs: dict = field(default_factory=dict)  # passed to timm.create_model
     layers: Any = None  # None = the paper's preset / automatic choice
     checkpoint: str | None = None
 
+    def _validate(self) -> None:
+        if not self.name:
+            raise self._fail("name", "a model name such as 'resmlp_tiny_32'")
+        if self.layers is not None and not isinstance(self.layers, (str, int, list, tuple)):
+            raise self._fail("layers", "a layer spec (a name, a pattern, a count or a list)")
 
-@dataclass
-class DataConfig:
+
+@dataclass(frozen=True, kw_only=True)
+class DataConfig(Config):
+    _section = "data."
+
     name: str = "cifar10"
     root: str | None = None
     img_size: int | None = None  # None = the model's default input size
@@ -47,9 +75,20 @@ class DataConfig:
     download: bool = False
     resident: bool = False  # whole split as one tensor on the device (flip/pad-crop aug only)
 
+    def _validate(self) -> None:
+        if not self.name:
+            raise self._fail("name", "a data set name or an image folder")
+        self._int("img_size", low=1)
+        self._int("train_samples", low=1)
+        self._int("test_samples", low=1)
+        self._int("eval_batch", low=2)  # SS_rate needs B >= 2
+        self._int("num_workers", low=0)
 
-@dataclass
-class OptimConfig:
+
+@dataclass(frozen=True, kw_only=True)
+class OptimConfig(Config):
+    _section = "optim."
+
     opt: str = "adamw"
     lr: float = 5e-4
     lr_base_batch: int | None = 512  # lr scaled by total batch / this; None = as given
@@ -59,9 +98,22 @@ class OptimConfig:
     min_lr: float = 1e-5
     clip_grad: float | None = None
 
+    def _validate(self) -> None:
+        if not self.opt:
+            raise self._fail("opt", "a timm optimizer name such as 'adamw'")
+        self._float("lr", low=0.0, low_open=True)
+        self._int("lr_base_batch", low=1)
+        self._float("weight_decay", low=0.0)
+        self._int("warmup_epochs", low=0)
+        self._float("warmup_lr", low=0.0)
+        self._float("min_lr", low=0.0)
+        self._float("clip_grad", low=0.0, low_open=True)
 
-@dataclass
-class AugConfig:
+
+@dataclass(frozen=True, kw_only=True)
+class AugConfig(Config):
+    _section = "aug."
+
     mixup: float = 0.8
     cutmix: float = 1.0
     smoothing: float = 0.1
@@ -73,9 +125,27 @@ class AugConfig:
     pad_crop: int = 0  # resident data only: random translation by up to this many pixels
     repeated_aug: int = 3  # used only when distributed
 
+    def _validate(self) -> None:
+        self._float("mixup", low=0.0)
+        self._float("cutmix", low=0.0)
+        self._float("smoothing", low=0.0, high=1.0, high_open=True)
+        self._float("color_jitter", low=0.0)
+        self._float("re_prob", low=0.0, high=1.0)
+        self._float("hflip", low=0.0, high=1.0)
+        cs = self.crop_scale
+        if not (len(cs) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                     for v in cs) and 0 < cs[0] <= cs[1] <= 1):
+            raise self._fail("crop_scale", "two numbers [LOW, HIGH] with 0 < LOW <= HIGH <= 1")
+        self._int("pad_crop", low=0)
+        self._int("repeated_aug", low=1)
 
-@dataclass
-class SSConfig:
+
+@dataclass(frozen=True, kw_only=True)
+class SSConfig(SSParams):
+    """S2-Con settings; ``num_thresholds`` comes from :class:`SSParams` (shared with analysis)."""
+
+    _section = "ss."
+
     mode: str = "record"  # off | record | constrain
     alpha: float = 1e-4
     gamma: Any = 0.3  # number, "linear:A:B", "cosine:A:B" or "auto:RUN_DIR"
@@ -85,13 +155,41 @@ class SSConfig:
     gate_limit: float = 0.05
     k: float = 1.0
     fac: float | None = None
-    formula: str = "code"
+    formula: str = "code"  # code | paper
     surrogate: str = "exact"  # exact | released (float32 end points as the released script)
-    num_thresholds: int = 256
+
+    def _validate(self) -> None:
+        super()._validate()
+        self._choice("mode", SS_MODES)
+        self._float("alpha", low=0.0)
+        self._check_gamma()
+        self._choice("gate", SS_GATES)
+        self._int("gate_off_epochs", low=0)
+        self._int("gate_refresh_every", low=1)
+        self._float("gate_limit", low=0.0)
+        self._float("k", low=0.0, low_open=True)
+        self._float("fac", low=0.0, low_open=True)
+        self._choice("formula", SS_FORMULAS)
+        self._choice("surrogate", SS_SURROGATES)
+
+    def _check_gamma(self) -> None:
+        from .gate import parse_gamma
+
+        g = self.gamma
+        if isinstance(g, str) and g.startswith("auto:") and len(g) > len("auto:"):
+            return  # resolved when the run starts (the baseline may not exist yet)
+        try:
+            parse_gamma(g)
+        except (InvalidInputError, KeyError, TypeError, ValueError) as exc:
+            hint = (" 'auto' alone belongs in an experiment file; here give auto:RUN_DIR."
+                    if g == "auto" else "")
+            raise self._fail("gamma", "a number in [0, 1], 'linear:START:END', "
+                             "'cosine:START:END' or 'auto:RUN_DIR' (the final-epoch mean "
+                             "SS_rate of a record-only run)", hint) from exc
 
 
-@dataclass
-class TrainConfig:
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig(Config):
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
@@ -109,6 +207,23 @@ class TrainConfig:
     log_every: int = 1  # steps between metrics.jsonl step lines
     preset: str = "paper"
 
+    def _validate(self) -> None:
+        for name, cls in SECTIONS.items():
+            if not isinstance(getattr(self, name), cls):
+                raise self._fail(name, f"a {cls.__name__} (a mapping in a file)")
+        self._int("epochs", low=1)
+        self._int("batch_size", low=1)
+        self._int("seed", low=0)
+        self._float("ema_decay", low=0.0, high=1.0, low_open=True)
+        self._choice("amp_dtype", AMP_DTYPES)
+        if not self.device:
+            raise self._fail("device", "auto, cpu, cuda or cuda:N")
+        self._int("log_every", low=1)
+        self._choice("preset", PRESETS)
+
+
+SECTIONS: dict[str, type[Config]] = {"model": ModelConfig, "data": DataConfig,
+                                     "optim": OptimConfig, "aug": AugConfig, "ss": SSConfig}
 
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": {},
@@ -127,54 +242,28 @@ def config_to_dict(cfg: TrainConfig) -> dict[str, Any]:
     return dataclasses.asdict(cfg)
 
 
-def _merge(obj: Any, values: dict[str, Any], prefix: str = "") -> None:
-    known = {f.name: f for f in dataclasses.fields(obj)}
-    for key, value in values.items():
+def _check_keys(cls: type[Config], values: Any, prefix: str) -> None:
+    if not isinstance(values, dict):
+        raise InvalidInputError(f"Configuration key {prefix.rstrip('.')!r} needs a mapping of "
+                                f"settings; got {values!r}.")
+    known = [f.name for f in dataclasses.fields(cls)]
+    for key in values:
         if key not in known:
             raise InvalidInputError(
-                f"Unknown configuration key {prefix + key!r}; known keys here: {sorted(known)}."
-            )
-        current = getattr(obj, key)
-        if dataclasses.is_dataclass(current):
-            if not isinstance(value, dict):
-                raise InvalidInputError(f"Configuration key {prefix + key!r} needs a mapping.")
-            _merge(current, value, prefix + key + ".")
-        else:
-            if isinstance(current, float) and isinstance(value, str):
-                try:  # YAML 1.1 reads "1e-4" as a string
-                    value = float(value)
-                except ValueError:
-                    pass
-            setattr(obj, key, _checked(prefix + key, known[key].type, value))
-
-
-_TYPES: dict[str, tuple[type, ...]] = {
-    "int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "dict": (dict,),
-    "tuple": (list, tuple), "list": (list, tuple), "None": (type(None),),
-}
-
-
-def _checked(key: str, annotation: Any, value: Any) -> Any:
-    """``value`` if it fits the field's annotation ("float | None", "Any", ...); else a clear error."""
-    names = [t.strip() for t in str(annotation).split("|")]
-    if "Any" in names or any(n not in _TYPES for n in names):
-        return value
-    allowed = tuple(t for n in names for t in _TYPES[n])
-    if isinstance(value, bool) and bool not in allowed:  # True is an int to Python, not here
-        allowed = ()
-    if not isinstance(value, allowed):
-        raise InvalidInputError(f"Configuration key {key!r} must be {' or '.join(names)}; got "
-                                f"{value!r}.")
-    if "float" in names and isinstance(value, int):
-        value = float(value)
-    return value
+                f"Unknown configuration key {prefix + str(key)!r}.{did_you_mean(key, known)} "
+                f"Known keys here: {', '.join(known)}.")
 
 
 def config_from_dict(values: dict[str, Any]) -> TrainConfig:
-    """A :class:`TrainConfig` from nested dicts (missing keys keep their defaults)."""
-    cfg = TrainConfig()
-    _merge(cfg, values)
-    return cfg
+    """A checked :class:`TrainConfig` from nested dicts (missing keys keep their defaults)."""
+    _check_keys(TrainConfig, values, "")
+    sections = {}
+    for name, cls in SECTIONS.items():
+        part = values.get(name, {})
+        _check_keys(cls, part, name + ".")
+        sections[name] = cls(**part)
+    top = {k: v for k, v in values.items() if k not in SECTIONS}
+    return TrainConfig(**top, **sections)
 
 
 def _parse_value(text: str) -> Any:
@@ -236,15 +325,17 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 
 def resolve_config(*, preset: str | None = None, file: str | Path | dict | None = None,
                    overrides: list[str] | tuple[str, ...] = ()) -> TrainConfig:
-    """Preset, then file (path or dict), then dotted overrides -> :class:`TrainConfig`."""
+    """Preset, then file (path or dict), then dotted overrides -> :class:`TrainConfig`.
+
+    The layers are merged with :func:`~selfsim._core.config.deep_merge`: a
+    mapping (``ss``, ``model.kwargs``) is updated key by key, any other value
+    replaced.
+    """
     data = read_config_file(file) if isinstance(file, (str, Path)) else dict(file or {})
     preset = preset or data.get("preset", "paper")
     if preset not in PRESETS:
-        raise InvalidInputError(f"Unknown preset {preset!r}; choose one of {sorted(PRESETS)}.")
-    cfg = TrainConfig()
-    _merge(cfg, PRESETS[preset])
-    _merge(cfg, data)
-    for o in overrides:
-        _merge(cfg, _dotted(o))
-    cfg.preset = preset
-    return cfg
+        raise InvalidInputError(f"Unknown preset {preset!r}; choose one of {sorted(PRESETS)}."
+                                f"{did_you_mean(preset, PRESETS)}")
+    merged = deep_merge(PRESETS[preset], data, *(_dotted(o) for o in overrides),
+                        {"preset": preset})
+    return config_from_dict(merged)

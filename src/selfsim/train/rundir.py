@@ -2,7 +2,8 @@
 
 Layout of ``OUT``::
 
-    config.json      resolved configuration + selfsim version, git commit, seed
+    config.json      resolved configuration + selfsim version, git commit, seed, and the
+                     provenance of the last start (versions, host, command, time)
     metrics.jsonl    one JSON object a line; ``kind`` "step" or "epoch"
     checkpoint.pt    last finished epoch (written atomically: temp file + rename)
     status.json      {"state": "running" | "stopped" | "interrupted" | "failed" | "finished", ...}
@@ -19,9 +20,7 @@ changes the numbers matches (:func:`resume_mismatch`).
 from __future__ import annotations
 
 import json
-import math
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -36,33 +35,12 @@ from .._core.files import (
     staging_dir,
     swap_into_place,
 )
+from .._core.provenance import git_commit, provenance, to_jsonable
 
 __all__ = ["RunDir", "read_metrics", "epoch_lines", "auto_gamma", "git_commit", "run_state",
            "resume_mismatch", "RESUME_FREE_KEYS"]
 
 CHECKPOINT = "checkpoint.pt"
-
-
-def git_commit() -> str | None:
-    """The commit of the source tree selfsim is imported from, if it is a git checkout."""
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def _clean(value: Any) -> Any:
-    # JSON has no NaN: write null
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
 
 
 def read_metrics(run_dir: str | Path) -> list[dict[str, Any]]:
@@ -114,7 +92,7 @@ def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         if isinstance(value, dict) and value and key != "kwargs":
             out.update(_flatten(value, f"{prefix}{key}."))
         else:
-            out[prefix + key] = json.loads(json.dumps(_clean(value)))  # tuples -> lists
+            out[prefix + key] = to_jsonable(value)  # tuples -> lists, NaN -> None
     return out
 
 
@@ -186,13 +164,14 @@ class RunDir:
             return
         from .. import __version__
 
+        # "config" and "selfsim_version" mark a training run (run_kind); the rest is provenance
         doc = {"config": config, "selfsim_version": __version__, "git_commit": git_commit(),
-               **info}
-        atomic_write_text(self.path / "config.json", json.dumps(_clean(doc), indent=2) + "\n")
+               **info, **provenance()}
+        atomic_write_text(self.path / "config.json", json.dumps(to_jsonable(doc), indent=2) + "\n")
 
     def set_status(self, state: str, **info: Any) -> None:
         if self.writer:
-            text = json.dumps(_clean({"state": state, **info}), indent=2) + "\n"
+            text = json.dumps(to_jsonable({"state": state, **info}), indent=2) + "\n"
             atomic_write_text(self.path / "status.json", text)
 
     def log(self, record: dict[str, Any]) -> None:
@@ -203,7 +182,7 @@ class RunDir:
         size = path.stat().st_size if path.exists() else 0
         try:
             with open(path, "a") as fh:
-                fh.write(json.dumps(_clean(record)) + "\n")
+                fh.write(json.dumps(to_jsonable(record)) + "\n")
         except OSError as exc:  # a full disk: drop the partial line, keep the earlier ones
             with open(path, "r+") as fh:
                 fh.truncate(size)

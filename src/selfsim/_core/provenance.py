@@ -1,0 +1,86 @@
+"""Where a run came from, and its values as plain JSON: one helper each for every run folder.
+
+Analysis runs (``results.json``) and training runs (``config.json``,
+``status.json``, ``metrics.jsonl``) both record their provenance with
+:func:`provenance` (git commit, package versions, host, command, time) and
+write JSON through :func:`to_jsonable` (NaN and inf become ``null``; numpy
+values become Python ones), so the two kinds of run folder agree.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import socket
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["git_commit", "versions", "provenance", "to_jsonable", "VERSIONED_PACKAGES"]
+
+# the packages that shape the numbers of a run
+VERSIONED_PACKAGES = ("selfsim", "numpy", "scipy", "torch", "timm", "scikit-learn", "powerlaw",
+                      "umap-learn")
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree selfsim is imported from, or None (not a git checkout)."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of :data:`VERSIONED_PACKAGES`, and ``git_commit`` ("unknown")."""
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for pkg in VERSIONED_PACKAGES:
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = "not installed"
+    out["git_commit"] = git_commit() or "unknown"
+    return out
+
+
+def provenance() -> dict[str, Any]:
+    """``versions`` (:func:`versions`), ``host``, ``command`` and ``created`` (local ISO time)."""
+    return {"versions": versions(), "host": socket.gethostname(),
+            "command": " ".join(["selfsim", *sys.argv[1:]])[:500],
+            "created": datetime.now().isoformat(timespec="seconds")}
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON values: NaN and inf become None, numpy scalars and arrays Python ones.
+
+    Mappings keep their order (keys become strings), tuples become lists, and
+    any other object its ``str``.
+
+    >>> to_jsonable({"a": float("nan"), "b": (1, 2.5, float("-inf")), 3: True})
+    {'a': None, 'b': [1, 2.5, None], '3': True}
+    """
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if value is None or isinstance(value, (int, str)):
+        return value
+    return str(value)
