@@ -112,7 +112,7 @@ def test_a_failed_run_does_not_stop_the_grid(tmp_path, monkeypatch):
                      tmp_path)
     calls = []
 
-    def fake(run, in_process):
+    def fake(run):
         calls.append(run.out)
         if run.arm == "baseline" and run.seed == 0:
             raise TrainingError("Non-finite loss nan at epoch 0, step 3")

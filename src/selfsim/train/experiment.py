@@ -3,7 +3,7 @@
 One configuration file (YAML or JSON) describes the grid::
 
     out: runs/cifar10_small          # optional; --out on the command line wins
-    parallel: 1                      # runs at a time (>1: separate processes)
+    parallel: 1                      # runs at a time (>1: one process per run)
     models: [resmlp_tiny_32, {name: vit_tiny_32, kwargs: {depth: 2}}]
     seeds: [0, 1, 2]
     base: {preset: small, data: {name: cifar10}, epochs: 10}
@@ -17,7 +17,9 @@ override of ``base`` like the single form, all linked to the same baselines::
       - {name: a1e-2, ss: {mode: constrain, alpha: 0.01, gamma: auto}}
       - {name: a1e-3, ss: {mode: constrain, alpha: 0.001, gamma: auto}}
 
-``gamma: auto`` takes the target of each constrained run from the baseline
+Each run's settings are ``base``, then its arm, then its model and seed,
+combined by :func:`~selfsim._core.config.deep_merge` (mappings merge key by
+key, any other value replaces). ``gamma: auto`` takes the target of each constrained run from the baseline
 run of the same model and seed (its final-epoch mean SS_rate), as the paper
 defines gamma; baselines therefore run first. Runs land in
 ``OUT/<model>/<arm>/seed<S>``; finished runs are skipped, stopped, interrupted
@@ -29,20 +31,20 @@ the curves.
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
+import multiprocessing
 import os
-import subprocess
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._core.config import deep_merge
 from .._core.errors import InvalidInputError, TrainingError
 from .._core.files import atomic_write_text
 from .config import read_config_file, resolve_config
@@ -64,15 +66,6 @@ class RunSpec:
     seed: int
     out: Path
     config: dict[str, Any]
-
-
-def _merge(dst: dict[str, Any], src: dict[str, Any]) -> dict[str, Any]:
-    for k, v in src.items():
-        if isinstance(v, dict) and isinstance(dst.get(k), dict):
-            _merge(dst[k], v)
-        else:
-            dst[k] = copy.deepcopy(v)
-    return dst
 
 
 def _model_entry(entry: Any) -> tuple[str, dict[str, Any]]:
@@ -122,8 +115,8 @@ def plan_grid(spec: dict[str, Any] | str | Path, out: str | Path | None = None) 
         for entry in models:
             label, model_cfg = _model_entry(entry)
             for seed in seeds:
-                cfg = _merge(copy.deepcopy(doc.get("base", {})), override)
-                cfg = _merge(cfg, {"model": model_cfg, "seed": int(seed)})
+                cfg = deep_merge(doc.get("base") or {}, override,
+                                 {"model": model_cfg, "seed": int(seed)})
                 cfg.setdefault("ss", {}).setdefault("mode", "record" if arm == "baseline"
                                                     else "constrain")
                 if arm != "baseline" and cfg["ss"].get("gamma") == "auto":
@@ -135,7 +128,10 @@ def plan_grid(spec: dict[str, Any] | str | Path, out: str | Path | None = None) 
     return runs
 
 
-def _run_one(run: RunSpec, in_process: bool) -> str:
+def _run_one(run: RunSpec) -> str:
+    """Train one run of the grid in this process, unless it is finished or failed earlier."""
+    from .loop import train
+
     state = run_state(run.out)
     if state == "finished":
         return "skipped"
@@ -146,29 +142,68 @@ def _run_one(run: RunSpec, in_process: bool) -> str:
     log.info("start %s/%s/seed%d", run.model, run.arm, run.seed)
     has_checkpoint = (run.out / CHECKPOINT).is_file()
     resume = has_checkpoint and state is not None
-    # a selfsim run killed before its first checkpoint holds nothing worth keeping
+    # a selfsim run killed before its first checkpoint holds nothing worth keeping; whether it
+    # may be replaced is decided, as for every run folder, by _core.files.plan_output
     overwrite = not resume and state is not None
-    if in_process:
-        from .loop import train
-
-        train(resolve_config(file=run.config), run.out, resume=resume, overwrite=overwrite)
-        return "resumed" if resume else "trained"
-    run.out.parent.mkdir(parents=True, exist_ok=True)
-    cfg_path = run.out.parent / f"{run.out.name}.config.json"
-    cfg_path.write_text(json.dumps(run.config, indent=2))
-    cmd = [sys.executable, "-m", "selfsim", "train", "--config", str(cfg_path), "--out",
-           str(run.out)]
-    cmd += ["--resume"] if resume else (["--overwrite"] if overwrite else [])
-    env = dict(os.environ)
-    env.setdefault("OMP_NUM_THREADS", "1")  # one core per run: parallel runs do not fight
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
-    if proc.returncode != 0:
-        raise TrainingError(f"Run {run.out} failed:\n{proc.stderr[-2000:]}")
+    train(resolve_config(file=run.config), run.out, resume=resume, overwrite=overwrite)
     return "resumed" if resume else "trained"
 
 
+def _run_in_worker(run: RunSpec) -> str:
+    """:func:`_run_one` in a spawned worker process (``parallel`` > 1)."""
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    return _run_one(run)
+
+
+def _worker_init() -> None:
+    # one core per run unless the user chose otherwise: parallel runs do not fight for cores
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def _failed(run: RunSpec, why: str) -> str:
+    log.error("run %s failed: %s", run.out, (why.strip().splitlines() or [""])[-1])
+    return "failed"
+
+
+def _attempt(run: RunSpec) -> str:
+    """:func:`_run_one` here; a :class:`~selfsim.TrainingError` (a divergence) is a result."""
+    try:
+        return _run_one(run)
+    except TrainingError as exc:
+        return _failed(run, str(exc))
+
+
+def _attempt_isolated(run: RunSpec) -> str:
+    """:func:`_run_one` in a process of its own; a TrainingError or a dead worker is a result.
+
+    Why a process: torch's thread pool and memory allocator are per process, so
+    runs side by side in one process would share (and fight over) one pool of
+    threads and one allocator's cache, and a run killed by the system (out of
+    memory) would take the whole grid with it. Each run gets its own executor,
+    so a worker that dies fails only its own run.
+    """
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_init) as pool:
+        try:
+            return pool.submit(_run_in_worker, run).result()
+        except TrainingError as exc:
+            return _failed(run, str(exc))
+        except BrokenProcessPool:
+            return _failed(run, "its worker process died (killed, or out of memory)")
+
+
 def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
-    """Run the grid (baselines before constrained runs); return out dir -> what happened."""
+    """Run the grid (baselines before constrained runs); return out dir -> what happened.
+
+    With ``parallel`` 1 every run trains in this process, one after the other;
+    with more, ``parallel`` runs at a time, each in a worker process of its own
+    (see :func:`_attempt_isolated` for why). A run that fails with a
+    :class:`~selfsim.TrainingError` (or whose worker dies) is recorded as
+    "failed" and the grid goes on; any other error (a bad setting, missing
+    data) stops the grid, since it would stop every run.
+    """
     done: dict[str, str] = {}
     # baselines first (auto gamma reads them); all constrained arms together afterwards
     stages = [[r for r in runs if r.arm == "baseline"], [r for r in runs if r.arm != "baseline"]]
@@ -179,22 +214,17 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
         log.info("%s %s (%d/%d runs, %.0f s)", what, r.out, len(done), total,
                  time.perf_counter() - t0)
 
-    def attempt(r: RunSpec, in_process: bool) -> str:
-        # one run's failure (a divergence, say) is a result: record it, go on with the grid
-        try:
-            return _run_one(r, in_process)
-        except TrainingError as exc:
-            log.error("run %s failed: %s", r.out, str(exc).strip().splitlines()[-1])
-            return "failed"
-
     for batch in stages:
         if parallel <= 1:
             for r in batch:
-                report(r, attempt(r, True))
-        else:
-            with ThreadPoolExecutor(max_workers=parallel) as pool:
-                for r, res in zip(batch, pool.map(lambda r: attempt(r, False), batch)):
-                    report(r, res)
+                report(r, _attempt(r))
+            continue
+        threads = ThreadPoolExecutor(max_workers=parallel)  # each waits on one worker process
+        try:
+            for r, what in zip(batch, threads.map(_attempt_isolated, batch), strict=True):
+                report(r, what)
+        finally:
+            threads.shutdown(wait=True, cancel_futures=True)
     return done
 
 
