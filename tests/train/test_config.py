@@ -45,3 +45,127 @@ def test_unknown_keys_and_files_are_reported(tmp_path):
         resolve_config(file=tmp_path / "missing.yaml")
     with pytest.raises(InvalidInputError, match="preset"):
         resolve_config(preset="huge")
+
+
+# -- one frozen, validated style ------------------------------------------------------------------
+
+import dataclasses  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from selfsim._core.config import SSParams, deep_merge, did_you_mean  # noqa: E402
+from selfsim.analysis.config import AnalysisConfig  # noqa: E402
+from selfsim.train.config import (  # noqa: E402
+    SSConfig,
+    TrainConfig,
+    config_from_dict,
+    read_config_file,
+)
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def test_configs_are_frozen_and_replace_checks_again():
+    cfg = resolve_config(preset="small")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.epochs = 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.ss.mode = "constrain"
+    new = dataclasses.replace(cfg, ss=dataclasses.replace(cfg.ss, mode="constrain"), epochs=3)
+    assert (new.ss.mode, new.epochs, cfg.ss.mode, cfg.epochs) == ("constrain", 3, "record", 10)
+    with pytest.raises(InvalidInputError, match="'epochs' must be int"):
+        dataclasses.replace(cfg, epochs="ten")
+    with pytest.raises(InvalidInputError, match="Did you mean 'constrain'"):
+        dataclasses.replace(cfg.ss, mode="constrian")
+
+
+@pytest.mark.parametrize("override, message", [
+    ("epochs=ten", "'epochs' must be int; got 'ten'"),
+    ("epochs=0", "'epochs' must be an int >= 1; got 0"),
+    ("ss.mode=constrian", "'ss.mode' must be one of 'off', 'record', 'constrain'; got "
+                          "'constrian'. Did you mean 'constrain'?"),
+    ("ss.gate=nne", "Did you mean 'none'?"),
+    ("ss.surrogate=release", "Did you mean 'released'?"),
+    ("amp_dtype=bfloat", "Did you mean 'bfloat16'?"),
+    ("ss.alpha=-0.1", "'ss.alpha' must be a finite number >= 0.0"),
+    ("ss.gamma=auto", "auto:RUN_DIR"),
+    ("ss.gamma=linear:0.4", "'ss.gamma' must be"),
+    ("ss.num_thresholds=1", "'ss.num_thresholds' must be an int >= 2"),
+    ("optim.lr=0", "'optim.lr' must be a finite number > 0.0"),
+    ("aug.crop_scale=[0.9, 0.5]", "0 < LOW <= HIGH <= 1"),
+    ("aug.re_prob=1.5", "'aug.re_prob' must be a finite number in [0.0, 1.0]"),
+    ("data.eval_batch=1", "'data.eval_batch' must be an int >= 2"),
+    ("ema=1", "'ema' must be bool"),
+    ("ss.alfa=1", "Unknown configuration key 'ss.alfa'. Did you mean 'alpha'?"),
+    ("ss=3", "'ss' needs a mapping"),
+])
+def test_bad_values_say_what_and_how_to_fix(override, message):
+    with pytest.raises(InvalidInputError) as info:
+        resolve_config(preset="small", overrides=[override])
+    assert message in str(info.value)
+    if "Unknown" not in message and "mapping" not in message:
+        assert "--set " in str(info.value)
+
+
+def test_direct_construction_is_checked_too():
+    with pytest.raises(InvalidInputError, match="'epochs' must be int"):
+        TrainConfig(epochs="ten")
+    with pytest.raises(InvalidInputError, match="constrain"):
+        SSConfig(mode="constrian")
+    # numbers from YAML 1.1 ("1e-4" is a string there) and ints for floats are converted
+    ss = SSConfig(alpha="1e-4", k=2)
+    assert ss.alpha == 1e-4 and isinstance(ss.k, float)
+    assert config_from_dict({"aug": {"crop_scale": [0.5, 1.0]}}).aug.crop_scale == (0.5, 1.0)
+
+
+def test_ss_params_are_shared_by_training_and_analysis():
+    assert issubclass(SSConfig, SSParams) and issubclass(AnalysisConfig, SSParams)
+    assert SSConfig().num_thresholds == AnalysisConfig().num_thresholds == 256
+    assert resolve_config(overrides=["ss.num_thresholds=64"]).ss.ss_params == \
+        AnalysisConfig(num_thresholds=64).ss_params == SSParams(num_thresholds=64)
+    for make in (lambda: SSConfig(num_thresholds=1), lambda: AnalysisConfig(num_thresholds=1)):
+        with pytest.raises(InvalidInputError, match="num_thresholds' must be an int >= 2"):
+            make()
+
+
+def test_deep_merge_has_one_documented_meaning():
+    base = {"ss": {"mode": "record", "alpha": 1}, "model": {"kwargs": {"depth": 2}},
+            "seeds": [0, 1], "x": {"a": 1}}
+    upd = {"ss": {"mode": "constrain"}, "model": {"kwargs": {"width": 8}}, "seeds": [2],
+           "x": None}
+    out = deep_merge(base, upd, {"ss": {"alpha": 3}})
+    assert out == {"ss": {"mode": "constrain", "alpha": 3},
+                   "model": {"kwargs": {"depth": 2, "width": 8}}, "seeds": [2], "x": None}
+    # the inputs are not changed, and the result shares nothing with them
+    assert base["ss"] == {"mode": "record", "alpha": 1} and upd["seeds"] == [2]
+    out["model"]["kwargs"]["depth"] = 9
+    assert base["model"]["kwargs"]["depth"] == 2
+    # preset, then file, then overrides follow the same rule
+    cfg = resolve_config(preset="small", file={"model": {"kwargs": {"depth": 2}}},
+                         overrides=['model.kwargs={"width": 8}', "aug.crop_scale=[0.5, 1]"])
+    assert cfg.model.kwargs == {"depth": 2, "width": 8} and cfg.aug.crop_scale == (0.5, 1)
+
+
+def test_did_you_mean():
+    assert did_you_mean("constrian", ["off", "record", "constrain"]) == " Did you mean 'constrain'?"
+    assert did_you_mean("RECORD", ["off", "record"]) == " Did you mean 'record'?"
+    assert did_you_mean("zzz", ["off", "record"]) == ""
+    assert did_you_mean(3, ["off"]) == ""
+
+
+def test_every_configuration_file_in_the_repository_loads():
+    from selfsim.train.experiment import plan_grid
+
+    files = sorted(CONFIGS.rglob("*.yaml"))
+    assert len(files) >= 20
+    grids = 0
+    for path in files:
+        doc = read_config_file(path)
+        if "models" in doc:
+            runs = plan_grid(doc, "runs/x")
+            assert runs and all(isinstance(r.config, dict) for r in runs)
+            for r in runs:
+                resolve_config(file=r.config)
+            grids += 1
+        else:
+            resolve_config(file=path)
+    assert grids >= 15

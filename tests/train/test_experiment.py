@@ -121,3 +121,25 @@ def test_a_failed_run_does_not_stop_the_grid(tmp_path, monkeypatch):
     monkeypatch.setattr(ex, "_run_one", fake)
     done = ex.run_grid(runs)
     assert len(calls) == 4 and list(done.values()).count("failed") == 1
+
+
+def test_parallel_runs_train_in_worker_processes_and_a_divergence_is_a_result(tmp_path):
+    """parallel > 1: each run in a spawned worker; a TrainingError there fails only its run."""
+    import dataclasses
+
+    import selfsim.train.experiment as ex
+    from selfsim._core.config import deep_merge
+
+    doc = _doc(tmp_path, seeds=(0, 1))
+    doc["constrained"] = None
+    runs = [r for r in plan_grid(doc) if r.arm == "baseline"]
+    # seed 1 diverges: an absurd learning rate makes the loss non-finite in the first epoch
+    runs[1] = dataclasses.replace(runs[1], config=deep_merge(runs[1].config,
+                                                             {"optim": {"lr": 1e30}}))
+    done = ex.run_grid(runs, parallel=2)
+    assert done == {str(runs[0].out): "trained", str(runs[1].out): "failed"}
+    assert [e["epoch"] for e in epoch_lines(runs[0].out)] == [0]
+    assert json.loads((runs[1].out / "status.json").read_text())["state"] == "failed"
+    # the failed run is left as it is on the next call; the finished one is skipped
+    assert ex.run_grid(runs, parallel=2) == {str(runs[0].out): "skipped",
+                                             str(runs[1].out): "failed"}

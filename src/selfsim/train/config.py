@@ -183,7 +183,7 @@ class SSConfig(SSParams):
         except (InvalidInputError, KeyError, TypeError, ValueError) as exc:
             hint = (" 'auto' alone belongs in an experiment file; here give auto:RUN_DIR."
                     if g == "auto" else "")
-            raise self._fail("gamma", "a number in [0, 1], 'linear:START:END', "
+            raise self._fail("gamma", "the target gamma: a number in [0, 1], 'linear:START:END', "
                              "'cosine:START:END' or 'auto:RUN_DIR' (the final-epoch mean "
                              "SS_rate of a record-only run)", hint) from exc
 

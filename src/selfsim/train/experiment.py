@@ -128,10 +128,8 @@ def plan_grid(spec: dict[str, Any] | str | Path, out: str | Path | None = None) 
     return runs
 
 
-def _run_one(run: RunSpec) -> str:
-    """Train one run of the grid in this process, unless it is finished or failed earlier."""
-    from .loop import train
-
+def _settled(run: RunSpec) -> str | None:
+    """What a run needs: "skipped" (finished), "failed" (failed earlier) or None (training)."""
     state = run_state(run.out)
     if state == "finished":
         return "skipped"
@@ -139,6 +137,17 @@ def _run_one(run: RunSpec) -> str:
         log.warning("%s failed earlier and is left as it is; see its status.json, then resume it "
                     "with selfsim train --resume or delete it to run it again.", run.out)
         return "failed"
+    return None
+
+
+def _run_one(run: RunSpec) -> str:
+    """Train one run of the grid in this process, unless it is finished or failed earlier."""
+    from .loop import train
+
+    settled = _settled(run)
+    if settled is not None:
+        return settled
+    state = run_state(run.out)
     log.info("start %s/%s/seed%d", run.model, run.arm, run.seed)
     has_checkpoint = (run.out / CHECKPOINT).is_file()
     resume = has_checkpoint and state is not None
@@ -184,6 +193,9 @@ def _attempt_isolated(run: RunSpec) -> str:
     memory) would take the whole grid with it. Each run gets its own executor,
     so a worker that dies fails only its own run.
     """
+    settled = _settled(run)  # no worker for a run that has nothing to do
+    if settled is not None:
+        return settled
     ctx = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
     with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_init) as pool:
         try:

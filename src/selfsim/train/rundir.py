@@ -96,20 +96,33 @@ def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def resume_mismatch(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
+def resume_mismatch(saved: dict[str, Any], current: dict[str, Any],
+                    defaults: dict[str, Any] | None = None) -> list[str]:
     """The dotted keys whose values differ between a saved and a new configuration.
 
     Keys in :data:`RESUME_FREE_KEYS` (device, data location, logging) may differ.
+    A key the saved configuration lacks (a setting added to selfsim after the
+    run started, e.g. ``amp_dtype``) matches when the new value is the
+    setting's default in ``defaults`` (default: a fresh
+    :class:`~selfsim.train.config.TrainConfig`), the behaviour the older
+    version had; so runs started by an older selfsim resume under a newer one.
 
     >>> resume_mismatch({"optim": {"lr": 1e-3}, "device": "cpu"},
     ...                 {"optim": {"lr": 2e-3}, "device": "cuda"})
     ['optim.lr (saved 0.001, now 0.002)']
     """
-    a, b = _flatten(saved), _flatten(current)
+    if defaults is None:
+        from .config import TrainConfig, config_to_dict
+
+        defaults = config_to_dict(TrainConfig())
+    a, b, d = _flatten(saved), _flatten(current), _flatten(defaults)
     out = []
     for key in sorted(set(a) | set(b)):
-        if key not in RESUME_FREE_KEYS and a.get(key) != b.get(key):
-            out.append(f"{key} (saved {a.get(key)!r}, now {b.get(key)!r})")
+        if key in RESUME_FREE_KEYS or a.get(key) == b.get(key):
+            continue
+        if key not in a and key in d and b.get(key) == d[key]:
+            continue  # a setting newer than the saved run, left at its default
+        out.append(f"{key} (saved {a.get(key)!r}, now {b.get(key)!r})")
     return out
 
 

@@ -1,0 +1,58 @@
+"""One provenance record and one JSON cleaner for analysis and training run folders."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import numpy as np
+
+from selfsim._core import provenance as prov
+from selfsim._core.files import run_kind
+
+
+def test_to_jsonable_hand_cases():
+    value = {"a": float("nan"), "b": (1, np.float32(0.5), float("-inf")), 3: np.bool_(True),
+             "c": np.array([[1, 2]], dtype=np.int64), "d": np.int16(7), "e": None,
+             "f": [np.float64("inf"), "x", False]}
+    out = prov.to_jsonable(value)
+    assert out == {"a": None, "b": [1, 0.5, None], "3": True, "c": [[1, 2]], "d": 7, "e": None,
+                   "f": [None, "x", False]}
+    assert type(out["d"]) is int and type(out["3"]) is bool and out["f"][2] is False
+    json.dumps(out, allow_nan=False)  # plain JSON, no NaN tokens
+
+
+def test_analysis_and_training_use_the_same_helpers():
+    from selfsim.report import run as report_run
+    from selfsim.train import rundir
+
+    assert report_run.to_jsonable is prov.to_jsonable and report_run.versions is prov.versions
+    assert rundir.git_commit is prov.git_commit
+
+
+def test_provenance_fields():
+    p = prov.provenance()
+    assert set(p) == {"versions", "host", "command", "created"}
+    assert p["host"] == socket.gethostname() and p["command"].startswith("selfsim")
+    v = p["versions"]
+    assert {"python", "numpy", "torch", "git_commit"} <= set(v) and v["git_commit"]
+
+
+def test_training_run_folder_records_provenance_and_writes_null_for_nan(tmp_path):
+    from selfsim.train.rundir import RunDir, read_metrics
+
+    out = tmp_path / "run"
+    run = RunDir(out)
+    try:
+        run.write_config({"ss": {"alpha": 1e-4}}, gamma_resolved=float("nan"))
+        run.set_status("running", loss=float("inf"))
+        run.commit()
+        run.log({"kind": "step", "epoch": 0, "x": np.float32(0.25), "y": float("nan")})
+    finally:
+        run.close()
+    doc = json.loads((out / "config.json").read_text())
+    assert doc["config"] == {"ss": {"alpha": 1e-4}} and doc["gamma_resolved"] is None
+    assert {"selfsim_version", "git_commit", "versions", "host", "command", "created"} <= set(doc)
+    assert json.loads((out / "status.json").read_text()) == {"state": "running", "loss": None}
+    assert read_metrics(out) == [{"kind": "step", "epoch": 0, "x": 0.25, "y": None}]
+    assert run_kind(out) == "train"
