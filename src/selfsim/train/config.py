@@ -180,7 +180,7 @@ class SSConfig(SSParams):
             return  # resolved when the run starts (the baseline may not exist yet)
         try:
             parse_gamma(g)
-        except (InvalidInputError, KeyError, TypeError, ValueError) as exc:
+        except (InvalidInputError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
             hint = (" 'auto' alone belongs in an experiment file; here give auto:RUN_DIR."
                     if g == "auto" else "")
             raise self._fail("gamma", "the target gamma: a number in [0, 1], 'linear:START:END', "
@@ -257,7 +257,7 @@ def _check_keys(cls: type[Config], values: Any, prefix: str) -> None:
 def config_from_dict(values: dict[str, Any]) -> TrainConfig:
     """A checked :class:`TrainConfig` from nested dicts (missing keys keep their defaults)."""
     _check_keys(TrainConfig, values, "")
-    sections = {}
+    sections: dict[str, Any] = {}
     for name, cls in SECTIONS.items():
         part = values.get(name, {})
         _check_keys(cls, part, name + ".")
