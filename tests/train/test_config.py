@@ -1,13 +1,24 @@
-"""Configuration: presets, files, dotted overrides."""
+"""Configuration: presets, files, dotted overrides; frozen and checked when built."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
 from selfsim import DataError, InvalidInputError
-from selfsim.train.config import config_to_dict, resolve_config
+from selfsim._core.config import SSParams, deep_merge, did_you_mean
+from selfsim.analysis.config import AnalysisConfig
+from selfsim.train.config import (
+    SSConfig,
+    TrainConfig,
+    config_from_dict,
+    config_to_dict,
+    read_config_file,
+    resolve_config,
+)
 
 
 def test_paper_preset_is_the_recipe():
@@ -48,18 +59,6 @@ def test_unknown_keys_and_files_are_reported(tmp_path):
 
 
 # -- one frozen, validated style ------------------------------------------------------------------
-
-import dataclasses  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from selfsim._core.config import SSParams, deep_merge, did_you_mean  # noqa: E402
-from selfsim.analysis.config import AnalysisConfig  # noqa: E402
-from selfsim.train.config import (  # noqa: E402
-    SSConfig,
-    TrainConfig,
-    config_from_dict,
-    read_config_file,
-)
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

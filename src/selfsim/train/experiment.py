@@ -19,9 +19,9 @@ override of ``base`` like the single form, all linked to the same baselines::
 
 Each run's settings are ``base``, then its arm, then its model and seed,
 combined by :func:`~selfsim._core.config.deep_merge` (mappings merge key by
-key, any other value replaces). ``gamma: auto`` takes the target of each constrained run from the baseline
-run of the same model and seed (its final-epoch mean SS_rate), as the paper
-defines gamma; baselines therefore run first. Runs land in
+key, any other value replaces). ``gamma: auto`` takes the target of each
+constrained run from the baseline run of the same model and seed (its
+final-epoch mean SS_rate), as the paper defines gamma; baselines therefore run first. Runs land in
 ``OUT/<model>/<arm>/seed<S>``; finished runs are skipped, stopped, interrupted
 and killed ones resumed from their checkpoint, failed ones left untouched.
 :func:`summarize` then writes the Table-3-style summary (``summary.md``,
@@ -162,7 +162,8 @@ def _run_in_worker(run: RunSpec) -> str:
     """:func:`_run_one` in a spawned worker process (``parallel`` > 1)."""
     import torch
 
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    threads = os.environ.get("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(int(threads) if threads.isdigit() and int(threads) > 0 else 1)
     return _run_one(run)
 
 
