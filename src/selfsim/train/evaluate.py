@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from .._core.errors import DegenerateInputError, SelfSimWarning
+from ..activations.hooks import capture
 from .distributed import all_reduce_sum
 
 __all__ = ["top1_accuracy", "layer_ss_rates", "ss_rates_of_outputs"]
@@ -51,21 +52,14 @@ def layer_ss_rates(model: nn.Module, layers: list[str], x: torch.Tensor, *,
 
     A layer whose SS_rate is undefined on this batch gets NaN and a warning.
     """
-    modules = dict(model.named_modules())
-    outputs: dict[str, torch.Tensor] = {}
-    handles = []
-    for name in layers:
-        def hook(_m: nn.Module, _i: Any, out: Any, name: str = name) -> None:
-            outputs[name] = out[0] if isinstance(out, (tuple, list)) else out
-        handles.append(modules[name].register_forward_hook(hook))
     was_training = model.training
     model.eval()
     try:
-        model(x)
+        with capture(model, layers) as cap:  # detached outputs, first-tensor rule
+            model(x)
     finally:
-        for h in handles:
-            h.remove()
         model.train(was_training)
+    outputs = cap.outputs
     return ss_rates_of_outputs({n: outputs[n] for n in layers}, num_thresholds=num_thresholds,
                                formula=formula, where="the evaluation batch")
 
