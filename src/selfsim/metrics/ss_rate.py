@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from .._core.validation import check_choice, check_float, check_int
-from ..network.distances import check_features
+from ..network.distances import check_features, pair_distances
 from . import _ss_formulas as sf
 from ._ss_formulas import SSCurve
 
@@ -80,10 +80,8 @@ def _validate(F, caller: str, num_thresholds, formula, k, fac,
 
 def _numpy_curve(F: np.ndarray, S: int, formula: str, caller: str,
                  surrogate: str = "exact") -> SSCurve:
-    from scipy.spatial.distance import pdist
-
     D, B = F.shape
-    C = np.sort(pdist(np.asarray(F, dtype=np.float64)) / math.sqrt(B))
+    C = np.sort(pair_distances(F, check_input=False))  # float64
     if surrogate == "released":
         C = C.astype(np.float32).astype(np.float64)  # the script works in float32
     tz, tv = float(C[0]), float(C[-1])
@@ -99,7 +97,7 @@ def _torch_distances(F):
     x = F.detach()
     if x.dtype not in (torch.float32, torch.float64):
         x = x.float()  # METHOD 3: float32 even under mixed precision
-    return x, torch.pdist(x) / math.sqrt(x.shape[1])
+    return x, pair_distances(x, check_input=False)
 
 
 def _first_threshold_above(C, theta, tz: float, tv: float):
