@@ -72,13 +72,15 @@ def ss_rates_of_outputs(outputs: dict[str, torch.Tensor], *, num_thresholds: int
     A layer whose SS_rate is undefined gets NaN and a warning naming ``where``.
     """
     from ..activations.reduce import feature_matrix
-    from ..metrics.ss_rate import ss_rate
+    from ..metrics.ss_rate import ss_curve
 
     rates: dict[str, float] = {}
     for name, out in outputs.items():
         try:
-            F = feature_matrix(out.detach()).float()
-            rates[name] = float(ss_rate(F, num_thresholds=num_thresholds, formula=formula))
+            F = feature_matrix(out.detach().float())  # reduced in float32, as the analysis does
+            # the analysis's per-layer SS_rate, with float32 distances (the training kernel)
+            curve = ss_curve(F, num_thresholds=num_thresholds, formula=formula, dtype="float32")
+            rates[name] = float(curve.value)
         except DegenerateInputError as exc:
             warnings.warn(f"SS_rate undefined at layer {name!r} on {where}: {exc}",
                           SelfSimWarning, stacklevel=2)
