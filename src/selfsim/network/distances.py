@@ -192,7 +192,8 @@ def threshold_graph(C, theta: float | None = None, *, density: float | None = No
     d = float(density)
     if not 0.0 < d <= 1.0:
         raise InvalidInputError(
-            f"The 'density' parameter of threshold_graph must be a float in (0, 1]. Got {density!r}."
+            "The 'density' parameter of threshold_graph must be a float in (0, 1]. "
+            f"Got {density!r} instead."
         )
     m = max(1, int(round(d * C.size)))
     return pair_graph(np.argsort(C, kind="stable")[:m], D)
