@@ -13,6 +13,7 @@ small-world measures all take their distances and graphs from here.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -189,7 +190,7 @@ def threshold_graph(C, theta: float | None = None, *, density: float | None = No
     D = _num_nodes(C.size)
     if theta is not None:
         return pair_graph(C < float(theta), D)
-    d = float(density)
+    d = float(cast(float, density))  # given: exactly one of theta, density is
     if not 0.0 < d <= 1.0:
         raise InvalidInputError(
             "The 'density' parameter of threshold_graph must be a float in (0, 1]. "
