@@ -14,8 +14,7 @@ hooks. Two modes:
   ``capture.outputs[name]`` (detached by default; optionally reduced right
   away by ``transform`` so only the small result is held);
 * callback: ``fn(name, output)`` is called during the forward pass with the
-  live output, not detached, so a loss on it can be back-propagated (used by
-  the S2-Con training constraint).
+  live output, not detached (the analysis reduces each output right there).
 
 Tuple, list and dict outputs are reduced to their first tensor.
 """
