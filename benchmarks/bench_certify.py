@@ -23,7 +23,7 @@ def _networks():
     import networkx as nx
 
     from selfsim.network.graph import as_adjacency
-    from selfsim.networks import barabasi_albert, sierpinski_gasket, uv_flower
+    from selfsim.generators import barabasi_albert, sierpinski_gasket, uv_flower
 
     out = {}
     for name, G in (("karate", nx.karate_club_graph()), ("les miserables", nx.les_miserables_graph())):

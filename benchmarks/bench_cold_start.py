@@ -25,7 +25,7 @@ import json, time
 t0 = time.perf_counter()
 import selfsim
 t1 = time.perf_counter()
-from selfsim.networks import uv_flower
+from selfsim.generators import uv_flower
 A = uv_flower(2, 2, 5)
 sizes = list(range(1, 66, 4))
 t2 = time.perf_counter()

@@ -46,7 +46,7 @@ def main() -> None:
 
     from selfsim.covering.api import box_counts
     from selfsim.covering.features import box_counts_features
-    from selfsim.networks import sierpinski_gasket, uv_flower
+    from selfsim.generators import sierpinski_gasket, uv_flower
 
     print(
         f"numba {numba.__version__}, {numba.get_num_threads()} threads "

@@ -54,7 +54,7 @@ def main() -> None:
     from selfsim.covering import sketch
     from selfsim.covering.api import box_counts
     from selfsim.covering.registry import _csr, radius_limit
-    from selfsim.networks import barabasi_albert, shm_model, sierpinski_gasket, uv_flower
+    from selfsim.generators import barabasi_albert, shm_model, sierpinski_gasket, uv_flower
 
     if args.k:
         sketch.SKETCH_K = args.k

@@ -35,7 +35,7 @@ def main() -> None:
     from selfsim.covering import _jit
     from selfsim.covering.api import box_counts
     from selfsim.covering.features import box_counts_features
-    from selfsim.networks import barabasi_albert, lattice, sierpinski_gasket, uv_flower
+    from selfsim.generators import barabasi_albert, lattice, sierpinski_gasket, uv_flower
 
     threads = numba.get_num_threads()
     print(f"{threads} numba threads, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")

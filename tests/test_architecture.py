@@ -20,7 +20,7 @@ ALLOWED = {
     "activations": {"network"},
     "metrics": {"network", "covering"},
     "covering": {"network", "metrics"},
-    "networks": {"network"},
+    "generators": {"network"},
     "models": {"activations"},
     "data": set(),
     "analysis": {"activations", "network", "metrics", "covering", "models", "data", "report"},

@@ -50,7 +50,7 @@ _LAZY: dict[str, str] = {
     "analyze": "selfsim.analysis.pipeline",
     "SelfSimilarityConstraint": "selfsim.train.constraint",
 }
-_SUBMODULES = {"networks", "covering", "metrics", "models", "data", "report", "train", "analysis"}
+_SUBMODULES = {"generators", "covering", "metrics", "models", "data", "report", "train", "analysis"}
 
 __all__ = [
     "__version__",

@@ -66,3 +66,41 @@ def test_unknown_layer():
     with pytest.raises(NotFoundError, match="Nearest"):
         with capture(_net(), ["9"]):
             pass
+
+
+class DictOut(nn.Module):
+    """A module whose output holds its tensor behind a non-tensor (like a HF model output)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 6)
+
+    def forward(self, x):
+        return {"meta": None, "hidden": (self.lin(x).tanh(),)}
+
+
+def test_hook_outputs_keep_graph_or_detach_and_caller_removes():
+    from selfsim.activations.hooks import hook_outputs
+
+    net = nn.Sequential(DictOut())
+    x = torch.randn(5, 4)
+    for keep in (True, False):
+        seen = {}
+        handles = hook_outputs(net, ["0"], seen.__setitem__, keep_graph=keep)
+        assert _hook_count(net) == 1
+        net(x)
+        for h in handles:
+            h.remove()
+        assert _hook_count(net) == 0
+        expected = net[0].lin(x).tanh()  # ground truth: the tensor inside the dict
+        assert torch.allclose(seen["0"], expected)
+        assert seen["0"].requires_grad is keep
+
+
+def test_hook_outputs_registers_nothing_on_a_bad_name():
+    from selfsim.activations.hooks import hook_outputs
+
+    net = _net()
+    with pytest.raises(NotFoundError):
+        hook_outputs(net, ["0", "nope"], lambda n, out: None)
+    assert _hook_count(net) == 0

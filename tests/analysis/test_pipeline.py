@@ -122,3 +122,86 @@ def test_dataloader_input():
     ds = TensorDataset(torch.randn(30, 3, 32, 32), torch.zeros(30))
     rep = analyze("resnet_tiny_32", DataLoader(ds, batch_size=8), num_images=20, measures="ss")
     assert (rep.to_frame()["num_samples"] == 20).all()
+
+
+def _mlp():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 32), nn.Tanh(),
+                         nn.Linear(32, 10))
+
+
+def test_flat_input_mlp_and_model_left_as_it_was():
+    # the paper's Fig. 1 family: a fully connected net on flat (N, 784) rows
+    net = _mlp()
+    net.train()
+    net[1].eval()  # a part in eval mode inside a training model keeps its own flag
+    before = {n: p.detach().clone() for n, p in net.state_dict().items()}
+    x = torch.randn(40, 784)
+    rep = analyze(net, x, layers=["1", "3"], measures="ss")
+    assert net.training and not net[1].training and net[0].training and net[3].training
+    assert {p.device for p in net.parameters()} == {torch.device("cpu")}
+    assert all(p.requires_grad for p in net.parameters())
+    assert all(torch.equal(before[n], p) for n, p in net.state_dict().items())
+    assert rep.config["device"] == "cpu"
+    # ground truth: the activations by hand, without hooks
+    with torch.no_grad():
+        h1 = torch.relu(net[0](x))
+        h3 = torch.tanh(net[2](h1))
+    for layer, h in (("1", h1), ("3", h3)):
+        r = rep[layer]
+        assert (r.num_nodes, r.num_samples) == (h.shape[1], 40)
+        assert r.ss_rate == pytest.approx(selfsim.ss_rate(h.double().numpy().T.copy()), abs=1e-9)
+
+
+def test_sequence_model_input():
+    class Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(1)
+            self.rnn = nn.GRU(6, 24, batch_first=True)  # returns (outputs, last hidden)
+            self.head = nn.Linear(24, 3)
+
+        def forward(self, x):
+            return self.head(self.rnn(x)[0][:, -1])
+
+    net = Seq()
+    x = torch.randn(30, 12, 6)  # (N, T, F)
+    rep = analyze(net, x, layers=["rnn"], measures="ss")
+    with torch.no_grad():
+        out = net.rnn(x)[0]  # (N, T, 24): tokens averaged over T, one node per hidden unit
+    F = out.mean(dim=1).double().numpy().T.copy()
+    assert rep["rnn"].num_nodes == 24 and rep["rnn"].num_samples == 30
+    assert rep["rnn"].ss_rate == pytest.approx(selfsim.ss_rate(F), abs=1e-6)
+    assert net.training  # analyze() restored the training flag
+
+
+def test_analysis_and_training_evaluation_agree_per_layer():
+    from selfsim.train.evaluate import layer_ss_rates
+
+    net = _mlp()
+    x = torch.randn(64, 784)
+    rep = analyze(net, x, layers=["1", "3"], measures="ss")
+    rates = layer_ss_rates(net, ["1", "3"], x)
+    for layer in ("1", "3"):
+        assert rates[layer] == pytest.approx(rep[layer].ss_rate, abs=1e-5)  # float32 vs float64
+
+
+def test_input_without_a_sample_axis():
+    with pytest.raises(InvalidInputError, match="leading sample axis"):
+        analyze(_mlp(), torch.randn(784), layers=["1"], measures="ss")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_device_is_restored_and_results_match_the_cpu():
+    net = _mlp()
+    x = torch.randn(40, 784)
+    on_cpu = analyze(net, x, layers=["1", "3"], measures="ss")
+    moved = analyze(net, x, layers=["1", "3"], measures="ss", device="cuda")
+    assert {p.device.type for p in net.parameters()} == {"cpu"} and moved.config["device"] == "cuda"
+    net.cuda()
+    where = analyze(net, x, layers=["1", "3"], measures="ss")  # runs where the weights are
+    assert {p.device.type for p in net.parameters()} == {"cuda"}
+    assert where.config["device"].startswith("cuda")
+    for rep in (moved, where):
+        for layer in ("1", "3"):
+            assert rep[layer].ss_rate == pytest.approx(on_cpu[layer].ss_rate, abs=1e-5)

@@ -20,7 +20,7 @@ from selfsim.covering.api import box_counts, cover_labels
 from selfsim.covering.bounds import box_packing, packing_bound
 from selfsim.covering.exact import exact_cover
 from selfsim.covering.improve import improve_cover, improved_counts
-from selfsim.networks import barabasi_albert, erdos_renyi, lattice, sierpinski_gasket, uv_flower
+from selfsim.generators import barabasi_albert, erdos_renyi, lattice, sierpinski_gasket, uv_flower
 
 SIZES = [1, 2, 3, 4, 5, 7, 9, 13]
 

@@ -11,7 +11,7 @@ import pytest
 from selfsim.covering import METHODS
 from selfsim.covering._jit import have_numba
 from selfsim.covering.api import box_counts, box_cover, cover_labels
-from selfsim.networks import barabasi_albert, lattice, shm_model, sierpinski_gasket, uv_flower
+from selfsim.generators import barabasi_albert, lattice, shm_model, sierpinski_gasket, uv_flower
 
 
 def all_pairs(A, weighted=False):

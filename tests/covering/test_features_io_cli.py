@@ -12,7 +12,7 @@ from selfsim.covering.renormalize import renormalize
 from selfsim.metrics.fractal import fractal_dimension
 from selfsim.network.distances import pair_distances, squareform
 from selfsim.network.io import read_graph, write_edgelist
-from selfsim.networks import from_spec, lattice, uv_flower
+from selfsim.generators import from_spec, lattice, uv_flower
 
 
 def _min_clique_cover(C, theta):

@@ -27,7 +27,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from selfsim.covering.api import box_counts
 from selfsim.metrics.fractal import fractal_dimension
-from selfsim.networks import (
+from selfsim.generators import (
     barabasi_albert,
     erdos_renyi,
     flower_dimension,

@@ -13,7 +13,7 @@ import pytest
 from scipy.sparse.csgraph import shortest_path
 
 from selfsim.covering.api import box_counts
-from selfsim.networks import lattice, sierpinski_gasket, uv_flower
+from selfsim.generators import lattice, sierpinski_gasket, uv_flower
 
 GRAPHS = {"path41": lattice((41,)), "grid9": lattice((9, 9)), "gasket4": sierpinski_gasket(4),
           "flower4": uv_flower(2, 2, 4)}

@@ -18,7 +18,7 @@ from selfsim import InvalidInputError, ScalingRangeWarning
 from selfsim.covering.api import box_counts
 from selfsim.metrics.fractal import fractal_dimension
 from selfsim.network.graph import components
-from selfsim.networks import uv_flower
+from selfsim.generators import uv_flower
 
 
 def _quiet(*args, **kwargs):

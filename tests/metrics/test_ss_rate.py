@@ -176,3 +176,46 @@ def test_bad_parameters(kwargs, match):
 def test_rejects_non_arrays():
     with pytest.raises(InvalidInputError, match="numpy array or torch tensor"):
         ss_rate([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+
+
+def _digit_activations(num_images: int = 128):
+    """Hidden-layer outputs of a seeded MLP on real images (scikit-learn's digits)."""
+    from selfsim.data import get_dataset
+
+    ds = get_dataset("digits", num_samples=num_images, seed=0)
+    x = torch.stack([torch.tensor(np.asarray(ds[i][0]), dtype=torch.float32)
+                     for i in range(len(ds))]).reshape(len(ds), -1)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], 128), torch.nn.ReLU(),
+                              torch.nn.Linear(128, 64), torch.nn.Tanh())
+    outs, h = [], x
+    with torch.no_grad():
+        for m in net:
+            h = m(h)
+            outs.append(h)
+    return outs
+
+
+def test_float32_and_float64_per_layer_ss_rate_agree_on_real_activations():
+    # training's evaluation (float32 distances) and the analysis (float64) call the same
+    # ss_curve; rounding can move a distance across a threshold and change one pair count,
+    # which moves SS_rate by about 1e-7 at these widths. Stated tolerance: 1e-5.
+    outs = _digit_activations()
+    for out in outs:
+        F = selfsim.feature_matrix(out)
+        v32 = ss_curve(F, dtype="float32").value
+        v64 = ss_curve(F.double().numpy(), dtype="float64").value
+        assert abs(v32 - v64) < 1e-5
+        assert ss_curve(F, dtype="float64").value == pytest.approx(v64, abs=1e-12)
+        assert ss_curve(F.double().numpy(), dtype="float32").value == pytest.approx(v32, abs=1e-12)
+    # ground truth on the narrowest layer (D = 64): the loop-by-loop transcription
+    F = selfsim.feature_matrix(outs[-1]).double().numpy()
+    truth = brute_force_ss_rate(F)
+    assert ss_curve(F, dtype="float64").value == pytest.approx(truth, abs=1e-9)
+    assert ss_curve(torch.tensor(F, dtype=torch.float32), dtype="float32").value == (
+        pytest.approx(truth, abs=1e-5))
+
+
+def test_ss_curve_dtype_is_checked():
+    with pytest.raises(InvalidInputError, match="dtype"):
+        ss_curve(HAND_F, dtype="float16")

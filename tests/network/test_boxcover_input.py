@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import shortest_path
 from selfsim.cli import main
 from selfsim.covering import METHODS
 from selfsim.covering.api import box_counts
-from selfsim.networks import lattice, uv_flower
+from selfsim.generators import lattice, uv_flower
 
 A0 = uv_flower(2, 2, 3)  # 44 nodes, diameter 8, radius 4
 EDGES = np.array(sp.triu(A0, 1).nonzero()).T

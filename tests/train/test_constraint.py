@@ -140,3 +140,43 @@ def test_state_round_trip_and_errors():
         SelfSimilarityConstraint(net, ["1"], alpha=-1.0)
     with pytest.raises((NotFoundError, InvalidInputError)):
         SelfSimilarityConstraint(net, ["blocks.0"], alpha=1.0)
+
+
+class _Wrapped(torch.nn.Module):
+    """Returns its tensor after a non-tensor entry: an ``out[0]`` rule would take None."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(16, 40)
+
+    def forward(self, x):
+        return (None, self.lin(x).tanh())
+
+
+class _Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.block = _Wrapped()
+        self.head = torch.nn.Linear(40, 3)
+
+    def forward(self, x):
+        return self.head(self.block(x)[1])
+
+
+def test_constraint_and_evaluation_take_the_first_tensor_of_a_tuple_output():
+    from selfsim import ss_rate
+    from selfsim.train.evaluate import layer_ss_rates
+
+    net = _Net()
+    x = torch.randn(32, 16)
+    truth = ss_rate(net.block.lin(x).tanh().detach().T.contiguous(), num_thresholds=64)
+    with SelfSimilarityConstraint(net, ["block"], alpha=1.0, gamma=0.0, gate="none",
+                                  num_thresholds=64, seed=0) as con:
+        net(x)
+        pen = con.penalty()
+    assert con.last.ss_rate == pytest.approx(float(truth), abs=1e-6)
+    pen.backward()  # the live output kept its graph
+    assert net.block.lin.weight.grad is not None and net.block.lin.weight.grad.abs().sum() > 0
+    rates = layer_ss_rates(net, ["block"], x, num_thresholds=64)
+    assert rates["block"] == pytest.approx(float(truth), abs=1e-6)

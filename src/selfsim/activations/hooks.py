@@ -1,14 +1,20 @@
-"""Scoped forward hooks: capture layer outputs inside a ``with`` block.
+"""Forward hooks on named layers: one rule for what a layer's output is.
 
-The hooks exist only inside the block and are removed on exit, also when the
-forward pass raises, so a model is never left with stray hooks. Two modes:
+:func:`hook_outputs` registers, on named modules, hooks that call
+``fn(name, tensor)`` with each module's output tensor (:func:`first_tensor`),
+either live with its autograd graph (``keep_graph=True``, what a loss on the
+output needs) or detached; the caller removes the returned handles. The
+S2-Con constraint, which hooks for a whole training run, uses it directly.
+
+:func:`capture` scopes the same hooks to a ``with`` block: they are removed on
+exit, also when the forward pass raises, so a model is never left with stray
+hooks. Two modes:
 
 * store (default): each hooked module's output is kept in
   ``capture.outputs[name]`` (detached by default; optionally reduced right
   away by ``transform`` so only the small result is held);
 * callback: ``fn(name, output)`` is called during the forward pass with the
-  live output, not detached, so a loss on it can be back-propagated (used by
-  the S2-Con training constraint).
+  live output, not detached (the analysis reduces each output right there).
 
 Tuple, list and dict outputs are reduced to their first tensor.
 """
@@ -21,10 +27,11 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.hooks import RemovableHandle
 
 from .._core.errors import InvalidInputError, NotFoundError
 
-__all__ = ["capture", "Capture", "first_tensor"]
+__all__ = ["capture", "Capture", "first_tensor", "hook_outputs"]
 
 
 def first_tensor(output: Any) -> torch.Tensor:
@@ -45,6 +52,86 @@ def first_tensor(output: Any) -> torch.Tensor:
         f"a hooked module returned {type(output).__name__} with no tensor in it; "
         "hook a module whose output is a tensor."
     )
+
+
+def _layer_names(layers: Sequence[str] | str) -> list[str]:
+    names = [layers] if isinstance(layers, str) else list(dict.fromkeys(layers))
+    if not names:
+        raise InvalidInputError("hooks need at least one layer name.")
+    return names
+
+
+def hook_outputs(
+    model: nn.Module,
+    layers: Sequence[str] | str,
+    fn: Callable[[str, torch.Tensor], None],
+    *,
+    keep_graph: bool = True,
+) -> list[RemovableHandle]:
+    """Register forward hooks calling ``fn(name, output)`` on the named layers of ``model``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    layers : sequence of str
+        Module names as given by ``model.named_modules()``.
+    fn : callable ``fn(name, output)``
+        Called during every forward pass of a hooked module with its output
+        tensor (:func:`first_tensor` of what the module returned).
+    keep_graph : bool, default True
+        True: ``output`` is the live tensor, part of the autograd graph, so a
+        loss on it back-propagates into the model. False: it is detached.
+
+    Returns
+    -------
+    list of torch.utils.hooks.RemovableHandle
+        One per layer; the caller removes them (``h.remove()``).
+        :func:`capture` does so at the end of its block.
+
+    Raises
+    ------
+    NotFoundError
+        A name that is not a module of ``model`` (nothing is registered then).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU())
+    >>> seen = {}
+    >>> handles = hook_outputs(net, ["1"], lambda name, out: seen.update({name: out.shape}))
+    >>> _ = net(torch.randn(5, 4))
+    >>> seen, [h.remove() for h in handles]
+    ({'1': torch.Size([5, 8])}, [None])
+    """
+    names = _layer_names(layers)
+    modules = dict(model.named_modules())
+    missing = [n for n in names if n not in modules]
+    if missing:
+        import difflib
+
+        valid = [n for n in modules if n]
+        near = difflib.get_close_matches(missing[0], valid, n=8, cutoff=0.0)
+        raise NotFoundError(
+            f"no module named {', '.join(map(repr, missing))} in {type(model).__name__}. "
+            f"Nearest valid names: {', '.join(near)}."
+        )
+
+    def make_hook(name: str):
+        def hook(_module: nn.Module, _inputs: Any, output: Any) -> None:
+            out = first_tensor(output)
+            fn(name, out if keep_graph else out.detach())
+
+        return hook
+
+    handles: list[RemovableHandle] = []
+    try:
+        for name in names:
+            handles.append(modules[name].register_forward_hook(make_hook(name)))
+    except BaseException:
+        for h in handles:
+            h.remove()
+        raise
+    return handles
 
 
 class Capture:
@@ -118,42 +205,19 @@ def capture(
     >>> len(net[1]._forward_hooks)
     0
     """
-    if isinstance(layers, str):
-        layers = [layers]
-    names = list(dict.fromkeys(layers))
-    if not names:
-        raise InvalidInputError("capture needs at least one layer name.")
+    names = _layer_names(layers)
     if callback is not None and transform is not None:
         raise InvalidInputError("give capture either callback= or transform=, not both.")
-    modules = dict(model.named_modules())
-    missing = [n for n in names if n not in modules]
-    if missing:
-        import difflib
-
-        valid = [n for n in modules if n]
-        near = difflib.get_close_matches(missing[0], valid, n=8, cutoff=0.0)
-        raise NotFoundError(
-            f"capture: no module named {', '.join(map(repr, missing))} in {type(model).__name__}. "
-            f"Nearest valid names: {', '.join(near)}."
-        )
     result = Capture(names)
 
-    def make_hook(name: str):
-        def hook(_module: nn.Module, _inputs: Any, output: Any) -> None:
-            out = first_tensor(output)
-            if callback is not None:
-                callback(name, out)
-                return
-            if detach:
-                out = out.detach()
-            result.outputs[name] = transform(name, out) if transform is not None else out
+    def store(name: str, out: torch.Tensor) -> None:
+        result.outputs[name] = transform(name, out) if transform is not None else out
 
-        return hook
-
-    handles = []
+    if callback is not None:
+        handles = hook_outputs(model, names, callback, keep_graph=True)
+    else:
+        handles = hook_outputs(model, names, store, keep_graph=not detach)
     try:
-        for name in names:
-            handles.append(modules[name].register_forward_hook(make_hook(name)))
         yield result
     finally:
         for h in handles:

@@ -5,12 +5,19 @@ and, when the spectrum or UMAP measurements are on, its flattened form is
 turned into the B x B sample Gram matrix right there, so the full output of a
 layer is freed as soon as the next module runs. Batches are concatenated
 along the sample axis of F; the Gram matrix is taken from the first batch.
+
+A batch is whatever the model takes with a leading sample axis: flat
+(N, F) rows for a fully connected net, sequences (N, T, F) or token ids
+(N, T), images (N, C, H, W). The caller's model is left as it was: the
+training flag of every module and the device of its weights are restored
+after the forward passes (:func:`model_state_kept`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +28,7 @@ from .._core.errors import InvalidInputError
 from ..activations.hooks import capture
 from ..activations.reduce import feature_matrix
 
-__all__ = ["Collected", "collect", "iter_batches"]
+__all__ = ["Collected", "collect", "iter_batches", "model_state_kept", "model_device"]
 
 
 @dataclass
@@ -36,13 +43,64 @@ class Collected:
     hook_seconds: float
 
 
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter (or buffer); CPU for a model without any."""
+    for p in model.parameters():
+        return p.device
+    for b in model.buffers():
+        return b.device
+    return torch.device("cpu")
+
+
+def _devices(model: nn.Module) -> set[torch.device]:
+    return {t.device for t in model.parameters()} | {t.device for t in model.buffers()}
+
+
+def _same_device(a: torch.device, b: torch.device) -> bool:
+    if a.type != b.type:
+        return False
+    return a.index is None or b.index is None or a.index == b.index
+
+
+@contextmanager
+def model_state_kept(model: nn.Module, device: str | torch.device | None = None):
+    """Run ``model`` in eval mode (on ``device`` if given) and restore it afterwards.
+
+    On exit every module gets back its own training flag (a model in training
+    with a frozen, eval-mode part keeps both), and weights moved to ``device``
+    go back to the device they were on. Yields the device the model runs on.
+    ``requires_grad`` is not touched (the forward passes run in inference mode).
+    """
+    modes = [(m, m.training) for m in model.modules()]
+    home = _devices(model)
+    run_on = model_device(model) if device is None else torch.device(device)
+    move = any(not _same_device(d, run_on) for d in home)
+    if move and len(home) > 1:
+        raise InvalidInputError(
+            f"the model's weights are on several devices ({', '.join(sorted(map(str, home)))}); "
+            "analyze it where it is: leave device unset (None)."
+        )
+    try:
+        if move:
+            model.to(run_on)
+        model.eval()
+        yield run_on
+    finally:
+        if move:
+            model.to(next(iter(home)))
+        for m, flag in modes:
+            m.training = flag
+
+
 def iter_batches(data, batch_size: int | None, num_images: int | None) -> Iterator[torch.Tensor]:
-    """Image batches from a tensor (N, C, H, W) or an iterable of batches / (x, y) pairs."""
+    """Batches from a tensor (N, ...) or an iterable of batches / (x, y) pairs."""
     seen = 0
     if isinstance(data, torch.Tensor):
-        if data.ndim != 4:
+        if data.ndim < 2:
             raise InvalidInputError(
-                f"image tensors must have shape (N, C, H, W); got {tuple(data.shape)}."
+                f"data tensors need a leading sample axis and at least one more: (N, F) rows, "
+                f"(N, T, F) sequences, (N, C, H, W) images; got shape {tuple(data.shape)}. "
+                "For a single input use x[None]."
             )
         n = len(data) if num_images is None else min(num_images, len(data))
         step = batch_size or n
@@ -51,13 +109,13 @@ def iter_batches(data, batch_size: int | None, num_images: int | None) -> Iterat
         return
     if not isinstance(data, Iterable):
         raise InvalidInputError(
-            f"data must be an image tensor, a DataLoader or a data-set name; got {type(data).__name__}."
+            f"data must be a tensor, a DataLoader or a data-set name; got {type(data).__name__}."
         )
     for batch in data:
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
         if not isinstance(x, torch.Tensor):
             raise InvalidInputError(
-                f"the data loader yielded {type(x).__name__}; expected image tensors. "
+                f"the data loader yielded {type(x).__name__}; expected tensors. "
                 "Give the data set a transform that returns tensors (timm's create_transform)."
             )
         if num_images is not None and seen + len(x) > num_images:
@@ -70,8 +128,12 @@ def iter_batches(data, batch_size: int | None, num_images: int | None) -> Iterat
 
 
 def collect(model: nn.Module, layers: list[str], batches: Iterable[torch.Tensor], *,
-            need_gram: bool = False, device: str | torch.device = "cpu", progress=None) -> Collected:
-    """Forward ``batches`` through ``model`` with ``layers`` hooked; see the module docstring."""
+            need_gram: bool = False, device: str | torch.device | None = None,
+            progress=None) -> Collected:
+    """Forward ``batches`` through ``model`` with ``layers`` hooked; see the module docstring.
+
+    ``device``: where to run (None: where the model's weights are).
+    """
     parts: dict[str, list[np.ndarray]] = {name: [] for name in layers}
     shapes: dict[str, tuple[int, ...]] = {}
     grams: dict[str, np.ndarray] = {}
@@ -87,12 +149,12 @@ def collect(model: nn.Module, layers: list[str], batches: Iterable[torch.Tensor]
             grams[name] = (flat @ flat.T).double().cpu().numpy()
         hook_time[0] += time.perf_counter() - t0
 
-    model = model.to(device).eval()
     n = 0
     t0 = time.perf_counter()
-    with capture(model, layers, callback=reduce), torch.inference_mode():
+    with model_state_kept(model, device) as run_on, capture(model, layers, callback=reduce), \
+            torch.inference_mode():
         for x in batches:
-            model(x.to(device))
+            model(x.to(run_on))
             n += len(x)
             if progress is not None:
                 progress.update(len(x))

@@ -190,7 +190,8 @@ def measure_layer(name: str, F: np.ndarray, cfg: AnalysisConfig, *, gram: np.nda
         return LayerResult(**base, status="degenerate",
                            reason="the layer output is constant (all features equal)")
     try:
-        curve = ss_curve(F, num_thresholds=cfg.num_thresholds, formula="code")
+        # the per-layer SS_rate of training's evaluation too, here with float64 distances
+        curve = ss_curve(F, num_thresholds=cfg.num_thresholds, formula="code", dtype="float64")
         paper = curve.with_formula("paper").value  # same pair counts, other box-count formula
     except DegenerateInputError as exc:
         return LayerResult(**base, status="degenerate", reason=str(exc))

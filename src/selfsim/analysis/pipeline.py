@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from torch import nn
 
 from .._core.errors import InvalidInputError
 from .._core.validation import check_int
-from .collect import collect, iter_batches
+from .collect import collect, iter_batches, model_device, model_state_kept
 from .config import AnalysisConfig
 from .layer import SCALAR_COLUMNS, LayerResult, measure_layer
 
@@ -151,7 +152,7 @@ def analyze(
     data_root: str | Path | None = None,
     split: str = "test",
     seed: int = 0,
-    device: str = "cpu",
+    device: str | None = None,
     progress: bool = False,
     config: AnalysisConfig | None = None,
 ) -> AnalysisReport:
@@ -162,10 +163,15 @@ def analyze(
     model : str or torch.nn.Module
         A timm model name (created with ``model_kwargs``, ``checkpoint``,
         ``pretrained``; random weights seeded by ``seed`` otherwise) or a module.
+        A module is left as it was: every submodule's training flag and the
+        device of its weights are restored afterwards (a ``checkpoint`` is
+        loaded into it, though).
     data : tensor, DataLoader or str, default "digits"
-        Preprocessed images (N, C, H, W), a loader yielding images or
-        (images, labels), or a data-set name / image-folder path for
-        :func:`selfsim.data.get_dataset` (preprocessed with the model's data config).
+        Inputs as the model takes them, with a leading sample axis: flat rows
+        (N, F) for a fully connected net, sequences (N, T, F), images
+        (N, C, H, W); or a loader yielding such batches or (inputs, labels);
+        or a data-set name / image-folder path for :func:`selfsim.data.get_dataset`
+        (images preprocessed with the model's data config).
     layers : None, int, str or list
         Layer spec for :func:`selfsim.models.select_layers`.
     batch_size : int, optional
@@ -176,6 +182,9 @@ def analyze(
         Subset of ``ss, boxcount, null, spectrum, umap, smallworld, mds`` (default ``ss,boxcount``).
     seed : int, default 0
         Seeds the random initialisation, the image draw and every random measurement.
+    device : str, optional
+        Where to run the forward passes; None: where the model's weights are
+        (the CPU for a model created by name).
 
     Returns
     -------
@@ -207,27 +216,34 @@ def analyze(
         num_images = check_int(num_images, "num_images", "analyze", low=2,
                                hint="SS_rate needs a batch of B >= 2 images.")
     name = model if isinstance(model, str) else (model_name or type(model).__name__)
-    if isinstance(model, str):
-        torch.manual_seed(seed)
-        net = create_model(model, pretrained=pretrained, checkpoint=checkpoint,
-                           model_kwargs=model_kwargs)
-    else:
-        net = create_model(model, checkpoint=checkpoint)
-    hooked = select_layers(net, layers, model_name=model_name or (model if isinstance(model, str) else None))
-    data_info: dict[str, Any]
-    if isinstance(data, (str, Path)):
-        x, data_info = load_images(data, net, num_images=num_images or DEFAULT_NUM_IMAGES, split=split,
-                                   root=data_root, seed=seed, model_kwargs=model_kwargs)
-        source: Any = x
-    else:
-        source = data
-        data_info = {"name": type(data).__name__}
-    total = num_images if num_images is not None else (len(source) if isinstance(source, torch.Tensor) else None)
-    bar = _progress(total, "forward", progress)
-    got = collect(net, hooked, iter_batches(source, batch_size, num_images),
-                  need_gram=cfg.needs_gram, device=device, progress=bar)
-    if bar is not None:
-        bar.close()
+    # a caller's module gets its modes and device back, also past create_model's eval()
+    kept: Any = nullcontext() if isinstance(model, str) else model_state_kept(model)
+    with kept:
+        if isinstance(model, str):
+            torch.manual_seed(seed)
+            net = create_model(model, pretrained=pretrained, checkpoint=checkpoint,
+                               model_kwargs=model_kwargs)
+        else:
+            net = create_model(model, checkpoint=checkpoint)
+        preset = model_name or (model if isinstance(model, str) else None)
+        hooked = select_layers(net, layers, model_name=preset)
+        data_info: dict[str, Any]
+        if isinstance(data, (str, Path)):
+            x, data_info = load_images(data, net, num_images=num_images or DEFAULT_NUM_IMAGES,
+                                       split=split, root=data_root, seed=seed,
+                                       model_kwargs=model_kwargs)
+            source: Any = x
+        else:
+            source = data
+            data_info = {"name": type(data).__name__}
+        total = num_images if num_images is not None else (
+            len(source) if isinstance(source, torch.Tensor) else None)
+        bar = _progress(total, "forward", progress)
+        ran_on = model_device(net) if device is None else torch.device(device)
+        got = collect(net, hooked, iter_batches(source, batch_size, num_images),
+                      need_gram=cfg.needs_gram, device=device, progress=bar)
+        if bar is not None:
+            bar.close()
     if got.num_images < 2:
         raise InvalidInputError(
             f"analyze got {got.num_images} image; SS_rate needs a batch of B >= 2 images "
@@ -252,7 +268,7 @@ def analyze(
     resolved = {
         "model": name, "model_kwargs": dict(model_kwargs or {}),
         "checkpoint": None if checkpoint is None else str(checkpoint), "pretrained": pretrained,
-        "layers": hooked, "data": data_info, "batch_size": batch_size, "device": str(device),
+        "layers": hooked, "data": data_info, "batch_size": batch_size, "device": str(ran_on),
         "analysis": cfg.to_dict(),
     }
     timings = {"forward_s": got.forward_seconds, "hooks_s": got.hook_seconds,

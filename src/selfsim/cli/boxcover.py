@@ -107,7 +107,7 @@ def _load(args: argparse.Namespace):
 
     if args.network:
         from ..network.graph import as_adjacency, is_weighted
-        from ..networks import from_spec
+        from ..generators import from_spec
 
         A = as_adjacency(from_spec(args.network, seed=args.seed), "selfsim boxcover")
         data = GraphData(A, tuple(str(i) for i in range(A.shape[0])), args.network,

@@ -180,7 +180,7 @@ def box_cover(
 
     Examples
     --------
-    >>> from selfsim.networks import lattice
+    >>> from selfsim.generators import lattice
     >>> box_cover(lattice((6,)), 3).tolist()
     [0, 0, 0, 1, 1, 1]
     """
@@ -224,7 +224,7 @@ def box_counts(
 
     Examples
     --------
-    >>> from selfsim.networks import uv_flower
+    >>> from selfsim.generators import uv_flower
     >>> box_counts(uv_flower(2, 2, 3), [1, 3, 9]).tolist()
     [44, 10, 1]
     """

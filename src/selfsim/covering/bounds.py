@@ -106,7 +106,7 @@ def box_packing(graph: Any, size: float) -> np.ndarray:
 
     Examples
     --------
-    >>> from selfsim.networks import lattice
+    >>> from selfsim.generators import lattice
     >>> box_packing(lattice((7,)), 3).tolist()
     [0, 3, 6]
     """
@@ -134,7 +134,7 @@ def packing_bound(graph: Any, sizes: Any) -> np.ndarray:
 
     Examples
     --------
-    >>> from selfsim.networks import uv_flower
+    >>> from selfsim.generators import uv_flower
     >>> from selfsim import box_counts
     >>> A = uv_flower(2, 2, 3)
     >>> packing_bound(A, [1, 3, 9]).tolist(), box_counts(A, [1, 3, 9]).tolist()

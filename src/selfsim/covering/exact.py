@@ -130,7 +130,7 @@ def exact_cover(graph: Any, size: float, *, time_limit: float = 60.0) -> ExactCo
 
     Examples
     --------
-    >>> from selfsim.networks import lattice
+    >>> from selfsim.generators import lattice
     >>> res = exact_cover(lattice((10,)), 3)
     >>> res.num_boxes, res.optimal
     (4, True)

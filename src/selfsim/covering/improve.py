@@ -120,7 +120,7 @@ def improve_cover(
     Examples
     --------
     >>> from selfsim import box_cover
-    >>> from selfsim.networks import uv_flower
+    >>> from selfsim.generators import uv_flower
     >>> A = uv_flower(2, 2, 4)
     >>> start = box_cover(A, 3, method="greedy")
     >>> int(start.max() + 1), int(improve_cover(A, 3, start, seed=0).max() + 1)
@@ -199,7 +199,7 @@ def improved_counts(
 
     Examples
     --------
-    >>> from selfsim.networks import uv_flower
+    >>> from selfsim.generators import uv_flower
     >>> improved_counts(uv_flower(2, 2, 4), [2, 3, 5], seed=0).tolist()
     [128, 36, 12]
     """

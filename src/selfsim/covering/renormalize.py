@@ -81,7 +81,7 @@ def renormalize(
 
     Examples
     --------
-    >>> from selfsim.networks import lattice
+    >>> from selfsim.generators import lattice
     >>> r = renormalize(lattice((9,)), 3)
     >>> r.graph.shape, r.degrees_after.tolist()
     ((3, 3), [1, 2, 1])

@@ -31,7 +31,7 @@ import numpy as np
 from .._core.errors import DisconnectedGraphWarning
 from .._core.seeding import SeedLike, as_generator
 from .._core.validation import check_float
-from ..network.distances import check_features, pair_distances
+from ..network.distances import check_features, pair_distances, pair_graph, threshold_graph
 
 __all__ = ["SmallWorld", "small_world", "clustering_and_path_length"]
 
@@ -102,14 +102,9 @@ def small_world(F: np.ndarray, *, density: float = 0.1, seed: SeedLike = 0) -> S
     """
     density = check_float(density, "density", "small_world", low=0.0, high=1.0, closed="neither")
     D, _ = check_features(F, "small_world")
-    C = pair_distances(np.asarray(F, dtype=np.float64))
-    m = max(1, int(round(density * len(C))))
-    order = np.argsort(C, kind="stable")
-    iu = np.triu_indices(D, 1)
-    A = np.zeros((D, D))
-    keep = order[:m]
-    A[iu[0][keep], iu[1][keep]] = 1.0
-    A = A + A.T
+    C = pair_distances(np.asarray(F, dtype=np.float64), check_input=False)
+    A = threshold_graph(C, density=density)
+    m = int(np.count_nonzero(A)) // 2  # edges kept (the comparison graph gets as many)
     cc, L, frac = clustering_and_path_length(A)
     if frac < 1.0:
         warnings.warn(
@@ -118,10 +113,8 @@ def small_world(F: np.ndarray, *, density: float = 0.1, seed: SeedLike = 0) -> S
             DisconnectedGraphWarning, stacklevel=2,
         )
     rng = as_generator(seed, "small_world")
-    R = np.zeros((D, D))
-    pick = rng.choice(len(C), size=m, replace=False)
-    R[iu[0][pick], iu[1][pick]] = 1.0
-    R = R + R.T
+    R = pair_graph(rng.choice(len(C), size=m, replace=False), D)
     cr, Lr, _ = clustering_and_path_length(R)
     sigma = (cc / cr) / (L / Lr) if cr > 0 and L > 0 and np.isfinite(Lr) else float("nan")
-    return SmallWorld(density, float(C[order[m - 1]]), cc, L, cr, Lr, float(sigma), frac)
+    threshold = float(np.partition(C, m - 1)[m - 1])  # the largest kept distance
+    return SmallWorld(density, threshold, cc, L, cr, Lr, float(sigma), frac)

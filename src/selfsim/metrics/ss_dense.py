@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from ..network.distances import check_features
+from ..network.distances import check_features, pair_distances
 
 __all__ = ["ss_rate_dense"]
 
@@ -29,7 +29,7 @@ def ss_rate_dense(F: torch.Tensor, *, num_thresholds: int = 256, formula: str = 
     S = num_thresholds
     fac = float(D) if fac is None else float(fac)
     x = F if F.dtype in (torch.float32, torch.float64) else F.float()
-    C = torch.pdist(x) / math.sqrt(B)
+    C = pair_distances(x, check_input=False)  # differentiable
     tz, tv = C.min().detach(), C.max().detach()
     t = torch.arange(S, dtype=torch.float64) / (S - 1)
     theta = ((1 + tz.double()) * ((1 + tv.double()) / (1 + tz.double())) ** t - 1).to(C.device)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from .._core.validation import check_choice, check_float, check_int
-from ..network.distances import check_features
+from ..network.distances import check_features, pair_distances
 from . import _ss_formulas as sf
 from ._ss_formulas import SSCurve
 
@@ -80,10 +80,8 @@ def _validate(F, caller: str, num_thresholds, formula, k, fac,
 
 def _numpy_curve(F: np.ndarray, S: int, formula: str, caller: str,
                  surrogate: str = "exact") -> SSCurve:
-    from scipy.spatial.distance import pdist
-
     D, B = F.shape
-    C = np.sort(pdist(np.asarray(F, dtype=np.float64)) / math.sqrt(B))
+    C = np.sort(pair_distances(F, check_input=False))  # float64
     if surrogate == "released":
         C = C.astype(np.float32).astype(np.float64)  # the script works in float32
     tz, tv = float(C[0]), float(C[-1])
@@ -99,7 +97,7 @@ def _torch_distances(F):
     x = F.detach()
     if x.dtype not in (torch.float32, torch.float64):
         x = x.float()  # METHOD 3: float32 even under mixed precision
-    return x, torch.pdist(x) / math.sqrt(x.shape[1])
+    return x, pair_distances(x, check_input=False)
 
 
 def _first_threshold_above(C, theta, tz: float, tv: float):
@@ -301,20 +299,34 @@ def ss_rate(F, *, num_thresholds: int = 256, formula: str = "code", k: float = 1
                            float(D if fac is None else fac), caller, surrogate)
 
 
-def ss_curve(F, *, num_thresholds: int = 256, formula: str = "code") -> SSCurve:
+DTYPES = ("float32", "float64")
+
+
+def ss_curve(F, *, num_thresholds: int = 256, formula: str = "code",
+             dtype: str | None = None) -> SSCurve:
     """The curve behind SS_rate: thresholds, densities, box counts, chord and value.
+
+    The one place that decides what a layer's SS_rate is: the analysis
+    (float64) and the per-epoch evaluation of training (float32) both call it.
 
     Parameters
     ----------
     F : numpy array or torch tensor of shape (D, B)
     num_thresholds : int, default 256
     formula : {"code", "paper"}, default "code"
+    dtype : {"float32", "float64"}, optional
+        Precision of the pair distances. ``"float64"``: the plain numpy
+        reference for numpy input (torch input stays on its device, in
+        float64). ``"float32"``: the torch kernel of training, which is faster
+        (numpy input is converted). None: float64 for numpy input; for torch
+        input float32, or float64 when F is float64. The two agree to about
+        1e-6 on layer activations (a distance within rounding of a threshold
+        can change one pair count; see tests/metrics/test_ss_rate.py).
 
     Returns
     -------
     SSCurve
-        Arrays of length S (numpy float64) and the value; torch input is
-        detached and measured in float32 as in training.
+        Arrays of length S (numpy float64) and the value; torch input is detached.
 
     Examples
     --------
@@ -325,10 +337,15 @@ def ss_curve(F, *, num_thresholds: int = 256, formula: str = "code") -> SSCurve:
     """
     caller = "ss_curve"
     D, B = _validate(F, caller, num_thresholds, formula, 1.0, None)
-    if isinstance(F, np.ndarray):
+    if dtype is not None:
+        check_choice(dtype, "dtype", caller, DTYPES)
+    if isinstance(F, np.ndarray) and dtype != "float32":
         return _numpy_curve(F, num_thresholds, formula, caller)
     import torch
 
+    x = torch.tensor(F) if isinstance(F, np.ndarray) else F
+    if dtype is not None:
+        x = x.to(torch.float32 if dtype == "float32" else torch.float64)
     with torch.no_grad():
-        _, C = _torch_distances(F)
+        _, C = _torch_distances(x)
         return _torch_curve(C, D, B, num_thresholds, formula, caller)[0]

@@ -1,21 +1,25 @@
-"""Pair distances of the feature network G_M (METHOD section 1).
+"""Pair distances and threshold graphs of the feature network G_M (METHOD section 1).
 
 Node i of G_M is row F_i of F (shape (D, B)); the distance between nodes i
 and j is ``C_ij = ||F_i - F_j||_2 / sqrt(B)`` over unordered pairs i < j, in
 the condensed order of :func:`scipy.spatial.distance.pdist` (row-major upper
-triangle).
+triangle). G_M at threshold theta joins i and j when ``C_ij < theta``
+(:func:`threshold_graph`).
+
+This module owns these definitions: SS_rate, the box covering of G_M and the
+small-world measures all take their distances and graphs from here.
 """
 
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
 from .._core.errors import DegenerateInputError, InvalidInputError
 
-__all__ = ["pair_distances", "check_features", "squareform"]
-
+__all__ = ["pair_distances", "check_features", "squareform", "threshold_graph", "pair_graph"]
 
 
 def check_features(F, caller: str, *, min_nodes: int = 3, min_samples: int = 2) -> tuple[int, int]:
@@ -66,13 +70,16 @@ def check_features(F, caller: str, *, min_nodes: int = 3, min_samples: int = 2) 
     return D, B
 
 
-def pair_distances(F):
+def pair_distances(F, *, check_input: bool = True):
     """Distances ``C_ij = ||F_i - F_j|| / sqrt(B)`` over pairs i < j.
 
     Parameters
     ----------
     F : array or tensor of shape (D, B)
         Node features, one row per channel.
+    check_input : bool, default True
+        Validate F with :func:`check_features`. A caller that has just done so
+        passes False to skip the second pass over F.
 
     Returns
     -------
@@ -86,7 +93,9 @@ def pair_distances(F):
     >>> pair_distances(np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 0.0]]))
     array([3.53553391, 0.        , 3.53553391])
     """
-    D, B = check_features(F, "pair_distances", min_nodes=2, min_samples=1)
+    if check_input:
+        check_features(F, "pair_distances", min_nodes=2, min_samples=1)
+    B = int(F.shape[1])
     if isinstance(F, np.ndarray):
         from scipy.spatial.distance import pdist
 
@@ -102,3 +111,90 @@ def squareform(C: np.ndarray) -> np.ndarray:
     from scipy.spatial.distance import squareform as sq
 
     return sq(np.asarray(C), checks=False)
+
+
+def _num_nodes(num_pairs: int) -> int:
+    D = int(round((1 + math.sqrt(1 + 8 * num_pairs)) / 2))
+    if D * (D - 1) // 2 != num_pairs:
+        raise InvalidInputError(
+            f"{num_pairs} condensed pair values do not form a network: the length must be "
+            "D (D - 1) / 2 for some number of nodes D (use pair_distances(F))."
+        )
+    return D
+
+
+def pair_graph(keep, num_nodes: int) -> np.ndarray:
+    """Dense adjacency (D, D) of the graph whose edges are the chosen condensed pairs.
+
+    Parameters
+    ----------
+    keep : bool array of shape (D (D - 1) / 2,) or int array of pair indices
+        The pairs i < j that are edges, in condensed order.
+    num_nodes : int
+        D.
+
+    Returns
+    -------
+    A : float64 array of shape (D, D)
+        Symmetric, 1.0 on edges, 0 elsewhere and on the diagonal.
+    """
+    D = int(num_nodes)
+    iu, ju = np.triu_indices(D, 1)
+    A = np.zeros((D, D))
+    A[iu[keep], ju[keep]] = 1.0
+    return A + A.T
+
+
+def threshold_graph(C, theta: float | None = None, *, density: float | None = None) -> np.ndarray:
+    """G_M as a dense adjacency: an edge where ``C_ij < theta``, or the closest pairs.
+
+    Parameters
+    ----------
+    C : array of shape (D (D - 1) / 2,)
+        Condensed pair distances (:func:`pair_distances`; a torch tensor is
+        read as numpy).
+    theta : float, optional
+        Threshold: edges are the pairs with ``C_ij < theta`` (strict, as the
+        edge densities of SS_rate count them).
+    density : float in (0, 1], optional
+        Instead of theta: keep the ``max(1, round(density * P))`` closest of the
+        P pairs (ties by condensed order).
+
+    Returns
+    -------
+    A : float64 array of shape (D, D)
+        Symmetric 0/1 adjacency without self-loops.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> C = pair_distances(np.array([[0.0], [1.0], [3.0]]))  # B = 1: C = |x_i - x_j|
+    >>> C.tolist()
+    [1.0, 3.0, 2.0]
+    >>> threshold_graph(C, 2.0).astype(int).tolist()
+    [[0, 1, 0], [1, 0, 0], [0, 0, 0]]
+    >>> threshold_graph(C, density=2 / 3).astype(int).tolist()
+    [[0, 1, 0], [1, 0, 1], [0, 1, 0]]
+    """
+    if (theta is None) == (density is None):
+        raise InvalidInputError("threshold_graph needs exactly one of theta= and density=.")
+    if not isinstance(C, np.ndarray):
+        detach = getattr(C, "detach", None)
+        C = detach().cpu().numpy() if detach is not None else np.asarray(C)
+    C = np.asarray(C)
+    if C.ndim != 1:
+        raise InvalidInputError(
+            f"threshold_graph expects condensed distances of shape (D (D - 1) / 2,); got shape "
+            f"{C.shape}. Use pair_distances(F)."
+        )
+    D = _num_nodes(C.size)
+    if theta is not None:
+        return pair_graph(C < float(theta), D)
+    d = float(cast(float, density))  # given: exactly one of theta, density is
+    if not 0.0 < d <= 1.0:
+        raise InvalidInputError(
+            "The 'density' parameter of threshold_graph must be a float in (0, 1]. "
+            f"Got {density!r} instead."
+        )
+    m = max(1, int(round(d * C.size)))
+    return pair_graph(np.argsort(C, kind="stable")[:m], D)

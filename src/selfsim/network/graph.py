@@ -156,7 +156,7 @@ def to_networkx(A: Any, weight: str = "weight"):
 
     Examples
     --------
-    >>> from selfsim.networks import lattice
+    >>> from selfsim.generators import lattice
     >>> to_networkx(lattice((3,))).number_of_edges()
     2
     """

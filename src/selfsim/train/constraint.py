@@ -33,6 +33,7 @@ from torch import nn
 
 from .._core.errors import DegenerateInputError, InvalidInputError, SelfSimWarning
 from .._core.validation import check_choice, check_float
+from ..activations.hooks import hook_outputs
 from ..models import select_layers
 from .distributed import all_gather_float, all_reduce_sum
 from .gate import GammaSchedule, SimilarityGate, parse_gamma
@@ -128,9 +129,7 @@ class SelfSimilarityConstraint:
         """Register the forward hooks (done by the constructor unless ``mode="off"``)."""
         if self._handles:
             return
-        for name in self.layers:
-            hook = self._make_hook(name)
-            self._handles.append(self._modules[name].register_forward_hook(hook))
+        self._handles = hook_outputs(self.model, self.layers, self._keep, keep_graph=True)
 
     def close(self) -> None:
         """Remove the hooks; the constraint then returns zero penalties."""
@@ -145,13 +144,10 @@ class SelfSimilarityConstraint:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def _make_hook(self, name: str):
-        def hook(module: nn.Module, inputs: Any, output: Any) -> None:
-            # keep only the drawn layer's output, and only in training forwards
-            if name == self._current and module.training:
-                out = output[0] if isinstance(output, (tuple, list)) else output
-                self._captured = out
-        return hook
+    def _keep(self, name: str, out: torch.Tensor) -> None:
+        # keep only the drawn layer's output, live (with its graph), and only in training forwards
+        if name == self._current and self._modules[name].training:
+            self._captured = out
 
     def _draw(self) -> str:
         return self.layers[self._rng.randrange(len(self.layers))]

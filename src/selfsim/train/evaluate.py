@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from .._core.errors import DegenerateInputError, SelfSimWarning
+from ..activations.hooks import capture
 from .distributed import all_reduce_sum
 
 __all__ = ["top1_accuracy", "layer_ss_rates", "ss_rates_of_outputs"]
@@ -51,21 +52,14 @@ def layer_ss_rates(model: nn.Module, layers: list[str], x: torch.Tensor, *,
 
     A layer whose SS_rate is undefined on this batch gets NaN and a warning.
     """
-    modules = dict(model.named_modules())
-    outputs: dict[str, torch.Tensor] = {}
-    handles = []
-    for name in layers:
-        def hook(_m: nn.Module, _i: Any, out: Any, name: str = name) -> None:
-            outputs[name] = out[0] if isinstance(out, (tuple, list)) else out
-        handles.append(modules[name].register_forward_hook(hook))
     was_training = model.training
     model.eval()
     try:
-        model(x)
+        with capture(model, layers) as cap:  # detached outputs, first-tensor rule
+            model(x)
     finally:
-        for h in handles:
-            h.remove()
         model.train(was_training)
+    outputs = cap.outputs
     return ss_rates_of_outputs({n: outputs[n] for n in layers}, num_thresholds=num_thresholds,
                                formula=formula, where="the evaluation batch")
 
@@ -78,13 +72,15 @@ def ss_rates_of_outputs(outputs: dict[str, torch.Tensor], *, num_thresholds: int
     A layer whose SS_rate is undefined gets NaN and a warning naming ``where``.
     """
     from ..activations.reduce import feature_matrix
-    from ..metrics.ss_rate import ss_rate
+    from ..metrics.ss_rate import ss_curve
 
     rates: dict[str, float] = {}
     for name, out in outputs.items():
         try:
-            F = feature_matrix(out.detach()).float()
-            rates[name] = float(ss_rate(F, num_thresholds=num_thresholds, formula=formula))
+            F = feature_matrix(out.detach().float())  # reduced in float32, as the analysis does
+            # the analysis's per-layer SS_rate, with float32 distances (the training kernel)
+            curve = ss_curve(F, num_thresholds=num_thresholds, formula=formula, dtype="float32")
+            rates[name] = float(curve.value)
         except DegenerateInputError as exc:
             warnings.warn(f"SS_rate undefined at layer {name!r} on {where}: {exc}",
                           SelfSimWarning, stacklevel=2)
