@@ -272,3 +272,14 @@ def test_tabs_and_spaces_mixed_and_latin1_and_binary(tmp_path):
     p.write_bytes(b"\x00\x01\x02")
     with pytest.raises(DataError, match="binary"):
         load_graph(p)
+
+
+def test_unmatched_quote_is_reported_on_its_own_line(tmp_path):
+    """A stray quote must not join the following lines into one field (found by hypothesis)."""
+    from selfsim._core.errors import SelfSimError
+    from selfsim.network.io import read_graph
+
+    path = tmp_path / "q.csv"
+    path.write_text('0,1\n"1,2\n2,3\n', encoding="utf-8")
+    with pytest.raises(SelfSimError, match="line 2: .*1 field"):
+        read_graph(path)

@@ -118,10 +118,9 @@ def _rows(text: str) -> tuple[list[tuple[int, list[str]]], str, str, str | None]
     if delim is None:
         rows = [(lineno, line.split()) for lineno, line in data]
     else:
-        for (lineno, _), fields in zip(
-            data, csv.reader((line for _, line in data), delimiter=delim), strict=True
-        ):
-            fields = [f.strip() for f in fields]
+        for lineno, line in data:
+            # one reader per line: an unmatched quote must not swallow the lines after it
+            fields = [f.strip() for f in next(csv.reader([line], delimiter=delim))]
             while fields and not fields[-1]:  # a trailing separator
                 fields.pop()
             rows.append((lineno, fields))
