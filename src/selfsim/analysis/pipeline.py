@@ -10,6 +10,8 @@ measure layer by layer (:mod:`selfsim.analysis.layer`). The result is an
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ import torch
 from torch import nn
 
 from .._core.errors import InvalidInputError
+from .._core.progress import Progress
 from .._core.validation import check_int
 from .collect import collect, iter_batches
 from .config import AnalysisConfig
@@ -29,6 +32,8 @@ from .layer import SCALAR_COLUMNS, LayerResult, measure_layer
 __all__ = ["analyze", "AnalysisReport", "load_images", "model_transform", "DEFAULT_NUM_IMAGES"]
 
 DEFAULT_NUM_IMAGES = 512  # the paper's Table 2 batch
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,12 @@ def analyze(
         Subset of ``ss, boxcount, null, spectrum, umap, smallworld, mds`` (default ``ss,boxcount``).
     seed : int, default 0
         Seeds the random initialisation, the image draw and every random measurement.
+    device : str, default "cpu"
+        Where the forward pass runs; ``"auto"`` is cuda when available, else cpu.
+    progress : bool, default False
+        Show tqdm bars. Progress is also logged (logger ``selfsim.analysis.pipeline``,
+        level INFO): one line per layer, and on a long forward pass one line every
+        few seconds.
 
     Returns
     -------
@@ -222,12 +233,20 @@ def analyze(
     else:
         source = data
         data_info = {"name": type(data).__name__}
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     total = num_images if num_images is not None else (len(source) if isinstance(source, torch.Tensor) else None)
+    if isinstance(source, torch.Tensor):
+        total = min(total or len(source), len(source))
+    log.info("%s: %d layers (%s), %s images on %s", name, len(hooked), _names(hooked),
+             total if total is not None else "all", device)
     bar = _progress(total, "forward", progress)
+    counter = Progress(log, "forward pass", total=total, unit="images")
     got = collect(net, hooked, iter_batches(source, batch_size, num_images),
-                  need_gram=cfg.needs_gram, device=device, progress=bar)
+                  need_gram=cfg.needs_gram, device=device, progress=_Both(bar, counter))
     if bar is not None:
         bar.close()
+    counter.close()
     if got.num_images < 2:
         raise InvalidInputError(
             f"analyze got {got.num_images} image; SS_rate needs a batch of B >= 2 images "
@@ -236,7 +255,8 @@ def analyze(
     t0 = time.perf_counter()
     results = []
     bar = _progress(len(hooked), "layers", progress)
-    for layer in hooked:
+    for i, layer in enumerate(hooked):
+        t1 = time.perf_counter()
         F = got.features.pop(layer, None)  # release each F once measured
         if F is None:
             results.append(LayerResult(layer, status="error",
@@ -244,6 +264,8 @@ def analyze(
         else:
             results.append(measure_layer(layer, F, cfg, gram=got.grams.pop(layer, None),
                                          shape=got.shapes.get(layer, ())))
+        log.info("layer %d/%d %s: %s (%.1f s)", i + 1, len(hooked), layer,
+                 _layer_line(results[-1]), time.perf_counter() - t1)
         if bar is not None:
             bar.update(1)
     if bar is not None:
@@ -258,6 +280,33 @@ def analyze(
     timings = {"forward_s": got.forward_seconds, "hooks_s": got.hook_seconds,
                "measure_s": time.perf_counter() - t0}
     return AnalysisReport(tuple(results), resolved, timings)
+
+
+def _names(layers: list[str], shown: int = 4) -> str:
+    more = f", ... {layers[-1]}" if len(layers) > shown else ""
+    return ", ".join(layers[:shown]) + more
+
+
+def _layer_line(r: LayerResult) -> str:
+    """The few numbers of a layer worth a progress line."""
+    if r.status != "ok":
+        return f"{r.status}: {r.reason}"
+    parts = [f"D {r.num_nodes}"]
+    for label, value in (("SS_rate", r.ss_rate), ("d_B", r.d_B)):
+        if isinstance(value, float) and math.isfinite(value):
+            parts.append(f"{label} {value:.4f}")
+    return ", ".join(parts)
+
+
+class _Both:
+    """Feeds a tqdm bar (when shown) and the logged progress counter."""
+
+    def __init__(self, *targets: Any) -> None:
+        self.targets = [t for t in targets if t is not None]
+
+    def update(self, n: int) -> None:
+        for t in self.targets:
+            t.update(n)
 
 
 def _progress(total: int | None, desc: str, enabled: bool):
