@@ -3,7 +3,9 @@
 A terminal progress bar vanishes from a log file and from a job's output; a
 log line does not. :class:`Progress` writes one INFO line through the
 caller's logger at most every ``every`` seconds (the first after ``every``
-seconds, so short loops stay silent), and a closing line when it wrote any.
+seconds, so short loops stay silent; later ones at least a tenth of the time
+so far apart, so an hour-long loop logs a few dozen lines), and a closing
+line when it wrote any.
 Nothing is printed unless the application configures logging (the ``selfsim``
 command does; a library user sees nothing by default).
 """
@@ -32,8 +34,8 @@ class Progress:
         Total amount of work, when known.
     unit : str
         Unit of ``total``, e.g. ``"images"``.
-    every : float
-        Seconds between two lines.
+    every : float, optional
+        Seconds between two lines (default :data:`PROGRESS_EVERY_S`).
 
     Examples
     --------
@@ -45,8 +47,9 @@ class Progress:
     """
 
     def __init__(self, logger: logging.Logger, what: str, *, total: int | None = None,
-                 unit: str = "", every: float = PROGRESS_EVERY_S) -> None:
-        self.logger, self.what, self.total, self.unit, self.every = logger, what, total, unit, every
+                 unit: str = "", every: float | None = None) -> None:
+        self.logger, self.what, self.total, self.unit = logger, what, total, unit
+        self.every = PROGRESS_EVERY_S if every is None else every
         self.done = 0
         self.lines = 0
         self._start = self._last = time.perf_counter()
@@ -63,7 +66,7 @@ class Progress:
         """Record ``n`` more units done; log a line if ``every`` seconds passed since the last."""
         self.done += n
         now = time.perf_counter()
-        if now - self._last >= self.every:
+        if now - self._last >= max(self.every, 0.1 * (now - self._start)):
             self._last = now
             self._line(note)
 

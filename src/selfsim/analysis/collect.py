@@ -86,7 +86,8 @@ def _first_forward(model: nn.Module, x: torch.Tensor) -> None:
             f"{text}.\nImages of a named data set are resized to the input size the model "
             "declares (timm's 224 x 224 for a model that declares none); give the size the "
             "model expects: selfsim.analyze(..., model_kwargs={'img_size': SIZE}), or on the "
-            "command line --model-kwargs '{\"img_size\": SIZE}'."
+            "command line --model-kwargs '{\"img_size\": SIZE}'; or pass image tensors of "
+            "the shape it expects."
         ) from exc
 
 

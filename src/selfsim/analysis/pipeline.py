@@ -134,7 +134,7 @@ def load_images(data: str | Path, model: nn.Module, *, num_images: int, split: s
 
     transform, cfg = model_transform(model, model_kwargs)
     ds = get_dataset(data, split, root=root, transform=transform, download=download,
-                     num_samples=num_images, seed=seed)
+                     num_samples=num_images, seed=seed, rgb=cfg["input_size"][0] != 1)
     x = torch.stack([ds[i][0] for i in range(len(ds))])
     info = {"name": str(ds.name), "split": split, "num_images": len(ds),
             "input_size": list(cfg["input_size"]), "num_classes": ds.num_classes}
@@ -238,7 +238,8 @@ def analyze(
     total = num_images if num_images is not None else (len(source) if isinstance(source, torch.Tensor) else None)
     if isinstance(source, torch.Tensor):
         total = min(total or len(source), len(source))
-    log.info("%s: %d layers (%s), %s images on %s", name, len(hooked), _names(hooked),
+    log.info("%s: %d layer%s (%s), %s images on %s", name, len(hooked),
+             "" if len(hooked) == 1 else "s", _names(hooked),
              total if total is not None else "all", device)
     bar = _progress(total, "forward", progress)
     counter = Progress(log, "forward pass", total=total, unit="images")
