@@ -35,7 +35,7 @@ class Progress:
     unit : str
         Unit of ``total``, e.g. ``"images"``.
     every : float, optional
-        Seconds between two lines (default :data:`PROGRESS_EVERY_S`).
+        Seconds between two lines (default :data:`PROGRESS_EVERY_S`); 0 logs every update.
 
     Examples
     --------
@@ -66,7 +66,8 @@ class Progress:
         """Record ``n`` more units done; log a line if ``every`` seconds passed since the last."""
         self.done += n
         now = time.perf_counter()
-        if now - self._last >= max(self.every, 0.1 * (now - self._start)):
+        gap = max(self.every, 0.1 * (now - self._start)) if self.every > 0 else 0.0
+        if now - self._last >= gap:
             self._last = now
             self._line(note)
 

@@ -1,0 +1,69 @@
+"""Warnings print without file paths; a model fed the wrong input size says how to fix it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+from selfsim import InvalidInputError
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_warnings_print_without_source_paths(cli, debug):
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        before = warnings.showwarning
+        # four sizes on a small flower: too few points in the fit range -> ScalingRangeWarning
+        code, _, err = cli("boxcover", "--network", "flower:2,2,3", "--sizes", "1", "3", "5", "9",
+                           *(["--debug"] if debug else []))
+        assert warnings.showwarning is before  # restored when main returns
+    assert code == 0
+    lines = [line for line in err.splitlines() if "warning:" in line]
+    assert any("only" in line and "[ScalingRangeWarning]" in line for line in lines), err
+    # --debug says where the warning comes from
+    assert all((".py:" in line) == debug for line in lines), err
+
+
+def test_importing_the_library_leaves_warnings_alone():
+    code = ("import warnings; s = warnings.showwarning; import selfsim, selfsim.cli; "
+            "selfsim.cli.build_parser(); print(warnings.showwarning is s)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
+def _mlp32() -> nn.Module:
+    """A plain module for 32 x 32 RGB inputs (no declared input size)."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 16), nn.ReLU(), nn.Linear(16, 10))
+
+
+def test_plain_module_fed_the_wrong_size_says_how_to_set_it():
+    from selfsim import analyze
+
+    with pytest.raises(InvalidInputError) as err:
+        analyze(_mlp32(), "synthetic", num_images=8, measures="ss", layers=["2"])
+    text = str(err.value)
+    assert "(8, 3, 224, 224)" in text and "img_size" in text
+    assert "mat1 and mat2" in text  # torch's own words are kept
+    rep = analyze(_mlp32(), "synthetic", num_images=8, measures="ss", layers=["2"],
+                  model_kwargs={"img_size": 32})
+    assert rep["2"].num_nodes == 16 and rep["2"].num_samples == 8
+
+
+def test_other_first_batch_errors_pass_through():
+    from selfsim import analyze
+
+    class Broken(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(4, 4)
+
+        def forward(self, x):
+            raise RuntimeError("deliberate failure")
+
+    with pytest.raises(RuntimeError, match="^deliberate failure$"):
+        analyze(Broken(), torch.zeros(4, 1, 2, 2), layers=["a"], measures="ss")
