@@ -128,7 +128,7 @@ def _check_resume(cfg: TrainConfig, out: Path, overwrite: bool) -> dict[str, Any
                               "before its first epoch). Start it again with --overwrite.")
     if run_state(out) == "finished":
         last = epoch_lines(out)[-1]
-        log.info("%s is already finished (epoch %d); nothing to resume, nothing changed.",
+        log.debug("%s is already finished (epoch %d); nothing to resume, nothing changed.",
                     out, last["epoch"])
         return {**last, "already_finished": True}
     saved = safe_torch_load(ck_path).get("config", {})
