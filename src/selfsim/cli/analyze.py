@@ -18,7 +18,7 @@ DEFAULT_MODEL_KWARGS = {"img_size": 32, "patch_size": 4}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=DEFAULT_MODEL,
+    p.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
                    help=f"timm model name (default {DEFAULT_MODEL} with img_size=32, patch_size=4)")
     p.add_argument("--model-kwargs", type=json_object, default=None, metavar="JSON",
                    help="keyword arguments for timm.create_model, e.g. '{\"img_size\": 32}'")
@@ -43,7 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--protocol", default="single", choices=["single", "table2"],
                    help="table2: also analyse the untrained model on the same images "
                         "(Table 2 and Figure 2; needs --checkpoint or --pretrained)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--device", default="auto", help=DEVICE_HELP)
     p.add_argument("--out", default=None, metavar="DIR", help="run directory (default ./runs/analyze-<time>)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")

@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "two-sweep search finds (diameter <= 2 e); odd sizes only for the radius methods memb, "
         "random and sketch on unweighted graphs)",
     )
-    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    parser.add_argument("--seed", type=int, default=None, metavar="S", help="random seed")
     parser.add_argument("--plot", metavar="PNG", help="write a log-log plot of N_B against l_B")
     parser.add_argument(
         "--format", default="auto", choices=["auto", "edgelist", "mtx", "gml", "graphml", "pajek"],

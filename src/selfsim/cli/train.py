@@ -19,18 +19,19 @@ HELP = "train a model with the self-similarity constraint S2-Con (or record-only
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="timm model name (e.g. resmlp_tiny_32, vit_small_patch16_224)")
+    p.add_argument("--model", metavar="NAME", help="timm model name (e.g. resmlp_tiny_32, vit_small_patch16_224)")
     p.add_argument("--model-kwargs", type=json_object, metavar="JSON",
                    help="keyword arguments for timm.create_model, e.g. "
                    '\'{"img_size": 32, "patch_size": 4}\'')
     p.add_argument("--layers", metavar="SPEC", help=LAYERS_HELP.replace(
         "(default: the paper's preset, or the model's blocks/stages)",
-        "(default: released; indices and slices count in the default layers)"))
-    p.add_argument("--data", help="digits, cifar10, cifar100, mnist, fashion-mnist, synthetic "
+        "(default: the released set; indices and slices count in the paper's preset, "
+        "as for analyze)"))
+    p.add_argument("--data", metavar="NAME_OR_PATH", help="digits, cifar10, cifar100, mnist, fashion-mnist, synthetic "
                    "or an image folder")
-    p.add_argument("--data-root", help="directory holding the data set files")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int, help="per process (default 64)")
+    p.add_argument("--data-root", metavar="DIR", help="directory holding the data set files")
+    p.add_argument("--epochs", type=int, metavar="E")
+    p.add_argument("--batch-size", type=int, metavar="B", help="per process (default 64)")
     p.add_argument("--lr", type=float, help="base learning rate (scaled by total batch / 512 "
                    "in the paper preset)")
     p.add_argument("--ss-mode", choices=("off", "record", "constrain"))
@@ -44,14 +45,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    new="--ss-alpha")
     p.add_argument("--ss-target", dest="ss_gamma", action=DeprecatedAlias, new="--ss-gamma")
     p.add_argument("--ss-gate", choices=("code", "none"))
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=int, metavar="S")
     p.add_argument("--preset", choices=("paper", "small"), help="recipe preset (default paper)")
-    p.add_argument("--config", help="YAML or JSON configuration file")
+    p.add_argument("--config", metavar="FILE", help="YAML or JSON configuration file")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="dotted override of a config key, e.g. --set optim.weight_decay=0.01 "
                    "(repeatable; hyphens in the key are read as underscores)")
     p.add_argument("--device", help=DEVICE_HELP)
-    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--out", required=True, metavar="DIR", help="run directory")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--overwrite", action="store_true", help="start --out again from scratch")
     # test hook: end the run after this epoch, as a kill would
