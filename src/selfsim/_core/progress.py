@@ -59,7 +59,8 @@ class Progress:
         unit = f" {self.unit}" if self.unit else ""
         extra = f", {note}" if note else ""
         secs = time.perf_counter() - self._start
-        self.logger.info("%s: %s%s%s (%.0f s%s)", self.what, f"{self.done:,}", of, unit, secs, extra)
+        self.logger.info("%s: %s%s%s (%.0f s%s)", self.what, f"{self.done:,}", of, unit, secs,
+                         extra)
         self.lines += 1
 
     def update(self, n: int = 1, note: str = "") -> None:

@@ -19,7 +19,8 @@ HELP = "train a model with the self-similarity constraint S2-Con (or record-only
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", metavar="NAME", help="timm model name (e.g. resmlp_tiny_32, vit_small_patch16_224)")
+    p.add_argument("--model", metavar="NAME",
+                   help="timm model name (e.g. resmlp_tiny_32, vit_small_patch16_224)")
     p.add_argument("--model-kwargs", type=json_object, metavar="JSON",
                    help="keyword arguments for timm.create_model, e.g. "
                    '\'{"img_size": 32, "patch_size": 4}\'')
@@ -27,8 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "(default: the paper's preset, or the model's blocks/stages)",
         "(default: the released set; indices and slices count in the paper's preset, "
         "as for analyze)"))
-    p.add_argument("--data", metavar="NAME_OR_PATH", help="digits, cifar10, cifar100, mnist, fashion-mnist, synthetic "
-                   "or an image folder")
+    p.add_argument("--data", metavar="NAME_OR_PATH", help="digits, cifar10, cifar100, mnist, "
+                   "fashion-mnist, synthetic or an image folder")
     p.add_argument("--data-root", metavar="DIR", help="directory holding the data set files")
     p.add_argument("--epochs", type=int, metavar="E")
     p.add_argument("--batch-size", type=int, metavar="B", help="per process (default 64)")
