@@ -101,7 +101,10 @@ class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
         name = f"{record.name}: " if self.names else ""
-        return f"{self.formatTime(record, self.datefmt)} {level}{name}{record.getMessage()}"
+        text = f"{self.formatTime(record, self.datefmt)} {level}{name}{record.getMessage()}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
 
 
 def _log_level(verbose: int, quiet: int) -> int:
