@@ -2,36 +2,46 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
+import selfsim
 from selfsim import InvalidInputError
 
 
 @pytest.mark.parametrize("debug", [False, True])
-def test_warnings_print_without_source_paths(cli, debug):
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        before = warnings.showwarning
-        # four sizes on a small flower: too few points in the fit range -> ScalingRangeWarning
-        code, _, err = cli("boxcover", "--network", "flower:2,2,3", "--sizes", "1", "3", "5", "9",
-                           *(["--debug"] if debug else []))
-        assert warnings.showwarning is before  # restored when main returns
-    assert code == 0
-    lines = [line for line in err.splitlines() if "warning:" in line]
-    assert any("only" in line and "[ScalingRangeWarning]" in line for line in lines), err
-    # --debug says where the warning comes from
-    assert all((".py:" in line) == debug for line in lines), err
+def test_warnings_print_without_source_paths(tmp_path, debug):
+    # a real process: pytest records warnings in-process instead of printing them
+    # four sizes on a small flower: too few points in the fit range -> ScalingRangeWarning
+    cmd = [sys.executable, "-m", "selfsim", "boxcover", "--network", "flower:2,2,3",
+           "--sizes", "1", "3", "5", "9", *(["--debug"] if debug else [])]
+    env = dict(os.environ, PYTHONPATH=str(Path(selfsim.__file__).resolve().parents[1]))
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False, env=env)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "warning:" in line]
+    assert any("only 2 sizes" in ln and "[ScalingRangeWarning]" in ln for ln in lines), proc.stderr
+    # no source line is echoed, and only --debug says where the warning comes from
+    assert "fit = fractal_dimension" not in proc.stderr
+    assert all((".py:" in line) == debug for line in lines), proc.stderr
+
+
+def test_main_restores_the_warning_format(cli):
+    before = warnings.formatwarning
+    code, _, _ = cli("boxcover", "--network", "flower:2,2,3", "--sizes", "1", "3", "5", "9")
+    assert code == 0 and warnings.formatwarning is before
 
 
 def test_importing_the_library_leaves_warnings_alone():
-    code = ("import warnings; s = warnings.showwarning; import selfsim, selfsim.cli; "
-            "selfsim.cli.build_parser(); print(warnings.showwarning is s)")
+    code = ("import warnings; s = warnings.formatwarning, warnings.showwarning; import selfsim, "
+            "selfsim.cli; selfsim.cli.build_parser(); "
+            "print(s == (warnings.formatwarning, warnings.showwarning))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
 

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import logging
 import sys
+import time
 import traceback
 import warnings
 from collections.abc import Sequence
@@ -114,16 +115,19 @@ def _log_level(verbose: int, quiet: int) -> int:
     return {0: logging.INFO, 1: logging.WARNING}.get(quiet, logging.ERROR)
 
 
-def _show_warning(debug: bool):
-    """``warnings.showwarning`` for the command line: a log line without the source path."""
-    log = logging.getLogger("selfsim.cli")
+def _format_warning(debug: bool):
+    """``warnings.formatwarning`` for the command line: no source path (unless ``debug``).
 
-    def show(message, category, filename, lineno, file=None, line=None) -> None:
+    The format, not ``showwarning``, is replaced, so that code that records warnings
+    (``warnings.catch_warnings(record=True)``, pytest) still receives them.
+    """
+
+    def fmt(message, category, filename, lineno, line=None) -> str:
         kind = "" if category in (UserWarning, RuntimeWarning) else f" [{category.__name__}]"
         where = f" ({filename}:{lineno})" if debug else ""
-        log.warning("%s%s%s", message, kind, where)
+        return f"{time.strftime('%H:%M:%S')} warning: {message}{kind}{where}\n"
 
-    return show
+    return fmt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,16 +140,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger = logging.getLogger("selfsim")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter(names=bool(args.verbose)))
-    saved_level, saved_show = logger.level, warnings.showwarning
+    saved_level, saved_format = logger.level, warnings.formatwarning
     logger.addHandler(handler)
     logger.setLevel(_log_level(args.verbose, args.quiet))
-    warnings.showwarning = _show_warning(bool(args.debug or args.verbose))
+    warnings.formatwarning = _format_warning(bool(args.debug or args.verbose))
     try:
         return _run(parser, args, command)
     finally:
         logger.removeHandler(handler)
         logger.setLevel(saved_level)
-        warnings.showwarning = saved_show
+        warnings.formatwarning = saved_format
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, command: str) -> int:
