@@ -16,6 +16,6 @@ declare -A RUN=(
 for m in ${MODELS:-resmlp_tiny_32 mixer_tiny_32 vit_tiny_32 resnet_tiny_32 mixer_tiny_32_medium}; do
   w=$("$PY" scripts/export_weights.py "${RUN[$m]}")   # work-around, see the script
   "$PY" -m selfsim analyze --model "${m%_medium}" --checkpoint "$w" --protocol table2 --data cifar10 \
-      --data-root ../shared/data --split test --num-images 512 --measure ss --seed 0 \
+      --data-root ../shared/data --split test --num-images 512 --measures ss --seed 0 \
       --out "runs/repro/table2/$m" --overwrite | tail -n 2
 done

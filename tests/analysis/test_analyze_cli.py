@@ -77,7 +77,7 @@ def test_table2_protocol_with_checkpoint(tmp_path):
     torch.save(create_model("resnet_tiny_32").state_dict(), ckpt)
     out = tmp_path / "t2"
     assert main(["analyze", "--model", "resnet_tiny_32", "--checkpoint", str(ckpt), "--protocol",
-                 "table2", "--num-images", "32", "--measure", "ss", "--out", str(out)]) == 0
+                 "table2", "--num-images", "32", "--measures", "ss", "--out", str(out)]) == 0
     table = pd.read_csv(out / "table2.csv")
     assert list(table["weights"]) == ["untrained", "trained"]
     assert (out / "layers_untrained.csv").is_file() and (out / "plots" / "mds.png").is_file()

@@ -12,7 +12,7 @@ from safety_helpers import assert_error, fingerprint, run_cli
 torch = pytest.importorskip("torch")
 pytest.importorskip("timm")
 
-QUICK = ["--num-images", "16", "--measure", "ss", "--no-plots"]
+QUICK = ["--num-images", "16", "--measures", "ss", "--no-plots"]
 
 
 class _Evil:

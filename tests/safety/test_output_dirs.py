@@ -13,7 +13,7 @@ from safety_helpers import assert_error, fingerprint, run_cli
 pytest.importorskip("timm")
 pytest.importorskip("pandas")
 
-QUICK = ["--num-images", "16", "--measure", "ss", "--no-plots"]
+QUICK = ["--num-images", "16", "--measures", "ss", "--no-plots"]
 
 
 def _fake_analysis_run(path: Path) -> None:

@@ -48,7 +48,7 @@ def stopped_run(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("bad, message, subprocess", [
     (["--model", "resmlp_tiny_23"], "unknown model", True),
     (["--data", "no_such_data_set"], "unknown data set", False),
-    (["--ss-target", "sideways:1:2"], "target gamma", False),
+    (["--ss-gamma", "sideways:1:2"], "target gamma", False),
 ])
 def test_overwrite_with_a_bad_command_keeps_the_old_run(tmp_path, finished_run, run_main, bad,
                                                         message, subprocess):

@@ -127,6 +127,28 @@ def iter_batches(data, batch_size: int | None, num_images: int | None) -> Iterat
             return
 
 
+# words of torch's messages when an input does not fit the first layers of a model
+_SHAPE_WORDS = ("shape", "size", "dimension", "channels", "expected input")
+
+
+def _first_forward(model: nn.Module, x: torch.Tensor) -> None:
+    """The first forward pass; an input-shape error says what was fed and how to change it."""
+    try:
+        model(x)
+    except RuntimeError as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if not any(w in text.lower() for w in _SHAPE_WORDS):
+            raise
+        raise InvalidInputError(
+            f"the model failed on its first batch, of shape {tuple(x.shape)}: "
+            f"{text}.\nImages of a named data set are resized to the input size the model "
+            "declares (timm's 224 x 224 for a model that declares none); give the size the "
+            "model expects: selfsim.analyze(..., model_kwargs={'img_size': SIZE}), or on the "
+            "command line --model-kwargs '{\"img_size\": SIZE}'; or pass image tensors of "
+            "the shape it expects."
+        ) from exc
+
+
 def collect(model: nn.Module, layers: list[str], batches: Iterable[torch.Tensor], *,
             need_gram: bool = False, device: str | torch.device | None = None,
             progress=None) -> Collected:
@@ -154,7 +176,10 @@ def collect(model: nn.Module, layers: list[str], batches: Iterable[torch.Tensor]
     with model_state_kept(model, device) as run_on, capture(model, layers, callback=reduce), \
             torch.inference_mode():
         for x in batches:
-            model(x.to(run_on))
+            if n == 0:
+                _first_forward(model, x.to(run_on))
+            else:
+                model(x.to(run_on))
             n += len(x)
             if progress is not None:
                 progress.update(len(x))

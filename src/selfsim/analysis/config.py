@@ -1,6 +1,6 @@
 """Configuration of an analysis run: which measurements, with which settings.
 
-Measurements (``--measure`` on the command line):
+Measurements (``--measures`` on the command line):
 
 ========== =================================================== =======
 name       what                                                default

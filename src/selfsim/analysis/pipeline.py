@@ -10,6 +10,8 @@ measure layer by layer (:mod:`selfsim.analysis.layer`). The result is an
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
@@ -22,6 +24,7 @@ import torch
 from torch import nn
 
 from .._core.errors import InvalidInputError
+from .._core.progress import Progress
 from .._core.validation import check_int
 from .collect import collect, iter_batches, model_device, model_state_kept
 from .config import AnalysisConfig
@@ -30,6 +33,8 @@ from .layer import SCALAR_COLUMNS, LayerResult, measure_layer
 __all__ = ["analyze", "AnalysisReport", "load_images", "model_transform", "DEFAULT_NUM_IMAGES"]
 
 DEFAULT_NUM_IMAGES = 512  # the paper's Table 2 batch
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -130,7 +135,7 @@ def load_images(data: str | Path, model: nn.Module, *, num_images: int, split: s
 
     transform, cfg = model_transform(model, model_kwargs)
     ds = get_dataset(data, split, root=root, transform=transform, download=download,
-                     num_samples=num_images, seed=seed)
+                     num_samples=num_images, seed=seed, rgb=cfg["input_size"][0] != 1)
     x = torch.stack([ds[i][0] for i in range(len(ds))])
     info = {"name": str(ds.name), "split": split, "num_images": len(ds),
             "input_size": list(cfg["input_size"]), "num_classes": ds.num_classes}
@@ -184,7 +189,11 @@ def analyze(
         Seeds the random initialisation, the image draw and every random measurement.
     device : str, optional
         Where to run the forward passes; None: where the model's weights are
-        (the CPU for a model created by name).
+        (the CPU for a model created by name); ``"auto"``: cuda when available, else cpu.
+    progress : bool, default False
+        Show tqdm bars. Progress is also logged (logger ``selfsim.analysis.pipeline``,
+        level INFO): one line per layer, and on a long forward pass one line every
+        few seconds.
 
     Returns
     -------
@@ -236,14 +245,23 @@ def analyze(
         else:
             source = data
             data_info = {"name": type(data).__name__}
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
         total = num_images if num_images is not None else (
             len(source) if isinstance(source, torch.Tensor) else None)
-        bar = _progress(total, "forward", progress)
+        if isinstance(source, torch.Tensor):
+            total = min(total or len(source), len(source))
         ran_on = model_device(net) if device is None else torch.device(device)
+        log.info("%s: %d layer%s (%s), %s images on %s", name, len(hooked),
+                 "" if len(hooked) == 1 else "s", _names(hooked),
+                 total if total is not None else "all", ran_on)
+        bar = _progress(total, "forward", progress)
+        counter = Progress(log, "forward pass", total=total, unit="images")
         got = collect(net, hooked, iter_batches(source, batch_size, num_images),
-                      need_gram=cfg.needs_gram, device=device, progress=bar)
+                      need_gram=cfg.needs_gram, device=device, progress=_Both(bar, counter))
         if bar is not None:
             bar.close()
+        counter.close()
     if got.num_images < 2:
         raise InvalidInputError(
             f"analyze got {got.num_images} image; SS_rate needs a batch of B >= 2 images "
@@ -252,7 +270,8 @@ def analyze(
     t0 = time.perf_counter()
     results = []
     bar = _progress(len(hooked), "layers", progress)
-    for layer in hooked:
+    for i, layer in enumerate(hooked):
+        t1 = time.perf_counter()
         F = got.features.pop(layer, None)  # release each F once measured
         if F is None:
             results.append(LayerResult(layer, status="error",
@@ -260,6 +279,8 @@ def analyze(
         else:
             results.append(measure_layer(layer, F, cfg, gram=got.grams.pop(layer, None),
                                          shape=got.shapes.get(layer, ())))
+        log.info("layer %d/%d %s: %s (%.1f s)", i + 1, len(hooked), layer,
+                 _layer_line(results[-1]), time.perf_counter() - t1)
         if bar is not None:
             bar.update(1)
     if bar is not None:
@@ -274,6 +295,33 @@ def analyze(
     timings = {"forward_s": got.forward_seconds, "hooks_s": got.hook_seconds,
                "measure_s": time.perf_counter() - t0}
     return AnalysisReport(tuple(results), resolved, timings)
+
+
+def _names(layers: list[str], shown: int = 4) -> str:
+    more = f", ... {layers[-1]}" if len(layers) > shown else ""
+    return ", ".join(layers[:shown]) + more
+
+
+def _layer_line(r: LayerResult) -> str:
+    """The few numbers of a layer worth a progress line."""
+    if r.status != "ok":
+        return f"{r.status}: {r.reason}"
+    parts = [f"D {r.num_nodes}"]
+    for label, value in (("SS_rate", r.ss_rate), ("d_B", r.d_B)):
+        if isinstance(value, float) and math.isfinite(value):
+            parts.append(f"{label} {value:.4f}")
+    return ", ".join(parts)
+
+
+class _Both:
+    """Feeds a tqdm bar (when shown) and the logged progress counter."""
+
+    def __init__(self, *targets: Any) -> None:
+        self.targets = [t for t in targets if t is not None]
+
+    def update(self, n: int) -> None:
+        for t in self.targets:
+            t.update(n)
 
 
 def _progress(total: int | None, desc: str, enabled: bool):

@@ -33,6 +33,7 @@ def untrained_vs_trained(
     data_root: str | Path | None = None,
     split: str = "test",
     seed: int = 0,
+    device: str = "cpu",
     progress: bool = False,
 ) -> dict[str, AnalysisReport]:
     """Analyse ``model`` untrained and trained on the same images (Table 2, Figure 2).
@@ -60,7 +61,7 @@ def untrained_vs_trained(
     else:
         images, info = data, {"name": type(data).__name__}
     common = dict(layers=layers, batch_size=batch_size, config=cfg, model_name=model,
-                  progress=progress, seed=seed)
+                  progress=progress, seed=seed, device=device)
     base = analyze(model, images, model_kwargs=model_kwargs, **common)
     loaded = analyze(trained, images, **common)
     for rep, weights in ((base, "untrained"), (loaded, "trained")):

@@ -12,7 +12,9 @@ import argparse
 import importlib
 import logging
 import sys
+import time
 import traceback
+import warnings
 from collections.abc import Sequence
 
 from .._core.errors import SelfSimError
@@ -36,14 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"selfsim {__version__}")
     common = argparse.ArgumentParser(add_help=False)
+    # the same flags before and after the subcommand (selfsim -v train / selfsim train -v);
     # SUPPRESS: a subcommand's default must not undo the same flag given before it
-    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help="more log output; also show the traceback of an error")
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show the full traceback of an error")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log output; also show the traceback of an error")
-    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    for p, default in ((common, argparse.SUPPRESS), (parser, None)):
+        p.add_argument("-v", "--verbose", action="count",
+                       default=0 if default is None else default,
+                       help="more log output (debug lines); also show the traceback of an error")
+        p.add_argument("-q", "--quiet", action="count", default=0 if default is None else default,
+                       help="only warnings and errors (no progress lines)")
+        p.add_argument("--debug", action="store_true",
+                       default=False if default is None else default,
+                       help="show the full traceback of an error and where warnings come from")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, modname in SUBCOMMANDS.items():
         try:
@@ -87,27 +92,85 @@ def error_message(exc: BaseException) -> str:
             "This is probably a bug in selfsim; rerun with --debug for the traceback and report it.")
 
 
+class _Formatter(logging.Formatter):
+    """``HH:MM:SS message`` for progress; warnings and errors say so; -v adds the logger."""
+
+    def __init__(self, names: bool) -> None:
+        super().__init__(datefmt="%H:%M:%S")
+        self.names = names
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        name = f"{record.name}: " if self.names else ""
+        text = f"{self.formatTime(record, self.datefmt)} {level}{name}{record.getMessage()}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def _log_level(verbose: int, quiet: int) -> int:
+    """INFO by default (progress lines); -v DEBUG; -q WARNING, -qq ERROR."""
+    if verbose:
+        return logging.DEBUG
+    return {0: logging.INFO, 1: logging.WARNING}.get(quiet, logging.ERROR)
+
+
+def _format_warning(debug: bool):
+    """``warnings.formatwarning`` for the command line: no source path (unless ``debug``).
+
+    The format, not ``showwarning``, is replaced, so that code that records warnings
+    (``warnings.catch_warnings(record=True)``, pytest) still receives them.
+    """
+
+    def fmt(message, category, filename, lineno, line=None) -> str:
+        kind = "" if category in (UserWarning, RuntimeWarning) else f" [{category.__name__}]"
+        where = f" ({filename}:{lineno})" if debug else ""
+        return f"{time.strftime('%H:%M:%S')} warning: {message}{kind}{where}\n"
+
+    return fmt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from ._args import join_dash_values
+
     parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2),
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    args = parser.parse_args(join_dash_values(sys.argv[1:] if argv is None else argv))
+    command = getattr(args, "command", None) or ""
+    # logging and warnings are set here only, and undone on return (main may run in-process)
+    logger = logging.getLogger("selfsim")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter(names=bool(args.verbose)))
+    saved_level, saved_format = logger.level, warnings.formatwarning
+    logger.addHandler(handler)
+    logger.setLevel(_log_level(args.verbose, args.quiet))
+    warnings.formatwarning = _format_warning(bool(args.debug or args.verbose))
+    try:
+        return _run(parser, args, command)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved_level)
+        warnings.formatwarning = saved_format
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, command: str) -> int:
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 0
+    for old, new in getattr(args, "_deprecated", []):
+        logging.getLogger("selfsim.cli").warning(
+            "%s is deprecated; use %s (same meaning, the name the paper and the config use).",
+            old, new)
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:
-        print(f"selfsim {args.command}: interrupted; earlier results are unchanged (a training "
+        print(f"selfsim {command}: interrupted; earlier results are unchanged (a training "
               "run continues with --resume).", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI turns every error into a short message
         if args.debug or args.verbose:
             traceback.print_exc()
         lines = error_message(exc).splitlines() or [type(exc).__name__]
-        print(f"selfsim {args.command}: error: {lines[0]}", file=sys.stderr)
+        print(f"selfsim {command}: error: {lines[0]}", file=sys.stderr)
         for line in lines[1:]:
             print(f"  {line}", file=sys.stderr)
         return 2

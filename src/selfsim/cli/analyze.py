@@ -8,7 +8,8 @@ patch 4) with random weights on 512 embedded digits images, and writes
 from __future__ import annotations
 
 import argparse
-import json
+
+from ._args import DEVICE_HELP, LAYERS_HELP, DeprecatedAlias, json_object
 
 HELP = "measure SS_rate, box counts and more on the hooked layers of a model"
 
@@ -17,15 +18,14 @@ DEFAULT_MODEL_KWARGS = {"img_size": 32, "patch_size": 4}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=DEFAULT_MODEL,
+    p.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
                    help=f"timm model name (default {DEFAULT_MODEL} with img_size=32, patch_size=4)")
-    p.add_argument("--model-kwargs", type=json.loads, default=None, metavar="JSON",
+    p.add_argument("--model-kwargs", type=json_object, default=None, metavar="JSON",
                    help="keyword arguments for timm.create_model, e.g. '{\"img_size\": 32}'")
     p.add_argument("--checkpoint", default=None, metavar="FILE",
                    help="local weights (.safetensors, or a torch file read with weights_only=True)")
     p.add_argument("--pretrained", action="store_true", help="download timm's pretrained weights")
-    p.add_argument("--layers", default=None, metavar="SPEC",
-                   help="names, globs ('blocks.*'), indices, or N = last N (default: preset/automatic)")
+    p.add_argument("--layers", default=None, metavar="SPEC", help=LAYERS_HELP)
     p.add_argument("--data", default="digits", metavar="NAME_OR_PATH",
                    help="digits (embedded, default), cifar10, cifar100, mnist, fashion-mnist, "
                         "synthetic, or an image folder")
@@ -36,14 +36,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--num-images", type=int, default=512, metavar="N", help="images (B); default 512")
     p.add_argument("--batch-size", type=int, default=None, metavar="B",
                    help="images per forward pass (default: all at once)")
-    p.add_argument("--measure", default="ss,boxcount", metavar="LIST",
+    p.add_argument("--measures", default="ss,boxcount", metavar="LIST",
                    help="comma list of ss, boxcount, null, spectrum, umap, smallworld, mds, or 'all' "
                         "(default ss,boxcount)")
+    p.add_argument("--measure", dest="measures", action=DeprecatedAlias, new="--measures")
     p.add_argument("--protocol", default="single", choices=["single", "table2"],
                    help="table2: also analyse the untrained model on the same images "
                         "(Table 2 and Figure 2; needs --checkpoint or --pretrained)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
     p.add_argument("--out", default=None, metavar="DIR", help="run directory (default ./runs/analyze-<time>)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
@@ -58,14 +59,12 @@ def _model_kwargs(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
     kwargs = _model_kwargs(args)
     if args.dry_run:
         from ..analysis.estimate import dry_run
 
         print(dry_run(args.model, model_kwargs=kwargs, layers=args.layers, num_images=args.num_images,
-                      batch_size=args.batch_size, measures=args.measure, data=args.data,
+                      batch_size=args.batch_size, measures=args.measures, data=args.data,
                       checkpoint=args.checkpoint))
         return 0
     from .._core.files import plan_output
@@ -75,10 +74,11 @@ def run(args: argparse.Namespace) -> int:
     check_device(args.device)
     out = args.out or default_run_dir("analyze")
     plan_output(out, "analysis", overwrite=args.overwrite)  # before the expensive work
-    progress = sys.stderr.isatty()
+    # progress: log lines per layer and, on long forward passes, per batch (not a bar,
+    # so that it shows in a log file too)
     common = dict(model_kwargs=kwargs, layers=args.layers, num_images=args.num_images,
-                  batch_size=args.batch_size, measures=args.measure, data_root=args.data_root,
-                  split=args.split, seed=args.seed, progress=progress)
+                  batch_size=args.batch_size, measures=args.measures, data_root=args.data_root,
+                  split=args.split, seed=args.seed, device=args.device)
     if args.protocol == "table2":
         from ..analysis.protocols import untrained_vs_trained
 
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
             get_dataset(args.data, args.split, root=args.data_root, download=True)
         rep = analyze(args.model, args.data, checkpoint=args.checkpoint, pretrained=args.pretrained,
-                      device=args.device, **common)
+                      **common)
         weights = "checkpoint" if args.checkpoint else ("pretrained" if args.pretrained else "random")
         reports, main = {weights: rep}, weights
     path = write_run(reports, out, main=main, overwrite=args.overwrite, plots=not args.no_plots)

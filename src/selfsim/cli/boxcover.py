@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
+
+log = logging.getLogger(__name__)
+
+#: above this many nodes the all-pairs methods take minutes or more (a 10^5-node BA graph took
+#: 13 minutes with greedy, 25 s with sketch); the command says so before it starts
+LARGE_GRAPH = 20_000
+#: sizes chosen when --sizes is not given
+NUM_DEFAULT_SIZES = 16
 
 HELP = "box-cover a network (file or built-in generator) and fit its fractal dimension"
 
@@ -20,14 +29,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="built-in network, e.g. flower:2,2,5  shm:2,4  sierpinski:6  lattice:32,32  ba:1000,2",
     )
     parser.add_argument(
-        "--method", default="greedy", help="greedy (default), cbb, memb, random or sketch (no all-pairs distances; 10^5-node graphs)"
+        "--method", default="greedy", choices=["greedy", "cbb", "memb", "random", "sketch"],
+        help="greedy (default), cbb, memb, random or sketch (no all-pairs distances: for "
+        f"graphs above {LARGE_GRAPH:,} nodes)",
     )
     parser.add_argument(
         "--sizes", nargs="+", type=float, metavar="L",
-        help="box sizes l_B (default: about 16 log-spaced sizes from 1 up to one box; odd sizes "
-        "only for the radius methods memb, random and sketch on unweighted graphs)",
+        help=f"box sizes l_B (default: {NUM_DEFAULT_SIZES} log-spaced integer sizes, or every "
+        "size where there are fewer, from 1 up to a size that surely gives one box: 2 e + 1 for "
+        "greedy, cbb and memb, 4 e + 1 for random and sketch, with e the largest eccentricity a "
+        "two-sweep search finds (diameter <= 2 e); odd sizes only for the radius methods memb, "
+        "random and sketch on unweighted graphs)",
     )
-    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    parser.add_argument("--seed", type=int, default=None, metavar="S", help="random seed")
     parser.add_argument("--plot", metavar="PNG", help="write a log-log plot of N_B against l_B")
     parser.add_argument(
         "--format", default="auto", choices=["auto", "edgelist", "mtx", "gml", "graphml", "pajek"],
@@ -81,8 +95,8 @@ def _eccentricity_bound(A, weighted: bool) -> float:
     return float(d1.max())
 
 
-def _default_sizes(A, weighted: bool, method: str):
-    """About 16 log-spaced sizes from 1 to a size that gives one box for ``method``.
+def _default_sizes(A, weighted: bool, method: str, count: int = NUM_DEFAULT_SIZES):
+    """``count`` log-spaced integer sizes (every size if there are fewer) from 1 to one box.
 
     Diameter methods and memb reach one box by 2 e + 1 (e >= radius, 2 e >= diameter);
     random and sketch only once r_B >= diameter, so by 4 e + 1. Radius methods on an
@@ -94,11 +108,24 @@ def _default_sizes(A, weighted: bool, method: str):
 
     m = METHODS.get(method)
     e = _eccentricity_bound(A, weighted)
-    top = 4 * e + 1 if m is not None and m.kind == "radius" and m.random else 2 * e + 1
-    sizes = np.geomspace(1, max(top, 2), 16)
-    if m is not None and m.kind == "radius" and not weighted:
-        return np.unique(2 * np.round((sizes - 1) / 2) + 1)
-    return np.unique(np.round(sizes))
+    top = int(np.ceil(4 * e + 1 if m is not None and m.kind == "radius" and m.random
+                      else 2 * e + 1))
+    top = max(top, 2)
+    odd = m is not None and m.kind == "radius" and not weighted
+    if odd:
+        top += 1 - top % 2
+
+    def spaced(k: int):
+        sizes = np.geomspace(1, top, k)
+        return np.unique(2 * np.round((sizes - 1) / 2) + 1 if odd else np.round(sizes))
+
+    every = np.arange(1, top + 1, 2 if odd else 1, dtype=np.float64)
+    if every.size <= count:
+        return every
+    k = count  # rounding merges small sizes: add points until there are count distinct ones
+    while spaced(k).size < count:
+        k += 1
+    return spaced(k)
 
 
 def _load(args: argparse.Namespace):
@@ -162,6 +189,13 @@ def run(args: argparse.Namespace) -> int:
     data = _load(args)
     A, weighted, name = data.adjacency, data.weighted, data.source
     sizes = np.asarray(args.sizes) if args.sizes else _default_sizes(A, weighted, args.method)
+    if A.shape[0] > LARGE_GRAPH and args.method != "sketch" and args.method != "random":
+        log.warning("%s on %s nodes may take many minutes or more (its work grows like n^2 on "
+                    "small-world graphs; greedy took 13 min on a 10^5-node BA graph). "
+                    "--method sketch is made for graphs above %s nodes (25 s there); progress "
+                    "lines follow.", args.method, f"{A.shape[0]:,}", f"{LARGE_GRAPH:,}")
+    log.info("covering %s nodes with %s at %d sizes (%s)", f"{A.shape[0]:,}", args.method,
+             len(sizes), " ".join(f"{s:g}" for s in sizes))
     if args.boxes:
         labels = cover_labels(A, sizes, method=args.method, seed=args.seed, caller="selfsim boxcover")
         counts = labels.max(axis=1) + 1

@@ -3,7 +3,7 @@
 Examples::
 
     selfsim train --model resmlp_tiny_32 --data cifar10 --preset small --epochs 10 \\
-        --ss-mode constrain --ss-weight 1e-2 --ss-target 0.3 --out runs/resmlp_s2con
+        --ss-mode constrain --ss-alpha 1e-2 --ss-gamma 0.3 --out runs/resmlp_s2con
     torchrun --nproc_per_node=4 -m selfsim train --model resmlp_12_224 --data cifar10 \\
         --epochs 200 --ss-mode record --out runs/resmlp_baseline
 """
@@ -13,32 +13,47 @@ from __future__ import annotations
 import argparse
 import json
 
+from ._args import DEVICE_HELP, LAYERS_HELP, DeprecatedAlias, json_object
+
 HELP = "train a model with the self-similarity constraint S2-Con (or record-only)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="timm model name (e.g. resmlp_tiny_32, vit_small_patch16_224)")
-    p.add_argument("--model-kwargs", help="JSON passed to timm.create_model, e.g. "
+    p.add_argument("--model", metavar="NAME",
+                   help="timm model name (e.g. resmlp_tiny_32, vit_small_patch16_224)")
+    p.add_argument("--model-kwargs", type=json_object, metavar="JSON",
+                   help="keyword arguments for timm.create_model, e.g. "
                    '\'{"img_size": 32, "patch_size": 4}\'')
-    p.add_argument("--layers", help="comma-separated module names to hook (default: preset)")
-    p.add_argument("--data", help="digits, cifar10, cifar100, mnist, fashion-mnist, synthetic "
-                   "or an image folder")
-    p.add_argument("--data-root", help="directory holding the data set files")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int, help="per process (default 64)")
+    p.add_argument("--layers", metavar="SPEC", help=LAYERS_HELP.replace(
+        "(default: the paper's preset, or the model's blocks/stages)",
+        "(default: the released set; indices and slices count in the paper's preset, "
+        "as for analyze)"))
+    p.add_argument("--data", metavar="NAME_OR_PATH", help="digits, cifar10, cifar100, mnist, "
+                   "fashion-mnist, synthetic or an image folder")
+    p.add_argument("--data-root", metavar="DIR", help="directory holding the data set files")
+    p.add_argument("--epochs", type=int, metavar="E")
+    p.add_argument("--batch-size", type=int, metavar="B", help="per process (default 64)")
     p.add_argument("--lr", type=float, help="base learning rate (scaled by total batch / 512 "
                    "in the paper preset)")
     p.add_argument("--ss-mode", choices=("off", "record", "constrain"))
-    p.add_argument("--ss-weight", type=float, help="alpha")
-    p.add_argument("--ss-target", help="gamma: a number, linear:A:B, cosine:A:B or auto:RUN_DIR")
+    p.add_argument("--ss-alpha", type=float, metavar="ALPHA",
+                   help="weight alpha of the S2-Con penalty (config key ss.alpha)")
+    p.add_argument("--ss-gamma", metavar="GAMMA",
+                   help="target gamma: a number, linear:A:B, cosine:A:B or auto:RUN_DIR "
+                   "(config key ss.gamma)")
+    # the names before alpha and gamma were used everywhere
+    p.add_argument("--ss-weight", dest="ss_alpha", type=float, action=DeprecatedAlias,
+                   new="--ss-alpha")
+    p.add_argument("--ss-target", dest="ss_gamma", action=DeprecatedAlias, new="--ss-gamma")
     p.add_argument("--ss-gate", choices=("code", "none"))
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=int, metavar="S")
     p.add_argument("--preset", choices=("paper", "small"), help="recipe preset (default paper)")
-    p.add_argument("--config", help="YAML or JSON configuration file")
+    p.add_argument("--config", metavar="FILE", help="YAML or JSON configuration file")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="dotted override, e.g. --set optim.weight_decay=0.01 (repeatable)")
-    p.add_argument("--device", help="auto, cpu, cuda")
-    p.add_argument("--out", required=True, help="run directory")
+                   help="dotted override of a config key, e.g. --set optim.weight_decay=0.01 "
+                   "(repeatable; hyphens in the key are read as underscores)")
+    p.add_argument("--device", help=DEVICE_HELP)
+    p.add_argument("--out", required=True, metavar="DIR", help="run directory")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--overwrite", action="store_true", help="start --out again from scratch")
     # test hook: end the run after this epoch, as a kill would
@@ -46,31 +61,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides(args: argparse.Namespace) -> list[str]:
-    from .._core.errors import InvalidInputError
-
     pairs: list[tuple[str, object]] = [
         ("model.name", args.model), ("data.name", args.data), ("data.root", args.data_root),
         ("epochs", args.epochs), ("batch_size", args.batch_size), ("optim.lr", args.lr),
-        ("ss.mode", args.ss_mode), ("ss.alpha", args.ss_weight), ("ss.gate", args.ss_gate),
+        ("ss.mode", args.ss_mode), ("ss.alpha", args.ss_alpha), ("ss.gate", args.ss_gate),
         ("seed", args.seed), ("device", args.device),
     ]
     out = [f"{k}={json.dumps(v)}" for k, v in pairs if v is not None]
-    if args.ss_target is not None:
+    if args.ss_gamma is not None:
         try:
-            out.append(f"ss.gamma={json.dumps(float(args.ss_target))}")
+            out.append(f"ss.gamma={json.dumps(float(args.ss_gamma))}")
         except ValueError:
-            out.append(f"ss.gamma={json.dumps(args.ss_target)}")
-    if args.model_kwargs:
-        try:
-            kw = json.loads(args.model_kwargs)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"--model-kwargs is not valid JSON ({exc}).") from exc
-        if not isinstance(kw, dict):
-            raise InvalidInputError("--model-kwargs must be a JSON object.")
-        out.append(f"model.kwargs={json.dumps(kw)}")
+            out.append(f"ss.gamma={json.dumps(args.ss_gamma)}")
+    if args.model_kwargs is not None:
+        out.append(f"model.kwargs={json.dumps(args.model_kwargs)}")
     if args.layers:
         out.append(f"model.layers={json.dumps(args.layers.split(','))}")
-    return out + list(args.overrides)
+    return out + [_underscore_key(o) for o in args.overrides]
+
+
+def _underscore_key(override: str) -> str:
+    """``optim.weight-decay=0.01`` -> ``optim.weight_decay=0.01`` (config keys use underscores)."""
+    key, eq, value = override.partition("=")
+    return key.replace("-", "_") + eq + value if eq else override
 
 
 def _saved_config(out: str) -> dict | None:

@@ -23,10 +23,15 @@ of the distance matrix, sorted once) to the same :func:`assign_colours`.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
+from .._core.progress import Progress
 from ._jit import kernel, prange
 from ._sssp import sssp
+
+log = logging.getLogger(__name__)
 
 __all__ = ["greedy_colouring_graph", "assign_colours"]
 
@@ -253,6 +258,7 @@ def greedy_colouring_graph(A, weighted: bool, sizes: np.ndarray, node_order: np.
     if dense is not None:  # relabelled order: D[i, j] is the distance of perm[i], perm[j]
         node_order = dense.inv[node_order]
         tbl = np.searchsorted(isizes, np.arange(256), side="right").astype(np.int64)
+    progress = Progress(log, "greedy colouring", total=n, unit="nodes")
     for start in range(0, n, block):
         src = node_order[start : start + block]
         nb = src.shape[0]
@@ -263,6 +269,8 @@ def greedy_colouring_graph(A, weighted: bool, sizes: np.ndarray, node_order: np.
         else:
             _sweep_earlier_unweighted(indptr, indices, src, pos, isizes, order[:nb], ends[:nb], cnt[:nb])
         assign_colours(order[:nb], ends[:nb], cnt[:nb], src, colors, boxsize, ncol)
+        progress.update(nb)
+    progress.close()
     if dense is not None:
         out = np.empty_like(colors)
         out[:, dense.perm] = colors

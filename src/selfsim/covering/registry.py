@@ -21,13 +21,17 @@ of a box at distance < l_B):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from .._core.progress import Progress
 from . import reference as ref
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CoverMethod", "METHODS", "radius_limit", "size_limit"]
 
@@ -56,14 +60,17 @@ def _greedy_ref(Dm, sizes, rank):
     return ref.greedy_reference(Dm, sizes, np.argsort(rank, kind="stable"))
 
 
-def _per_limit(kernel_call, sizes, to_limit):
-    """Run a one-size kernel once per distinct limit."""
+def _per_limit(kernel_call, sizes, to_limit, what: str = "covering"):
+    """Run a one-size kernel once per distinct limit (a progress line now and then)."""
     out, cache = [], {}
+    progress = Progress(log, what, total=len(sizes), unit="sizes")
     for s in sizes:
         lim = to_limit(float(s))
         if lim not in cache:
             cache[lim] = kernel_call(lim)
         out.append(cache[lim])
+        progress.update(1, note=f"l_B = {float(s):g} gave {int(cache[lim].max()) + 1} boxes")
+    progress.close()
     return np.stack(out)
 
 
@@ -86,7 +93,8 @@ def _memb_fast(A, weighted, sizes, rank):
             out = np.empty_like(lab)
             out[:, dense.perm] = lab
             return out[inv]
-    return _per_limit(lambda lim: memb_labels(ip, ix, w, weighted, lim), sizes, radius_limit)
+    return _per_limit(lambda lim: memb_labels(ip, ix, w, weighted, lim), sizes, radius_limit,
+                      "memb")
 
 
 def _memb_ref(Dm, sizes, rank):
@@ -99,7 +107,8 @@ def _cbb_fast(A, weighted, sizes, rank):
     ip, ix, w = _csr(A)
     by_rank = np.argsort(rank, kind="stable").astype(np.int64)
     rk = rank.astype(np.int64)
-    return _per_limit(lambda lim: cbb_labels(ip, ix, w, weighted, lim, by_rank, rk), sizes, size_limit)
+    return _per_limit(lambda lim: cbb_labels(ip, ix, w, weighted, lim, by_rank, rk), sizes,
+                      size_limit, "cbb")
 
 
 def _cbb_ref(Dm, sizes, rank):
@@ -111,7 +120,8 @@ def _random_fast(A, weighted, sizes, rank):
 
     ip, ix, w = _csr(A)
     by_rank = np.argsort(rank, kind="stable").astype(np.int64)
-    return _per_limit(lambda lim: random_labels(ip, ix, w, weighted, lim, by_rank), sizes, radius_limit)
+    return _per_limit(lambda lim: random_labels(ip, ix, w, weighted, lim, by_rank), sizes,
+                      radius_limit, "random")
 
 
 def _random_ref(Dm, sizes, rank):

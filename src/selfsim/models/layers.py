@@ -13,10 +13,12 @@ what a "layers" argument means:
 * an int ``n``: the last ``n`` of that default list;
 * a list or comma-separated string of module names, glob patterns
   (``"blocks.*"``; ``*`` stays within one dotted component, ``**`` crosses
-  them) or integer indices into the default list (negative from the end).
+  them), integer indices into the default list (``"0"`` the first, ``"-1"``
+  the last) or slices of it (``"-3:"`` the last three, ``"0:4"``, ``"::2"``).
 
 Names are those of ``model.named_modules()``. An entry that matches nothing
-raises :class:`~selfsim.NotFoundError` listing the valid names, nearest first.
+raises :class:`~selfsim.NotFoundError` with the closest name ("did you mean")
+and the valid names, nearest first.
 """
 
 from __future__ import annotations
@@ -159,14 +161,54 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+# characters a layer name is often mistyped with (O for 0, l or I for 1)
+_CONFUSABLE = str.maketrans({"o": "0", "l": "1", "i": "1"})
+
+
+def _nearest(entry: str, valid: list[str], n: int = 8) -> list[str]:
+    """Valid names closest to ``entry``: case and look-alike characters forgiven, then as typed.
+
+    Ties keep the model's order, so ``blocks.O`` is nearest to ``blocks.0``, not ``blocks.9``.
+    """
+    folded = entry.lower().translate(_CONFUSABLE)
+
+    def score(name: str) -> tuple[float, float]:
+        loose = difflib.SequenceMatcher(None, folded, name.lower().translate(_CONFUSABLE)).ratio()
+        return loose, difflib.SequenceMatcher(None, entry, name).ratio()
+
+    scored = sorted(range(len(valid)), key=lambda i: (*(-v for v in score(valid[i])), i))
+    return [valid[i] for i in scored[:n]]
+
+
 def _not_found(entry: str, valid: list[str], auto: list[str]) -> NotFoundError:
-    close = difflib.get_close_matches(entry, valid, n=8, cutoff=0.0)
+    close = _nearest(entry, valid)
     shown = ", ".join(close)
+    guess = f" Did you mean {close[0]!r}?" if close else ""
     return NotFoundError(
-        f"layer spec entry {entry!r} matches no module. Nearest valid names: {shown}. "
+        f"layer spec entry {entry!r} matches no module.{guess} Nearest valid names: {shown}. "
         f"Default layers of this model: {', '.join(auto[:16])}{' ...' if len(auto) > 16 else ''}. "
-        "Entries may be module names, glob patterns such as 'blocks.*', or indices into the default list."
+        "Entries may be module names, glob patterns such as 'blocks.*', indices into the "
+        "default list (-1 the last) or slices of it ('-3:' the last three)."
     )
+
+
+_SLICE = re.compile(r"(-?\d*):(-?\d*)(?::(-?\d+))?")
+
+
+def _slice(entry: str, auto: list[str]) -> list[str]:
+    """The default layers ``auto[a:b:c]`` for a slice entry ``"a:b"`` or ``"a:b:c"``."""
+    m = _SLICE.fullmatch(entry)
+    assert m is not None  # the caller matched it
+    a, b, c = (int(g) if g else None for g in m.groups())
+    if c == 0:
+        raise InvalidInputError(f"layer slice {entry!r} has step 0; give a step of 1 or more.")
+    hits = auto[slice(a, b, c)]
+    if not hits:
+        raise InvalidInputError(
+            f"layer slice {entry!r} selects none of the {len(auto)} default layers "
+            f"({', '.join(auto)}); e.g. '-3:' selects the last three."
+        )
+    return hits
 
 
 def _expand(model: nn.Module, entries: Sequence[str | int], auto: list[str]) -> list[str]:
@@ -177,7 +219,10 @@ def _expand(model: nn.Module, entries: Sequence[str | int], auto: list[str]) -> 
         as_index = isinstance(entry, str) and entry.strip() not in valid_set and re.fullmatch(
             r"-?\d+", entry.strip()
         )  # a module named "1" (nn.Sequential) wins over index 1
-        if (isinstance(entry, int) and not isinstance(entry, bool)) or as_index:
+        if isinstance(entry, str) and entry.strip() not in valid_set and \
+                _SLICE.fullmatch(entry.strip()):
+            hits = _slice(entry.strip(), auto)
+        elif (isinstance(entry, int) and not isinstance(entry, bool)) or as_index:
             k = int(entry)
             if not -len(auto) <= k < len(auto):
                 raise InvalidInputError(
@@ -216,8 +261,8 @@ def select_layers(
     spec : None, int, str or sequence of str/int
         None or ``"figure"``: the paper's preset or an automatic default;
         ``"released"``: the released training code's set; int n: the last n default
-        layers; names, globs (``"blocks.*"``) or indices, as a list or a
-        comma-separated string.
+        layers; names, globs (``"blocks.*"``), indices (``-1`` the last) or slices
+        (``"-3:"`` the last three), as a list or a comma-separated string.
     model_name : str, optional
         The timm name used to pick a preset when ``model`` does not carry one.
 
@@ -243,6 +288,8 @@ def select_layers(
     ['layer3', 'layer4']
     >>> select_layers(m, "layer1.*")
     ['layer1.0', 'layer1.1']
+    >>> select_layers(m, "-1"), select_layers(m, "1:3")
+    (['layer4'], ['layer2', 'layer3'])
     >>> len(select_layers(timm.create_model("resnet34"), "released"))
     16
     """

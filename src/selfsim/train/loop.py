@@ -31,6 +31,7 @@ from torch import nn
 
 from .._core.errors import CheckpointError, InvalidInputError, TrainingError
 from .._core.files import plan_output, safe_torch_load
+from .._core.progress import Progress
 from .._core.seeding import seed_everything
 from .config import TrainConfig, config_to_dict
 from .constraint import SelfSimilarityConstraint
@@ -127,7 +128,7 @@ def _check_resume(cfg: TrainConfig, out: Path, overwrite: bool) -> dict[str, Any
                               "before its first epoch). Start it again with --overwrite.")
     if run_state(out) == "finished":
         last = epoch_lines(out)[-1]
-        log.info("%s is already finished (epoch %d); nothing to resume, nothing changed.",
+        log.debug("%s is already finished (epoch %d); nothing to resume, nothing changed.",
                     out, last["epoch"])
         return {**last, "already_finished": True}
     saved = safe_torch_load(ck_path).get("config", {})
@@ -218,6 +219,11 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
 
     record: dict[str, Any] = {}
     done: list[int] = []  # epochs finished (checkpointed) in this call
+    if main:
+        log.info("training %s on %s: epochs %d..%d of %d, %s steps per epoch, ss %s, on %s%s; "
+                 "run in %s", cfg.model.name, cfg.data.name, start_epoch, cfg.epochs - 1,
+                 cfg.epochs, _steps(loaders.train), cfg.ss.mode, device,
+                 f" x {dist.world_size}" if dist.world_size > 1 else "", run.target)
     try:
         for epoch in range(start_epoch, cfg.epochs):
             seed_everything(_epoch_seed(cfg.seed, epoch, dist.rank))
@@ -226,6 +232,8 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
             con.start_epoch(epoch)
             net.train()
             t0, losses = time.perf_counter(), []
+            steps = Progress(log, f"epoch {epoch}", total=_steps(loaders.train), unit="steps") \
+                if main else None
             for x, y in loaders.train:
                 x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
                 if mixup is not None:
@@ -250,6 +258,8 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
                 if ema is not None:
                     ema.update(model, step=step)
                 losses.append(float(loss.detach()))
+                if steps is not None:
+                    steps.update(1, note=f"loss {losses[-1]:.4f}")
                 if main and step % cfg.log_every == 0:
                     s = con.last
                     run.log({"kind": "step", "epoch": epoch, "step": step, "loss": losses[-1],
@@ -283,7 +293,10 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
                 "config": config_to_dict(cfg)})
             done.append(epoch)
             barrier()
-            log.info("epoch %d: top1 %.2f, ss_rate %.4f", epoch, top1, record["ss_rate_mean"])
+            if main:
+                log.info("epoch %d of %d: loss %.4f, top1 %.2f %%, ss_rate %.4f (%.1f s)", epoch,
+                         cfg.epochs, record["train_loss"], top1, record["ss_rate_mean"],
+                         record["epoch_time_s"])
             if on_epoch_end is not None:
                 on_epoch_end(record)
             if stop_after_epoch is not None and epoch >= stop_after_epoch \
@@ -305,11 +318,18 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
         con.close()
 
 
+def _steps(loader: Any) -> int | None:
+    try:
+        return len(loader)
+    except TypeError:
+        return None
+
+
 def _kept(run: RunDir, epoch: int) -> str:
     if epoch > 0 and run.checkpoint_path.is_file():
         return (f"The last good checkpoint {str(run.checkpoint_path)!r} (epoch {epoch - 1}) is "
-                "kept; lower --lr or --ss-weight and continue with --resume.")
-    return ("No checkpoint was written yet (this is the first epoch); lower --lr or --ss-weight "
+                "kept; lower --lr or --ss-alpha and continue with --resume.")
+    return ("No checkpoint was written yet (this is the first epoch); lower --lr or --ss-alpha "
             "and start again with --overwrite.")
 
 

@@ -77,7 +77,7 @@ def auto_gamma(run_dir: str | Path) -> float:
             return float(value)
     raise DataError(
         f"The run {str(run_dir)!r} has no epoch with a mean SS_rate; train it with "
-        "--ss-mode record first, or give --ss-target a number."
+        "--ss-mode record first, or give --ss-gamma a number."
     )
 
 
