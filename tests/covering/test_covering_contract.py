@@ -47,7 +47,7 @@ def test_partition_and_box_sizes(method, gname):
     labels = cover_labels(A, sizes, method=method, seed=7)
     assert labels.shape == (sizes.size, n)
     counts = labels.max(axis=1) + 1
-    for s, lab in zip(sizes, labels):
+    for s, lab in zip(sizes, labels, strict=True):
         assert lab.min() == 0 and np.unique(lab).size == lab.max() + 1  # boxes 0..N_B-1, none empty
         same = lab[:, None] == lab[None, :]
         assert np.all(D[same] < s), f"{method}: a box of size {s} holds a pair at distance >= {s}"
@@ -94,7 +94,7 @@ def test_weighted_graph(method):
     D = all_pairs(A, weighted=True)
     sizes = [1.0, 1.5, 2.5, 4.0, 7.0, 2 * D.max() + 1]  # non-integer sizes are fine here
     labels = cover_labels(A, sizes, method=method, seed=2)
-    for s, lab in zip(sizes, labels):
+    for s, lab in zip(sizes, labels, strict=True):
         same = lab[:, None] == lab[None, :]
         assert np.all(D[same] < s)
     assert labels[0].max() + 1 == A.shape[0] and labels[-1].max() == 0

@@ -131,7 +131,7 @@ class FCNet(nn.Module):
         self.num_features = widths[-1]
         self.flatten = nn.Flatten()
         self.blocks = nn.Sequential(*(nn.Sequential(nn.Linear(a, b), nn.ReLU())
-                                      for a, b in zip(widths[:-1], widths[1:])))
+                                      for a, b in zip(widths[:-1], widths[1:], strict=True)))
         self.head = nn.Linear(widths[-1], num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -193,7 +193,7 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
                 report(r, attempt(r, True))
         else:
             with ThreadPoolExecutor(max_workers=parallel) as pool:
-                for r, res in zip(batch, pool.map(lambda r: attempt(r, False), batch)):
+                for r, res in zip(batch, pool.map(lambda r: attempt(r, False), batch), strict=True):
                     report(r, res)
     return done
 
