@@ -9,7 +9,6 @@ from torch import nn
 
 import selfsim
 from selfsim import InvalidInputError
-from selfsim.activations.hooks import capture
 from selfsim.analysis.pipeline import analyze
 
 
