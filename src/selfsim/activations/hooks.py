@@ -138,7 +138,7 @@ def capture(
         )
     result = Capture(names)
 
-    def make_hook(name: str):
+    def make_hook(name: str) -> Callable[[nn.Module, Any, Any], None]:
         def hook(_module: nn.Module, _inputs: Any, output: Any) -> None:
             out = first_tensor(output)
             if callback is not None:

@@ -109,7 +109,7 @@ default_cfgs = generate_default_cfgs(
 )
 
 
-def _build(cls: Any, variant: str, pretrained: bool, defaults: dict, kwargs: dict) -> nn.Module:
+def _build(cls: Any, variant: str, pretrained: bool, defaults: dict, kwargs: dict) -> Any:
     # caller overrides win over the small defaults; pretrained weights do not exist
     args = {"num_classes": 10, **defaults, **kwargs}
     return build_model_with_cfg(cls, variant, pretrained, **args)

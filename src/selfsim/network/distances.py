@@ -9,16 +9,20 @@ triangle).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from .._core.errors import DegenerateInputError, InvalidInputError
 
+if TYPE_CHECKING:
+    import torch
+
 __all__ = ["pair_distances", "check_features", "squareform"]
 
 
 
-def check_features(F, caller: str, *, min_nodes: int = 3, min_samples: int = 2) -> tuple[int, int]:
+def check_features(F: Any, caller: str, *, min_nodes: int = 3, min_samples: int = 2) -> tuple[int, int]:
     """Validate a feature matrix F of shape (D, B); return (D, B).
 
     Raises :class:`InvalidInputError` for a wrong type or rank and
@@ -27,7 +31,7 @@ def check_features(F, caller: str, *, min_nodes: int = 3, min_samples: int = 2) 
     try:
         import torch
     except ImportError:  # pragma: no cover
-        torch = None
+        torch = None  # type: ignore[assignment]
     is_torch = torch is not None and isinstance(F, torch.Tensor)
     if not is_torch and not isinstance(F, np.ndarray):
         raise InvalidInputError(
@@ -66,7 +70,11 @@ def check_features(F, caller: str, *, min_nodes: int = 3, min_samples: int = 2) 
     return D, B
 
 
-def pair_distances(F):
+@overload
+def pair_distances(F: np.ndarray) -> np.ndarray: ...
+@overload
+def pair_distances(F: torch.Tensor) -> torch.Tensor: ...
+def pair_distances(F: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
     """Distances ``C_ij = ||F_i - F_j|| / sqrt(B)`` over pairs i < j.
 
     Parameters
