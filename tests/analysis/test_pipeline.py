@@ -1,4 +1,5 @@
-"""The analysis pipeline: parity with the core, degenerate layers, optional measurements."""
+"""The analysis pipeline: SS_rate against an independent computation, degenerate layers,
+optional measurements (the real UMAP included)."""
 
 from __future__ import annotations
 

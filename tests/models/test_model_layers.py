@@ -1,4 +1,4 @@
-"""Contract tests: layer presets of the paper's nine models, automatic choices, specs."""
+"""Layer presets of the paper's nine models on the real timm models, automatic choices, specs."""
 
 from __future__ import annotations
 
