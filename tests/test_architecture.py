@@ -97,7 +97,7 @@ def test_stage_imports_exactly_the_declared_stages(stage):
     real = _real_graph().get(stage, {})
     undeclared = {t: files for t, files in real.items() if t not in DECLARED[stage]}
     unused = DECLARED[stage] - set(real)
-    assert not undeclared, f"{stage} imports undeclared stages (against the data flow): {undeclared}"
+    assert not undeclared, f"{stage} imports undeclared stages (against the flow): {undeclared}"
     assert not unused, f"{stage} no longer imports {sorted(unused)}: remove them from DECLARED"
 
 

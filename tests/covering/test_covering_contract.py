@@ -116,8 +116,10 @@ def test_public_counts_are_monotone_even_when_a_kernel_is_not(monkeypatch):
         by_size = {1: np.arange(n), 2: np.arange(n) // 2, 3: np.arange(n), 7: np.zeros(n, int)}
         return np.stack([by_size[int(s)] for s in sizes])
 
-    fake = dataclasses.replace(METHODS["greedy"], fast=worse_at_three,
-                               reference=lambda Dm, sizes, rank: worse_at_three(A, False, sizes, rank))
+    fake = dataclasses.replace(
+        METHODS["greedy"], fast=worse_at_three,
+        reference=lambda Dm, sizes, rank: worse_at_three(A, False, sizes, rank),
+    )
     monkeypatch.setitem(METHODS, "greedy", fake)
     labels = cover_labels(A, [1, 2, 3, 7], method="greedy")
     assert (labels.max(axis=1) + 1).tolist() == [6, 3, 3, 1]

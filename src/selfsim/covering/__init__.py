@@ -17,4 +17,6 @@ from .registry import METHODS, CoverMethod
 # hidden by the module once anything imports ``selfsim.covering.renormalize``
 from .renormalize import renormalize
 
-__all__ = ["METHODS", "CoverMethod", "box_counts", "box_cover", "box_counts_features", "renormalize"]
+__all__ = [
+    "METHODS", "CoverMethod", "box_counts", "box_cover", "box_counts_features", "renormalize",
+]

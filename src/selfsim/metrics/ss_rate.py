@@ -213,8 +213,10 @@ def _make_function() -> Any:
 
     class _SSRate(torch.autograd.Function):
         @staticmethod
-        def forward(ctx: Any, F: torch.Tensor, S: int, formula: str, k: float,  # type: ignore[override]
-                    fac: float, caller: str, surrogate: str) -> torch.Tensor:
+        def forward(  # type: ignore[override]
+            ctx: Any, F: torch.Tensor, S: int, formula: str, k: float, fac: float, caller: str,
+            surrogate: str,
+        ) -> torch.Tensor:
             with _kernel_threads(F.device):
                 x, C = _torch_distances(F)
                 curve, theta = _torch_curve(C, x.shape[0], x.shape[1], S, formula, caller,

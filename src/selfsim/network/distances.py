@@ -22,7 +22,8 @@ __all__ = ["pair_distances", "check_features", "squareform"]
 
 
 
-def check_features(F: Any, caller: str, *, min_nodes: int = 3, min_samples: int = 2) -> tuple[int, int]:
+def check_features(F: Any, caller: str, *, min_nodes: int = 3,
+                   min_samples: int = 2) -> tuple[int, int]:
     """Validate a feature matrix F of shape (D, B); return (D, B).
 
     Raises :class:`InvalidInputError` for a wrong type or rank and
