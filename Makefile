@@ -1,12 +1,18 @@
 # Two commands do everything on a fresh machine (see README.md):
 #   make run    set up .venv and run the main job on the embedded default
-#   make test   set up .venv and run the test suite
+#   make test   set up .venv, run the checks of `make lint` and the test suite (with doctests)
+#   make lint   ruff (lint and, once enabled, format) and mypy over the package
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.selfsim-installed
 
-.PHONY: run test bench setup clean
+# `ruff format --check` joins `make lint` when FORMAT_CHECK=1 (to become the default once the
+# code base has been formatted in one go)
+FORMAT_CHECK ?= 0
+LINT_PATHS := src tests benchmarks scripts examples conftest.py
+
+.PHONY: run test lint bench setup clean
 
 setup: $(STAMP)
 
@@ -19,8 +25,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/selfsim analyze
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+ifeq ($(FORMAT_CHECK),1)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+endif
+	$(BIN)/python -m mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ss_rate.py

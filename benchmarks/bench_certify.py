@@ -22,8 +22,8 @@ import numpy as np
 def _networks():
     import networkx as nx
 
-    from selfsim.network.graph import as_adjacency
     from selfsim.generators import barabasi_albert, sierpinski_gasket, uv_flower
+    from selfsim.network.graph import as_adjacency
 
     out = {}
     for name, G in (("karate", nx.karate_club_graph()), ("les miserables", nx.les_miserables_graph())):

@@ -55,7 +55,7 @@ def main() -> None:
     )
     small = uv_flower(2, 2, 3)
     for m in ("greedy", "memb", "cbb", "random", "sketch"):
-        tc, _ = _t(lambda: box_counts(small, [1, 2, 3], method=m, engine="numba"))
+        tc, _ = _t(lambda m=m: box_counts(small, [1, 2, 3], method=m, engine="numba"))
         print(f"JIT warm-up (compile or cache load) {m:7s}: {tc:6.2f} s")
 
     g = args.generation
@@ -65,7 +65,7 @@ def main() -> None:
     print(f"\n(2,2)-flower g={g}: n={A.shape[0]}, diameter {diam}, {sizes.size} sizes {sizes.tolist()}")
     for m in ("greedy", "memb", "random", "sketch", "cbb"):
         rep = 1 if m == "cbb" else args.repeat
-        t, cpu, load, c = _best(lambda: box_counts(A, sizes, method=m, seed=0), rep)
+        t, cpu, load, c = _best(lambda m=m: box_counts(A, sizes, method=m, seed=0), rep)
         print(f"  {m:7s} fast {t:7.2f} s (cpu {cpu:5.2f} s, load {load:4.2f}, best of {rep})  N_B = {c.tolist()}")
 
     # fast vs reference in one process on a size the reference handles quickly
@@ -73,8 +73,8 @@ def main() -> None:
     sb = np.unique(np.round(np.geomspace(2, 2 ** min(g, 5) + 1, 13))).astype(int)
     print(f"\nfast vs reference on (2,2)-flower g={min(g, 5)} (n={B.shape[0]}):")
     for m in ("greedy", "memb", "random", "cbb", "sketch"):
-        tf, _, _, cf = _best(lambda: box_counts(B, sb, method=m, seed=0, engine="numba"), args.repeat)
-        tr, cr = _t(lambda: box_counts(B, sb, method=m, seed=0, engine="python"))
+        tf, _, _, cf = _best(lambda m=m: box_counts(B, sb, method=m, seed=0, engine="numba"), args.repeat)
+        tr, cr = _t(lambda m=m: box_counts(B, sb, method=m, seed=0, engine="python"))
         print(f"  {m:7s} fast {tf:7.3f} s  reference {tr:7.3f} s  ratio {tr / tf:7.1f}x  equal={np.array_equal(cf, cr)}")
     if args.reference:  # greedy reference at full size (about a minute; memb's would take hours)
         from selfsim.covering.reference import distance_matrix
@@ -82,8 +82,8 @@ def main() -> None:
         t, _ = _t(lambda: distance_matrix(A.tocsr(), False))
         print(f"  scipy all-pairs shortest_path alone at g={g}: {t:.1f} s")
         for m in ("greedy",):
-            tf, _, _, cf = _best(lambda: box_counts(A, sizes, method=m, seed=0), 1)
-            tr, cr = _t(lambda: box_counts(A, sizes, method=m, seed=0, engine="python"))
+            tf, _, _, cf = _best(lambda m=m: box_counts(A, sizes, method=m, seed=0), 1)
+            tr, cr = _t(lambda m=m: box_counts(A, sizes, method=m, seed=0, engine="python"))
             print(f"  {m:7s} g={g}: fast {tf:6.2f} s  reference {tr:6.1f} s  ratio {tr / tf:5.1f}x  "
                   f"equal={np.array_equal(cf, cr)}")
 
@@ -93,8 +93,8 @@ def main() -> None:
     print(f"\nJIT warm-up (compile or cache load) box_counts_features: {tc:.2f} s")
     for D in (768, 2048):
         F = rng.normal(size=(D, 64)).astype(np.float32)
-        t, _ = _t(lambda: box_counts_features(F, thr))
-        tr, _ = _t(lambda: box_counts_features(F, thr, engine="python"))
+        t, _ = _t(lambda F=F: box_counts_features(F, thr))
+        tr, _ = _t(lambda F=F: box_counts_features(F, thr, engine="python"))
         print(f"box_counts_features D={D}, 256 thresholds: fast {t:.2f} s  reference {tr:.2f} s  "
               f"ratio {tr / t:.1f}x")
 
@@ -104,7 +104,7 @@ def main() -> None:
         sz = np.unique(np.round(np.geomspace(2, diam + 1, 16))).astype(int)
         print(f"\nSierpinski gasket level 10: n={S.shape[0]}, diameter {diam}, sizes {sz.tolist()}")
         for m in ("random", "sketch"):
-            t, cpu, load, c = _best(lambda: box_counts(S, sz, method=m, seed=0), 1)
+            t, cpu, load, c = _best(lambda m=m: box_counts(S, sz, method=m, seed=0), 1)
             print(f"  {m:7s} {t:7.2f} s (cpu {cpu:5.2f} s, load {load:4.2f})  N_B = {c.tolist()}")
         small_sz = sz[sz <= 65]
         t, cpu, load, c = _best(lambda: box_counts(S, small_sz, method="memb"), 1)

@@ -89,5 +89,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .activations.reduce import feature_matrix
-    from .metrics.ss_rate import SSCurve, ss_curve, ss_rate
+    from .activations.reduce import feature_matrix as feature_matrix
+    from .analysis.pipeline import analyze as analyze
+    from .covering.api import box_counts as box_counts
+    from .covering.api import box_cover as box_cover
+    from .covering.features import box_counts_features as box_counts_features
+    from .covering.renormalize import renormalize as renormalize
+    from .metrics.fractal import FractalFit as FractalFit
+    from .metrics.fractal import fractal_dimension as fractal_dimension
+    from .metrics.ss_rate import SSCurve as SSCurve
+    from .metrics.ss_rate import ss_curve as ss_curve
+    from .metrics.ss_rate import ss_rate as ss_rate
+    from .network.distances import pair_distances as pair_distances
+    from .network.io import load_graph as load_graph
+    from .network.io import read_graph as read_graph
+    from .train.constraint import SelfSimilarityConstraint as SelfSimilarityConstraint

@@ -1,3 +1,7 @@
-from selfsim.cli import main
+"""``python -m selfsim``: the command line."""
+
 import sys
+
+from selfsim.cli import main
+
 sys.exit(main())

@@ -1,4 +1,5 @@
-"""The analysis pipeline: parity with the core, degenerate layers, optional measurements."""
+"""The analysis pipeline: SS_rate against an independent computation, degenerate layers,
+optional measurements (the real UMAP included)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from torch import nn
 
 import selfsim
 from selfsim import InvalidInputError
-from selfsim.activations.hooks import capture
 from selfsim.analysis.pipeline import analyze
 
 
@@ -44,19 +44,61 @@ def _odd():
     return net
 
 
-def test_ss_rate_equals_core_on_captured_activations():
+def _independent_ss_rate(F: np.ndarray, S: int, formula: str) -> float:
+    """SS_rate from METHOD section 2, written out here (no selfsim code): pair distances by
+    broadcasting, thresholds log-spaced in (1 + theta), densities by counting pairs below."""
+    D, B = F.shape
+    diff = F[:, None, :] - F[None, :, :]
+    C = np.sqrt((diff**2).sum(axis=2))[np.triu_indices(D, 1)] / np.sqrt(B)
+    tz, tv = C.min(), C.max()
+    s = np.arange(S)
+    theta = (1 + tz) * ((1 + tv) / (1 + tz)) ** (s / (S - 1)) - 1
+    theta[0], theta[-1] = tz, tv
+    chord = (np.log1p(tv) - np.log1p(theta)) / (np.log1p(tv) - np.log1p(tz))
+    chord[0], chord[-1] = 1.0, 0.0
+    p = (C[None, :] < theta[:, None]).mean(axis=1)
+    if formula == "code":
+        N = D - (D - 1) * np.log(1 + (D - 1) * p) / np.log(D)
+    else:
+        N = 1 + (D - 1) * np.log(D - (D - 1) * p) / np.log(D)
+    return float(2 * np.abs(chord - np.log(N) / np.log(D)).mean())
+
+
+def test_independent_ss_rate_matches_the_hand_computed_case():
+    """The helper itself: three nodes at 0, 1, 3 (tests/metrics/test_ss_rate.py, S = 3)."""
+    F = np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0]])
+    assert _independent_ss_rate(F, 3, "code") == pytest.approx(0.336788, abs=2e-6)
+    assert _independent_ss_rate(F, 3, "paper") == pytest.approx(0.631906, abs=2e-6)
+
+
+def test_ss_rate_equals_an_independent_computation_on_plain_hooks():
+    """analyze() against plain torch hooks, a numpy mean over H and W and the helper above."""
     torch.manual_seed(0)
     model = selfsim.models.create_model("resnet_tiny_32")
     x = torch.randn(24, 3, 32, 32)
     rep = analyze(model, x, measures="ss")
     frame = rep.to_frame()
     assert list(frame["layer"]) == ["layer1", "layer2", "layer3", "layer4"]
-    with capture(model, list(frame["layer"])) as cap, torch.no_grad():
-        model(x)
+    outputs: dict[str, np.ndarray] = {}
+    handles = [
+        model.get_submodule(name).register_forward_hook(
+            lambda _m, _i, out, name=name: outputs.__setitem__(name, out.detach().double().numpy())
+        )
+        for name in frame["layer"]
+    ]
+    try:
+        with torch.no_grad():
+            model.eval()(x)
+    finally:
+        for h in handles:
+            h.remove()
     for _, row in frame.iterrows():
-        F = selfsim.feature_matrix(cap[row["layer"]].double().numpy())
-        assert row["ss_rate"] == pytest.approx(selfsim.ss_rate(F), abs=1e-12)
-        assert row["ss_rate_paper"] == pytest.approx(selfsim.ss_rate(F, formula="paper"), abs=1e-12)
+        h = outputs[row["layer"]]
+        assert h.ndim == 4 and row["num_nodes"] == h.shape[1] and row["num_samples"] == 24
+        F = h.mean(axis=(2, 3)).T  # (B, C, H, W) -> (D = C, B)
+        assert row["ss_rate"] == pytest.approx(_independent_ss_rate(F, 256, "code"), abs=1e-9)
+        paper = _independent_ss_rate(F, 256, "paper")
+        assert row["ss_rate_paper"] == pytest.approx(paper, abs=1e-9)
 
 
 def test_batches_concatenate_to_one_sample():
@@ -89,14 +131,16 @@ def test_boxcount_beside_closed_form():
     # N = D at theta = TZ (strict <), at most 2 boxes at TV; greedy colouring need not be monotone
     assert r.box_counts[0] == r.num_nodes and r.box_counts[-1] <= 2
     assert 0 <= r.approx_error < 1 and np.isfinite(r.ss_rate_true)
-    assert r.is_fractal in (True, False) or "boxcount" in r.notes
+    assert r.fractal_verdict in ("fractal", "not fractal", "undetermined")
+    assert isinstance(r.is_fractal, bool) and r.is_fractal == (r.fractal_verdict == "fractal")
+    # the true-covering SS_rate from the layer's own counts (METHOD section 9 beside section 2)
+    idx = np.searchsorted(r.curve.thresholds, r.box_thresholds)
+    y_true = np.log(r.box_counts) / np.log(r.num_nodes)
+    assert r.ss_rate_true == pytest.approx(2 * np.mean(np.abs(r.curve.chord[idx] - y_true)))
 
 
-def test_optional_measurements(monkeypatch):
-    import selfsim.metrics.corrdim as cd
-
-    # UMAP's JIT start-up takes half a minute; the embedding is tested by umap-learn itself
-    monkeypatch.setattr(cd, "umap_embed", lambda X, seed=0: X[:, :30])
+@pytest.mark.slow  # UMAP's JIT start-up takes about half a minute
+def test_optional_measurements():
     rep = analyze("resnet_tiny_32", torch.randn(64, 3, 32, 32), layers="layer2,layer3",
                   measures="all", seed=3)
     for r in rep.layers:

@@ -9,10 +9,10 @@ from selfsim import DataError, InvalidInputError, NotFoundError, ScalingRangeWar
 from selfsim.covering.api import box_counts
 from selfsim.covering.features import box_counts_features, feature_cover_labels
 from selfsim.covering.renormalize import renormalize
+from selfsim.generators import from_spec, lattice, uv_flower
 from selfsim.metrics.fractal import fractal_dimension
 from selfsim.network.distances import pair_distances, squareform
 from selfsim.network.io import read_graph, write_edgelist
-from selfsim.generators import from_spec, lattice, uv_flower
 
 
 def _min_clique_cover(C, theta):
@@ -47,7 +47,7 @@ def test_features_boxes_are_cliques_and_near_optimal(seed):
     thr = np.quantile(C[np.triu_indices(7, 1)], [0.0, 0.2, 0.5, 0.8, 1.0]) + [0, 0, 0, 0, 1e-9]
     labels = feature_cover_labels(F, thr)
     counts = box_counts_features(F, thr)
-    for t, lab, n_b in zip(thr, labels, counts):
+    for t, lab, n_b in zip(thr, labels, counts, strict=True):
         same = (lab[:, None] == lab[None, :]) & ~np.eye(7, dtype=bool)
         assert np.all(C[same] < t)
         assert n_b == lab.max() + 1
@@ -65,7 +65,7 @@ def test_features_fast_equals_reference_and_all_methods_valid():
     assert np.array_equal(fast, slow)
     for method in ("cbb", "memb", "random"):
         lab = feature_cover_labels(F, thr, method=method, seed=1)
-        for t, row in zip(thr, lab):
+        for t, row in zip(thr, lab, strict=True):
             same = (row[:, None] == row[None, :]) & ~np.eye(40, dtype=bool)
             assert np.all(C[same] < t)
 

@@ -26,7 +26,6 @@ import pytest
 from scipy.sparse.csgraph import shortest_path
 
 from selfsim.covering.api import box_counts
-from selfsim.metrics.fractal import fractal_dimension
 from selfsim.generators import (
     barabasi_albert,
     erdos_renyi,
@@ -38,6 +37,7 @@ from selfsim.generators import (
     sierpinski_gasket,
     uv_flower,
 )
+from selfsim.metrics.fractal import fractal_dimension
 
 
 def _fit(A, method="greedy"):

@@ -16,9 +16,9 @@ import scipy.sparse as sp
 
 from selfsim import InvalidInputError, ScalingRangeWarning
 from selfsim.covering.api import box_counts
+from selfsim.generators import uv_flower
 from selfsim.metrics.fractal import fractal_dimension
 from selfsim.network.graph import components
-from selfsim.generators import uv_flower
 
 
 def _quiet(*args, **kwargs):

@@ -1,4 +1,4 @@
-"""Contract tests: layer presets of the paper's nine models, automatic choices, specs."""
+"""Layer presets of the paper's nine models on the real timm models, automatic choices, specs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,56 @@ from selfsim import InvalidInputError, NotFoundError
 from selfsim.activations.hooks import capture
 from selfsim.models import PRESETS, create_model, select_layers
 
-# the paper's nine models -> a tiny model of the same family (layer presets are about names)
+_BLOCKS12 = [f"blocks.{i}" for i in range(12)]
+_STAGES4 = [f"stages.{i}" for i in range(4)]
+# the paper's Table 1 (METHOD section 5), written out: timm name -> (hooked modules, their output
+# shapes for a (2, 3, 224, 224) input, known from each architecture)
+PAPER_TABLE1 = {
+    "vit_small_patch16_224": (_BLOCKS12, [(2, 197, 384)] * 12),
+    "vit_base_patch16_224": (_BLOCKS12, [(2, 197, 768)] * 12),
+    "resmlp_12_224": (_BLOCKS12, [(2, 196, 384)] * 12),
+    "mixer_b16_224": (_BLOCKS12, [(2, 196, 768)] * 12),
+    "poolformer_s12": (_STAGES4, [(2, 64, 56, 56), (2, 128, 28, 28), (2, 320, 14, 14),
+                                  (2, 512, 7, 7)]),
+    "pvt_v2_b3": (_STAGES4, [(2, 64, 56, 56), (2, 128, 28, 28), (2, 320, 14, 14),
+                             (2, 512, 7, 7)]),
+    "resnet34": (["layer1", "layer2", "layer3", "layer4"],
+                 [(2, 64, 56, 56), (2, 128, 28, 28), (2, 256, 14, 14), (2, 512, 7, 7)]),
+    "resnet50": (["layer1", "layer2", "layer3", "layer4"],
+                 [(2, 256, 56, 56), (2, 512, 28, 28), (2, 1024, 14, 14), (2, 2048, 7, 7)]),
+    "vgg11": (["features.1", "features.4", "features.9", "features.14", "features.19"],
+              [(2, 64, 224, 224), (2, 128, 112, 112), (2, 256, 56, 56), (2, 512, 28, 28),
+               (2, 512, 14, 14)]),
+}
+
+
+def _real_model(name: str):
+    """The real timm architecture on the meta device: no weights, no memory, no download."""
+    timm = pytest.importorskip("timm")
+    with torch.device("meta"):
+        return timm.create_model(name, pretrained=False)
+
+
+def test_table1_covers_every_preset():
+    assert set(PAPER_TABLE1) == set(PRESETS)
+
+
+@pytest.mark.parametrize("paper_name", sorted(PAPER_TABLE1))
+def test_presets_on_the_real_models(paper_name):
+    """The preset resolves on the real timm model to the modules of Table 1, found by the
+    model's own architecture name, and hooks outputs of the architecture's known widths."""
+    names, shapes = PAPER_TABLE1[paper_name]
+    model = _real_model(paper_name)
+    assert select_layers(model, model_name=paper_name) == names
+    assert select_layers(model) == names  # from model.pretrained_cfg["architecture"]
+    if paper_name == "vgg11":  # the ReLU outputs, one after each of the first five convolutions
+        assert all(isinstance(model.get_submodule(n), torch.nn.ReLU) for n in names)
+    with torch.device("meta"), capture(model, names) as cap:
+        model(torch.zeros(2, 3, 224, 224))
+    assert [tuple(cap.outputs[n].shape) for n in names] == shapes
+
+
+# the paper's nine models -> a tiny model of the same family with the same module names
 TINY = {
     "vit_small_patch16_224": ("vit_tiny_32", {"depth": 3, "embed_dim": 24, "num_heads": 2}),
     "vit_base_patch16_224": ("vit_tiny_32", {"depth": 3, "embed_dim": 24, "num_heads": 2}),
@@ -21,29 +70,16 @@ TINY = {
     "resnet50": ("resnet_tiny_32", {}),
     "vgg11": ("vgg_tiny_32", {}),
 }
-EXPECTED_PREFIX = {"vit": "blocks.", "resmlp": "blocks.", "mixer": "blocks.", "poolformer": "stages.",
-                   "pvt": "stages.", "resnet": "layer", "vgg": "features."}
-
-
-def test_every_preset_has_a_tiny_stand_in():
-    assert set(TINY) == set(PRESETS)
 
 
 @pytest.mark.parametrize("paper_name", sorted(PRESETS))
-def test_preset_contract(paper_name):
+def test_tiny_stand_ins_hook_the_real_models_names(paper_name):
+    """A tiny stand-in (3 blocks where the real model has 12) hooks the first of the real
+    model's Table 1 modules, so presets written for the real models apply to it unchanged."""
     tiny, kwargs = TINY[paper_name]
     model = create_model(tiny, model_kwargs=kwargs)
     layers = select_layers(model, model_name=paper_name)
-    family = next(k for k in EXPECTED_PREFIX if paper_name.startswith(k))
-    assert layers and all(name.startswith(EXPECTED_PREFIX[family]) for name in layers)
-    if paper_name == "vgg11":
-        assert layers == ["features.1", "features.4", "features.9", "features.14", "features.19"]
-    elif family in ("poolformer", "pvt", "resnet"):
-        assert len(layers) == 4
-    else:
-        assert layers == [f"blocks.{i}" for i in range(3)]
-    names = dict(model.named_modules())
-    assert all(n in names for n in layers)
+    assert layers == PAPER_TABLE1[paper_name][0][: len(layers)] and len(layers) >= 3
     with capture(model, layers) as cap:
         model(torch.randn(3, 3, 32, 32))
     assert list(cap.outputs) == layers

@@ -15,9 +15,9 @@ import scipy.sparse as sp
 
 from selfsim import DataError
 from selfsim.covering.api import box_counts
+from selfsim.generators import lattice, uv_flower
 from selfsim.network.graph import largest_component
 from selfsim.network.io import load_graph, read_graph, write_edgelist
-from selfsim.generators import lattice, uv_flower
 
 A0 = uv_flower(2, 2, 3)  # 44 nodes, 64 edges, diameter 8
 EDGES = np.array(sp.triu(A0, 1).nonzero()).T

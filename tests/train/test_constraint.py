@@ -58,7 +58,7 @@ def test_constraint_moves_ss_rate_toward_a_far_target(record_run):
 def test_alpha_zero_is_identical_to_record_only(record_run):
     _, w_record = record_run
     _, w_zero = _fit("constrain", 0.0, 0.9)
-    assert all(torch.equal(a, b) for a, b in zip(w_record, w_zero))
+    assert all(torch.equal(a, b) for a, b in zip(w_record, w_zero, strict=True))
 
 
 def test_penalty_formula_and_step_record():

@@ -116,7 +116,7 @@ def hook_outputs(
             f"Nearest valid names: {', '.join(near)}."
         )
 
-    def make_hook(name: str):
+    def make_hook(name: str) -> Callable[[nn.Module, Any, Any], None]:
         def hook(_module: nn.Module, _inputs: Any, output: Any) -> None:
             out = first_tensor(output)
             fn(name, out if keep_graph else out.detach())

@@ -13,12 +13,15 @@ over the batch as a B-dimensional feature vector.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 
 from .._core.errors import InvalidInputError
 from .._core.validation import check_choice
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["feature_matrix", "guess_layout"]
 
@@ -49,7 +52,12 @@ def guess_layout(shape: tuple[int, ...]) -> str:
     )
 
 
-def feature_matrix(h, *, layout: Layout = "auto"):
+@overload
+def feature_matrix(h: np.ndarray, *, layout: Layout = ...) -> np.ndarray: ...
+@overload
+def feature_matrix(h: torch.Tensor, *, layout: Layout = ...) -> torch.Tensor: ...
+def feature_matrix(h: np.ndarray | torch.Tensor, *,
+                   layout: Layout = "auto") -> np.ndarray | torch.Tensor:
     """Layer output -> feature matrix F of shape (D, B).
 
     Parameters
@@ -77,7 +85,7 @@ def feature_matrix(h, *, layout: Layout = "auto"):
     try:
         import torch
     except ImportError:  # pragma: no cover
-        torch = None
+        torch = None  # type: ignore[assignment]
     is_torch = torch is not None and isinstance(h, torch.Tensor)
     if not is_torch and not isinstance(h, np.ndarray):
         raise InvalidInputError(
@@ -94,10 +102,10 @@ def feature_matrix(h, *, layout: Layout = "auto"):
     if shape[0] < 1 or any(s < 1 for s in shape[1:]):
         raise InvalidInputError(f"feature_matrix got an empty output of shape {shape}.")
     axes = {"NC": (), "NLC": (1,), "NCHW": (2, 3), "NHWC": (1, 2)}[resolved]
-    if is_torch:
-        x = h if h.is_floating_point() else h.float()
-        reduced = x.mean(dim=axes) if axes else x
-        return reduced.transpose(0, 1)
+    if not isinstance(h, np.ndarray):  # a torch tensor (checked above)
+        t = h if h.is_floating_point() else h.float()
+        reduced_t = t.mean(dim=axes) if axes else t
+        return reduced_t.transpose(0, 1)
     x = h if np.issubdtype(h.dtype, np.floating) else h.astype(np.float64)
     reduced = x.mean(axis=axes) if axes else x
     return np.ascontiguousarray(reduced.T)

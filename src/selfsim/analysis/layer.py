@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -197,10 +199,11 @@ def measure_layer(name: str, F: np.ndarray, cfg: AnalysisConfig, *, gram: np.nda
         return LayerResult(**base, status="degenerate", reason=str(exc))
     values: dict[str, Any] = dict(ss_rate=curve.value, ss_rate_paper=paper, curve=curve)
     notes: list[str] = []
-    steps = {
+    steps: dict[str, Callable[[], dict[str, Any]] | None] = {
         "boxcount": lambda: _boxcount(F, curve, cfg),
-        "spectrum": lambda: _spectrum(gram),
-        "umap": lambda: _umap(gram, cfg.seed),
+        # spectrum and umap need the Gram matrix
+        "spectrum": None if gram is None else partial(_spectrum, gram),
+        "umap": None if gram is None else partial(_umap, gram, cfg.seed),
         "null": lambda: _null(F, cfg),
         "smallworld": lambda: _smallworld(F, cfg),
         "mds": lambda: _mds(F, cfg),
@@ -208,7 +211,7 @@ def measure_layer(name: str, F: np.ndarray, cfg: AnalysisConfig, *, gram: np.nda
     for measure, step in steps.items():
         if measure not in cfg.measures:
             continue
-        if measure in ("spectrum", "umap") and gram is None:
+        if step is None:
             notes.append(f"{measure}: no Gram matrix was captured")
             continue
         try:

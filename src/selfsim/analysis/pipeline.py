@@ -27,7 +27,7 @@ from .._core.errors import InvalidInputError
 from .._core.progress import Progress
 from .._core.validation import check_int
 from .collect import collect, iter_batches, model_device, model_state_kept
-from .config import AnalysisConfig
+from .config import AnalysisConfig, parse_measures
 from .layer import SCALAR_COLUMNS, LayerResult, measure_layer
 
 __all__ = ["analyze", "AnalysisReport", "load_images", "model_transform", "DEFAULT_NUM_IMAGES"]
@@ -55,7 +55,7 @@ class AnalysisReport:
     config: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
-    def to_frame(self):
+    def to_frame(self) -> Any:
         """A pandas DataFrame, one row per hooked layer (the columns of layers.csv)."""
         import pandas as pd
 
@@ -106,7 +106,7 @@ class AnalysisReport:
         raise KeyError(layer)
 
 
-def model_transform(model: nn.Module, model_kwargs: Mapping[str, Any] | None = None):
+def model_transform(model: nn.Module, model_kwargs: Mapping[str, Any] | None = None) -> Any:
     """timm's eval transform for ``model`` (resolve_data_config / create_transform).
 
     An ``img_size`` in ``model_kwargs`` (or on the patch embedding) overrides
@@ -217,8 +217,7 @@ def analyze(
     """
     from ..models import create_model, select_layers
 
-    cfg = config or AnalysisConfig(measures=measures if measures is not None else
-                                   AnalysisConfig().measures, seed=seed)
+    cfg = config or AnalysisConfig(measures=parse_measures(measures), seed=seed)
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", "analyze", low=1)
     if num_images is not None:
@@ -324,7 +323,7 @@ class _Both:
             t.update(n)
 
 
-def _progress(total: int | None, desc: str, enabled: bool):
+def _progress(total: int | None, desc: str, enabled: bool) -> Any:
     if not enabled:
         return None
     from tqdm.auto import tqdm

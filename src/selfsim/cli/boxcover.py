@@ -133,8 +133,8 @@ def _load(args: argparse.Namespace):
     from ..network.io import GraphData, load_graph
 
     if args.network:
-        from ..network.graph import as_adjacency, is_weighted
         from ..generators import from_spec
+        from ..network.graph import as_adjacency, is_weighted
 
         A = as_adjacency(from_spec(args.network, seed=args.seed), "selfsim boxcover")
         data = GraphData(A, tuple(str(i) for i in range(A.shape[0])), args.network,

@@ -9,20 +9,14 @@ nodes. Importing this package is light: numba is loaded on first use.
 
 from __future__ import annotations
 
+from .api import box_counts, box_cover
+from .features import box_counts_features
 from .registry import METHODS, CoverMethod
 
-__all__ = ["METHODS", "CoverMethod", "box_counts", "box_cover", "box_counts_features", "renormalize"]
+# eager, not lazy: ``renormalize`` is also the name of its module, and a lazy attribute would be
+# hidden by the module once anything imports ``selfsim.covering.renormalize``
+from .renormalize import renormalize
 
-
-def __getattr__(name: str):
-    import importlib
-
-    where = {
-        "box_counts": ".api",
-        "box_cover": ".api",
-        "box_counts_features": ".features",
-        "renormalize": ".renormalize",
-    }
-    if name in where:
-        return getattr(importlib.import_module(where[name], __name__), name)
-    raise AttributeError(f"module 'selfsim.covering' has no attribute {name!r}")
+__all__ = [
+    "METHODS", "CoverMethod", "box_counts", "box_cover", "box_counts_features", "renormalize",
+]

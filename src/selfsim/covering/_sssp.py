@@ -118,4 +118,4 @@ def heap_push(heap_d, heap_v, size, d, v):
     return size + 1
 
 
-sssp.helpers_ = (heap_pop, heap_push)
+sssp.helpers_ = (heap_pop, heap_push)  # type: ignore[attr-defined]

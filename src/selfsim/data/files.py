@@ -17,6 +17,7 @@ plus the list of paths it tried, so a miss can say exactly what was looked for.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import pickle
 from collections.abc import Callable
@@ -146,5 +147,5 @@ def find_mnist_like(root: Path, fashion: bool, train: bool, tried: list[Path]) -
         if pair is not None:
             labels = read_idx(pair[1]).astype(np.int64)
             img_path = pair[0]
-            return Found(lambda p=img_path: read_idx(p), labels, str(folder))
+            return Found(functools.partial(read_idx, img_path), labels, str(folder))
     return None

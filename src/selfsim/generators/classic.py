@@ -113,8 +113,8 @@ def erdos_renyi(n: int, mean_degree: float, *, seed: SeedLike = None) -> sp.csr_
     k = check_float(mean_degree, "mean_degree", "erdos_renyi", low=0.0, high=float(n - 1))
     rng = as_generator(seed, "erdos_renyi")
     p = k / (n - 1)
-    iu, ju = np.triu_indices(n, k=1) if n <= 4000 else (None, None)
-    if iu is not None:
+    if n <= 4000:
+        iu, ju = np.triu_indices(n, k=1)
         keep = rng.random(iu.shape[0]) < p
         return edges_to_csr(iu[keep], ju[keep], n)
     count = rng.binomial(n * (n - 1) // 2, p)

@@ -107,7 +107,7 @@ class SSCurve:
     num_nodes: int
     num_samples: int
     formula: str
-    grad_density: np.ndarray = field(repr=False, compare=False, default=None)
+    grad_density: np.ndarray | None = field(repr=False, compare=False, default=None)
     surrogate: str = "exact"
     tz: float = math.nan
     tv: float = math.nan

@@ -22,6 +22,7 @@ Projection for Dimension Reduction", arXiv:1802.03426 (2018).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,7 +118,7 @@ def umap_embed(X: np.ndarray, *, n_components: int = 30, n_neighbors: int = UMAP
         return reducer.fit_transform(np.asarray(X, dtype=np.float32))
 
 
-def delta_across_layers(dimensions) -> float:
+def delta_across_layers(dimensions: Iterable[float]) -> float:
     """Delta = (max - min) / mean of the correlation dimensions across layers."""
     v = np.asarray([x for x in dimensions if np.isfinite(x)], dtype=np.float64)
     if len(v) == 0 or v.mean() == 0:

@@ -24,6 +24,7 @@ of heavy-tailed distributions", PLoS ONE 9 (2014) e85777.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,7 +164,7 @@ def fit_spectrum(eigenvalues: np.ndarray) -> SpectrumFit:
     return result
 
 
-def spectrum_sigma(exponents) -> float:
+def spectrum_sigma(exponents: Iterable[float]) -> float:
     """Population standard deviation of the exponents g across layers (the paper's sigma)."""
     g = np.asarray([e for e in exponents if np.isfinite(e)], dtype=np.float64)
     return float(np.std(g)) if len(g) else float("nan")

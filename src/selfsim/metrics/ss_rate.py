@@ -28,7 +28,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from .._core.validation import check_choice, check_float, check_int
 from ..network.distances import check_features, pair_distances
 from . import _ss_formulas as sf
 from ._ss_formulas import SSCurve
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["ss_rate", "ss_curve", "SSCurve"]
 
@@ -52,7 +56,7 @@ KERNEL_THREADS: int | None = 1
 
 
 @contextlib.contextmanager
-def _kernel_threads(device):
+def _kernel_threads(device: torch.device) -> Iterator[None]:
     """Run CPU work inside on KERNEL_THREADS intra-op threads; restore the count after."""
     import torch
 
@@ -67,8 +71,8 @@ def _kernel_threads(device):
         torch.set_num_threads(before)
 
 
-def _validate(F, caller: str, num_thresholds, formula, k, fac,
-              surrogate: str = "exact") -> tuple[int, int]:
+def _validate(F: Any, caller: str, num_thresholds: int, formula: str, k: float,
+              fac: float | None, surrogate: str = "exact") -> tuple[int, int]:
     check_int(num_thresholds, "num_thresholds", caller, low=2)
     check_choice(formula, "formula", caller, sf.FORMULAS)
     check_choice(surrogate, "surrogate", caller, sf.SURROGATES)
@@ -91,7 +95,7 @@ def _numpy_curve(F: np.ndarray, S: int, formula: str, caller: str,
     return sf.hard_curve(counts, C.size, D, B, theta, tz, tv, formula, surrogate)
 
 
-def _torch_distances(F):
+def _torch_distances(F: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     import torch
 
     x = F.detach()
@@ -100,7 +104,8 @@ def _torch_distances(F):
     return x, pair_distances(x, check_input=False)
 
 
-def _first_threshold_above(C, theta, tz: float, tv: float):
+def _first_threshold_above(C: torch.Tensor, theta: torch.Tensor, tz: float,
+                           tv: float) -> torch.Tensor:
     """Index of the first theta_s > C_ij for every pair (S where there is none).
 
     The thresholds are evenly spaced in log(1 + theta), so the index follows from
@@ -123,8 +128,8 @@ def _first_threshold_above(C, theta, tz: float, tv: float):
     return first
 
 
-def _torch_curve(C, D: int, B: int, S: int, formula: str, caller: str,
-                 surrogate: str = "exact"):
+def _torch_curve(C: torch.Tensor, D: int, B: int, S: int, formula: str, caller: str,
+                 surrogate: str = "exact") -> tuple[SSCurve, torch.Tensor]:
     """Hard curve from condensed torch distances; returns (curve, theta tensor)."""
     import torch
 
@@ -145,7 +150,8 @@ def _torch_curve(C, D: int, B: int, S: int, formula: str, caller: str,
     return curve, theta_t
 
 
-def _smooth_grad_at(values, theta, weights, k: float):
+def _smooth_grad_at(values: torch.Tensor, theta: torch.Tensor, weights: torch.Tensor,
+                    k: float) -> torch.Tensor:
     """sum_s weights_s * sigmoid'(k (theta_s - v)) for each v (float64), in blocks."""
     import torch
 
@@ -158,7 +164,8 @@ def _smooth_grad_at(values, theta, weights, k: float):
     return out
 
 
-def _pair_gradient(C, theta, grad_density, k: float, fac: float, tz: float, tv: float):
+def _pair_gradient(C: torch.Tensor, theta: torch.Tensor, grad_density: np.ndarray, k: float,
+                   fac: float, tz: float, tv: float) -> torch.Tensor:
     """dSS/dC_ij of the surrogate for every pair (condensed), in the dtype of C."""
     import torch
 
@@ -177,7 +184,7 @@ def _pair_gradient(C, theta, grad_density, k: float, fac: float, tz: float, tv: 
 
 
 @functools.lru_cache(maxsize=8)
-def _upper_pairs(D: int, device: str):
+def _upper_pairs(D: int, device: str) -> torch.Tensor:
     """Flat indices i * D + j of the pairs i < j, in condensed order."""
     import torch
 
@@ -185,7 +192,7 @@ def _upper_pairs(D: int, device: str):
     return iu[0] * D + iu[1]
 
 
-def _chain_to_features(x, C, dC):
+def _chain_to_features(x: torch.Tensor, C: torch.Tensor, dC: torch.Tensor) -> torch.Tensor:
     """dSS/dF from dSS/dC_ij for C_ij = ||F_i - F_j|| / sqrt(B): two D x D products."""
     import torch
 
@@ -199,12 +206,15 @@ def _chain_to_features(x, C, dC):
     return W.sum(1, keepdim=True) * x - W @ x
 
 
-def _make_function():
+def _make_function() -> Any:
     import torch
 
     class _SSRate(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, F, S, formula, k, fac, caller, surrogate):  # type: ignore[override]
+        def forward(  # type: ignore[override]
+            ctx: Any, F: torch.Tensor, S: int, formula: str, k: float, fac: float, caller: str,
+            surrogate: str,
+        ) -> torch.Tensor:
             with _kernel_threads(F.device):
                 x, C = _torch_distances(F)
                 curve, theta = _torch_curve(C, x.shape[0], x.shape[1], S, formula, caller,
@@ -215,7 +225,7 @@ def _make_function():
             return torch.tensor(curve.value, dtype=x.dtype, device=x.device)
 
         @staticmethod
-        def backward(ctx, grad_out):  # type: ignore[override]
+        def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[Any, ...]:  # type: ignore[override]
             x, C, theta = ctx.saved_tensors
             grad_density, k, fac, tz, tv = ctx.info
             with _kernel_threads(x.device):
@@ -229,8 +239,15 @@ def _make_function():
 _FUNCTION: Any = None
 
 
-def ss_rate(F, *, num_thresholds: int = 256, formula: str = "code", k: float = 1.0,
-            fac: float | None = None, surrogate: str = "exact"):
+@overload
+def ss_rate(F: np.ndarray, *, num_thresholds: int = ..., formula: str = ..., k: float = ...,
+            fac: float | None = ..., surrogate: str = ...) -> float: ...
+@overload
+def ss_rate(F: torch.Tensor, *, num_thresholds: int = ..., formula: str = ...,
+            k: float = ..., fac: float | None = ..., surrogate: str = ...) -> torch.Tensor: ...
+def ss_rate(F: np.ndarray | torch.Tensor, *, num_thresholds: int = 256, formula: str = "code",
+            k: float = 1.0, fac: float | None = None,
+            surrogate: str = "exact") -> float | torch.Tensor:
     """SS_rate of the feature network of F.
 
     Parameters
@@ -302,8 +319,8 @@ def ss_rate(F, *, num_thresholds: int = 256, formula: str = "code", k: float = 1
 DTYPES = ("float32", "float64")
 
 
-def ss_curve(F, *, num_thresholds: int = 256, formula: str = "code",
-             dtype: str | None = None) -> SSCurve:
+def ss_curve(F: np.ndarray | torch.Tensor, *, num_thresholds: int = 256,
+             formula: str = "code", dtype: str | None = None) -> SSCurve:
     """The curve behind SS_rate: thresholds, densities, box counts, chord and value.
 
     The one place that decides what a layer's SS_rate is: the analysis

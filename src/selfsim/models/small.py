@@ -109,7 +109,7 @@ default_cfgs = generate_default_cfgs(
 )
 
 
-def _build(cls: Any, variant: str, pretrained: bool, defaults: dict, kwargs: dict) -> nn.Module:
+def _build(cls: Any, variant: str, pretrained: bool, defaults: dict, kwargs: dict) -> Any:
     # caller overrides win over the small defaults; pretrained weights do not exist
     args = {"num_classes": 10, **defaults, **kwargs}
     return build_model_with_cfg(cls, variant, pretrained, **args)
@@ -131,7 +131,7 @@ class FCNet(nn.Module):
         self.num_features = widths[-1]
         self.flatten = nn.Flatten()
         self.blocks = nn.Sequential(*(nn.Sequential(nn.Linear(a, b), nn.ReLU())
-                                      for a, b in zip(widths[:-1], widths[1:])))
+                                      for a, b in zip(widths[:-1], widths[1:], strict=True)))
         self.head = nn.Linear(widths[-1], num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

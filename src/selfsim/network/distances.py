@@ -13,16 +13,20 @@ small-world measures all take their distances and graphs from here.
 from __future__ import annotations
 
 import math
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 
 from .._core.errors import DegenerateInputError, InvalidInputError
 
+if TYPE_CHECKING:
+    import torch
+
 __all__ = ["pair_distances", "check_features", "squareform", "threshold_graph", "pair_graph"]
 
 
-def check_features(F, caller: str, *, min_nodes: int = 3, min_samples: int = 2) -> tuple[int, int]:
+def check_features(F: Any, caller: str, *, min_nodes: int = 3,
+                   min_samples: int = 2) -> tuple[int, int]:
     """Validate a feature matrix F of shape (D, B); return (D, B).
 
     Raises :class:`InvalidInputError` for a wrong type or rank and
@@ -31,7 +35,7 @@ def check_features(F, caller: str, *, min_nodes: int = 3, min_samples: int = 2) 
     try:
         import torch
     except ImportError:  # pragma: no cover
-        torch = None
+        torch = None  # type: ignore[assignment]
     is_torch = torch is not None and isinstance(F, torch.Tensor)
     if not is_torch and not isinstance(F, np.ndarray):
         raise InvalidInputError(
@@ -70,7 +74,12 @@ def check_features(F, caller: str, *, min_nodes: int = 3, min_samples: int = 2) 
     return D, B
 
 
-def pair_distances(F, *, check_input: bool = True):
+@overload
+def pair_distances(F: np.ndarray, *, check_input: bool = ...) -> np.ndarray: ...
+@overload
+def pair_distances(F: torch.Tensor, *, check_input: bool = ...) -> torch.Tensor: ...
+def pair_distances(F: np.ndarray | torch.Tensor, *,
+                   check_input: bool = True) -> np.ndarray | torch.Tensor:
     """Distances ``C_ij = ||F_i - F_j|| / sqrt(B)`` over pairs i < j.
 
     Parameters
@@ -123,7 +132,7 @@ def _num_nodes(num_pairs: int) -> int:
     return D
 
 
-def pair_graph(keep, num_nodes: int) -> np.ndarray:
+def pair_graph(keep: np.ndarray, num_nodes: int) -> np.ndarray:
     """Dense adjacency (D, D) of the graph whose edges are the chosen condensed pairs.
 
     Parameters
@@ -145,7 +154,8 @@ def pair_graph(keep, num_nodes: int) -> np.ndarray:
     return A + A.T
 
 
-def threshold_graph(C, theta: float | None = None, *, density: float | None = None) -> np.ndarray:
+def threshold_graph(C: Any, theta: float | None = None, *,
+                    density: float | None = None) -> np.ndarray:
     """G_M as a dense adjacency: an edge where ``C_ij < theta``, or the closest pairs.
 
     Parameters

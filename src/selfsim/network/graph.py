@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-def edges_to_csr(u, v, n: int, w=None) -> sp.csr_matrix:
+def edges_to_csr(u: Any, v: Any, n: int, w: Any = None) -> sp.csr_matrix:
     """Undirected edge list -> symmetric CSR adjacency of shape (n, n).
 
     Duplicate edges keep the shortest length; self-loops are dropped.
@@ -151,7 +151,7 @@ def largest_component(A: sp.csr_matrix) -> np.ndarray:
     return np.flatnonzero(labels == int(np.argmax(sizes)))
 
 
-def to_networkx(A: Any, weight: str = "weight"):
+def to_networkx(A: Any, weight: str = "weight") -> Any:
     """Symmetric adjacency -> ``networkx.Graph`` (lengths as ``weight`` if weighted).
 
     Examples

@@ -7,7 +7,7 @@ function writes one file and returns its path.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,7 @@ def plot_curve(result, path: Path) -> Path:
     return path
 
 
-def plot_depth(series: dict[str, Sequence], layers: Sequence[str], path: Path,
+def plot_depth(series: Mapping[str, Sequence[float]], layers: Sequence[str], path: Path,
                ylabel: str = "SS_rate") -> Path:
     """One line per series (e.g. code / paper / true-count SS_rate, or runs) against depth."""
     plt = _plt()

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Sampler
 
 from .._core.errors import InvalidInputError
 from .config import TrainConfig
@@ -132,7 +132,7 @@ class Loaders:
 
 
 def _dataset(cfg: TrainConfig, split: str, transform: Any, num: int | None,
-             in_chans: int = 3) -> Dataset:
+             in_chans: int = 3) -> Any:  # a torch Dataset with num_classes (get_dataset)
     from ..data import get_dataset
 
     return get_dataset(cfg.data.name, split, root=cfg.data.root, transform=transform,

@@ -36,6 +36,7 @@ import logging
 import multiprocessing
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ def _model_entry(entry: Any) -> tuple[str, dict[str, Any]]:
     if isinstance(entry, str):
         return entry, {"name": entry}
     if isinstance(entry, dict) and "name" in entry:
-        label = entry.get("label", entry["name"])
+        label = entry["label"] if "label" in entry else entry["name"]
         return label, {k: v for k, v in entry.items() if k != "label"}
     raise InvalidInputError(f"A model entry must be a name or a mapping with 'name'; got {entry!r}.")
 
@@ -241,7 +242,7 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
     return done
 
 
-def _mean_std(values: list[float]) -> tuple[float, float]:
+def _mean_std(values: Sequence[float | None]) -> tuple[float, float]:
     a = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
     if a.size == 0:
         return float("nan"), float("nan")

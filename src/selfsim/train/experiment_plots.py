@@ -45,7 +45,8 @@ def plot_experiment(runs: list[RunSpec], out: str | Path) -> list[Path]:
     written = []
     for model in dict.fromkeys(r.model for r in runs):
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
-        for ax, key, title in zip(axes, ("top1", "ss_rate_mean"), ("test top-1 (%)", "SS_rate")):
+        for ax, key, title in zip(axes, ("top1", "ss_rate_mean"), ("test top-1 (%)", "SS_rate"),
+                                  strict=True):
             for arm in arm_names(runs):
                 data = _curves([r for r in runs if r.model == model and r.arm == arm], key)
                 if data is None:

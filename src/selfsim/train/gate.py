@@ -160,9 +160,10 @@ class GammaSchedule:
         if self.kind == "constant" or self.epochs == 1:
             return float(self.start)
         t = min(max(epoch / (self.epochs - 1), 0.0), 1.0)
+        end = self.start if self.end is None else self.end
         if self.kind == "linear":
-            return self.start + (self.end - self.start) * t
-        return self.end + (self.start - self.end) * 0.5 * (1.0 + math.cos(math.pi * t))
+            return self.start + (end - self.start) * t
+        return end + (self.start - end) * 0.5 * (1.0 + math.cos(math.pi * t))
 
 
 def parse_gamma(spec: Any, *, epochs: int = 1) -> GammaSchedule:

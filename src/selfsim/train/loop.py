@@ -53,7 +53,7 @@ def _rng_state() -> dict[str, Any]:
     # plain Python and tensors only, so the checkpoint loads with torch.load(weights_only=True)
     name, keys, pos, has_gauss, gauss = np.random.get_state()
     state = {"python": random.getstate(),
-             "numpy": (name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss),
+             "numpy": (name, torch.from_numpy(np.asarray(keys, dtype=np.int64)), int(pos), int(has_gauss),
                        float(gauss)),
              "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
