@@ -167,7 +167,8 @@ def plot_curves(runs: Mapping[str, Sequence[Mapping[str, Any]]], layers: Sequenc
     for ax in axes[len(layers):]:
         ax.axis("off")
     if handles:
-        fig.legend(list(handles.values()), list(handles), loc="upper center",
+        keys = [*(k for k in runs if k in handles), *(k for k in handles if k not in runs)]
+        fig.legend([handles[k] for k in keys], keys, loc="upper center",
                    ncol=min(len(handles), 5), fontsize=8, frameon=False)
     fig.supxlabel("1 + theta (distance threshold)", fontsize=9)
     fig.supylabel("N(theta) (boxes)", fontsize=9)
