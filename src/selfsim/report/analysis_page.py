@@ -271,6 +271,7 @@ def _summary_table(page: Page, run_docs: Mapping[str, Mapping[str, Any]], model:
 
 def _figures(page: Page, runs: Mapping[str, Sequence[Record]], main: str, model: str,
              folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
     recs = runs[main]
     layers = [r["layer"] for r in recs]
     series: dict[str, list] = {"SS_rate (released formula)": [r.get("ss_rate") for r in recs],
