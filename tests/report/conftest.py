@@ -1,4 +1,4 @@
-"""The report tests need the analysis extra (matplotlib, pandas); without it they are not collected."""
+"""The report tests need matplotlib and pandas (the analysis extra); without them: not collected."""
 
 import importlib.util
 

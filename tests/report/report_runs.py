@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+
 def layer_record(name: str, ss: float | None, *, D: int = 16, status: str = "ok",
                  boxcount: bool = True, mds: bool = False, seed: int = 0) -> dict:
     """One layer of results.json with a curve N(theta) whose ends are D and 1."""

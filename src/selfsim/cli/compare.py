@@ -14,7 +14,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, metavar="DIR",
                    help="where to write compare.csv, compare.png and report.html "
                         "(default ./runs/compare-<time>)")
-    p.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier comparison in --out")
     p.add_argument("--allow-different-models", action="store_true",
                    help="compare runs of different models anyway (layers matched by name)")
 

@@ -156,7 +156,8 @@ def failed_banner(page: Page, runs: Mapping[str, Sequence[Record]]) -> None:
         reason = esc(failed[0].get("reason") or failed[0].get("status"))
         most = 2 * len(failed) > total
         head = (f"<b>Layers without a measurement ({len(failed)})"
-                + (f" in {esc(label)}" if len(runs) > 1 else "") + f": {len(failed)} of {total}.</b>")
+                + (f" in {esc(label)}" if len(runs) > 1 else "")
+                + f": {len(failed)} of {total}.</b>")
         tail = (" Most layers are degenerate, so the means and the figures describe only the "
                 f"{total - len(failed)} measured ones; check the weights and the input data."
                 if most else " Means cover only the measured layers.")
@@ -312,7 +313,8 @@ def _figures(page: Page, runs: Mapping[str, Sequence[Record]], main: str, model:
                 page.heading("Covariance spectra (Appendix B)", anchor="spectra")
             path = plot_spectra(other, folder / f"spectra_{safe_name(label)}.png")
             page.figure(path, esc(f"{label}: rank-ordered covariance eigenvalues, colour from "
-                                  "shallow (dark) to deep (yellow); dotted: each fit's lambda_min."),
+                                  "shallow (dark) to deep (yellow); dotted: each fit's "
+                                  "lambda_min."),
                         f"spectra {label}")
     if any(r.get("mds") is not None for recs_ in runs.values() for r in recs_):
         order = [k for k in runs if k != main] + [main]  # untrained above trained

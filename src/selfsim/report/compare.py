@@ -120,11 +120,11 @@ def _table(runs: Sequence[RunData], order: Sequence[str]):
     letters = ("a", "b") if len(runs) == 2 else tuple(str(i + 1) for i in range(len(runs)))
     data: dict[str, list] = {"layer": list(order)}
     for c in cols:
-        for r, s in zip(runs, letters):
+        for r, s in zip(runs, letters, strict=True):
             by = {rec["layer"]: rec for rec in r.layers}
             data[f"{c}_{s}"] = [finite(by.get(name, {}).get(c)) for name in order]
         if len(runs) == 2:
-            data[f"{c}_diff"] = [b - a for a, b in zip(data[f"{c}_a"], data[f"{c}_b"])]
+            data[f"{c}_diff"] = [b - a for a, b in zip(data[f"{c}_a"], data[f"{c}_b"], strict=True)]
     return pd.DataFrame(data), cols, letters
 
 
@@ -177,7 +177,8 @@ def compare_page(runs: Sequence[RunData], order: Sequence[str], folder: Path,
     page.table(header, rows)
     failed_banner(page, {r.label: r.layers for r in runs})
     page.reading(_reading(runs, order))
-    series, styles = {}, {}
+    series: dict[str, list] = {}
+    styles: dict[str, dict[str, Any]] = {}
     for k, r in enumerate(runs):
         by = {rec["layer"]: rec for rec in r.layers}
         series[r.label] = [by.get(n, {}).get("ss_rate") for n in order]
@@ -245,7 +246,7 @@ def compare_runs(paths: Sequence[str | Path], out: str | Path, *, overwrite: boo
     out = Path(out)
     plan_output(out, "compare", overwrite=overwrite)
     runs = [read_run(p) for p in paths]
-    for r, label in zip(runs, run_labels(paths)):
+    for r, label in zip(runs, run_labels(paths), strict=True):
         r.label = label
     _check_models(runs, allow_different_models)
     order = layer_order([r.layer_names() for r in runs])

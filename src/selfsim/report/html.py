@@ -20,8 +20,8 @@ __all__ = ["Page", "esc"]
 _STYLE = """*{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:0 20px 40px;
 max-width:1200px;color:#1d1d1f;line-height:1.45;font-size:15px}
-h1{font-size:24px;margin:22px 0 6px}h2{font-size:19px;margin:28px 0 8px;border-bottom:1px solid #ddd;
-padding-bottom:3px}h3{font-size:16px;margin:18px 0 6px}
+h1{font-size:24px;margin:22px 0 6px}
+h2{font-size:19px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:3px}h3{font-size:16px;margin:18px 0 6px}
 p{margin:6px 0 10px}code{background:#f3f3f3;padding:0 3px;border-radius:3px;font-size:13px}
 .meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:14px;margin:8px 0}
 .meta dt{color:#555}.meta dd{margin:0;overflow-wrap:anywhere}

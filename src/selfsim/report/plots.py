@@ -59,7 +59,7 @@ def _log_ticks(axis: Any, lo: float, hi: float, n: int = 3) -> None:
     if not (lo > 0 and hi > lo and math.isfinite(hi)):
         return
     ticks = np.geomspace(lo, hi, n)
-    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_major_locator(FixedLocator(ticks.tolist()))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.3g}"))
     axis.set_minor_locator(NullLocator())
 
@@ -129,12 +129,14 @@ def plot_curves(runs: Mapping[str, Sequence[Mapping[str, Any]]], layers: Sequenc
     by_name = {label: {r["layer"]: r for r in recs} for label, recs in runs.items()}
     single = len(runs) == 1
     handles: dict[str, Any] = {}
-    for ax, layer in zip(axes, layers):
+    for ax, layer in zip(axes, layers, strict=False):  # more axes than layers
         lo, hi, nmax = math.inf, 0.0, 1.0
         values = []
         for k, (label, recs) in enumerate(by_name.items()):
             rec = recs.get(layer)
-            got = _curve_xy(rec) if rec is not None else None
+            if rec is None:
+                continue
+            got = _curve_xy(rec)
             if got is None:
                 continue
             x, counts, chord = got
@@ -265,7 +267,7 @@ def plot_lines(x: Sequence, panels: Sequence[tuple[str, str, Mapping[str, Sequen
     fig = new_figure(FULL_WIDTH, 3.4, _DPI)
     axes = np.atleast_1d(fig.subplots(1, n, squeeze=False)).ravel()
     xs = _array(x)
-    for ax, (title, ylabel, series) in zip(axes, panels):
+    for ax, (title, ylabel, series) in zip(axes, panels, strict=False):
         for label, values in series.items():
             y = _array(values)
             if np.isfinite(y).any():
@@ -314,7 +316,7 @@ def plot_bands(panels: Sequence[tuple[str, Mapping[str, np.ndarray]]], path: str
     """Mean +- one standard deviation over repeats: ``(title, {label: array (repeats, x)})``."""
     fig = new_figure(9.0, 3.4, 110)
     axes = np.atleast_1d(fig.subplots(1, max(1, len(panels)), squeeze=False)).ravel()
-    for ax, (panel_title, series) in zip(axes, panels):
+    for ax, (panel_title, series) in zip(axes, panels, strict=False):
         for label, data in series.items():
             data = np.asarray(data, dtype=np.float64)
             if data.ndim != 2 or data.size == 0:

@@ -62,8 +62,8 @@ N = D &minus; (D&minus;1) log(1 + (D&minus;1)p) / log D (selfsim's <code>ss_rate
 printed paper as N = 1 + (D&minus;1) log(D &minus; (D&minus;1)p) / log D
 (<code>ss_rate_paper</code>). Both run from D at p = 0 to 1 at p = 1, but the released one falls
 as soon as edges appear and follows where the bulk of the distances lies between the smallest and
-the largest, while the printed one barely moves until p is close to 1: it reads only the last, longest
-distances. When the largest distances pull away from the bulk with depth (a few channels drifting
+the largest, while the printed one barely moves until p is close to 1: it reads only the last,
+longest distances. When the largest distances pull away from the bulk with depth (a few channels drifting
 off), the bulk moves to the left of the log axis: the released curve drops early, away from the
 chord (its SS_rate rises), while the printed curve's final plunge starts earlier, nearer the chord
 (its SS_rate falls). That is why the two often move in opposite directions along depth. The released
@@ -73,16 +73,16 @@ only.</p>"""
 
 _BOX = """<p><b>True box count, d<sub>B</sub> and is_fractal</b> (Song, Havlin, Makse, Nature 433,
 392, 2005; Song, Gallos, Havlin, Makse, J. Stat. Mech. P03006, 2007). At 32 thresholds of the same
-grid selfsim covers G<sub>M</sub> for real (greedy colouring of the dual graph): N<sub>B</sub>(&theta;)
-boxes whose members are all closer than &theta;. <code>ss_rate_true</code> is the SS_rate sum on
+grid selfsim covers G<sub>M</sub> for real (greedy colouring of the dual graph):
+N<sub>B</sub>(&theta;) boxes whose members are all closer than &theta;. <code>ss_rate_true</code> is the SS_rate sum on
 these counts and <code>approx_error</code> the mean gap between the closed form and them in units of
 log N / log D (small: the closed form is a fair stand-in). <b>d<sub>B</sub></b> is the box (fractal)
 dimension, the slope of log N<sub>B</sub> against log &theta; over an automatically chosen scaling
 range, with a bootstrap 95 % interval. <b>fractal_verdict</b> (and <code>is_fractal</code>) weighs
 that power law against an exponential decay, the signature of a small world, by Vuong's
 likelihood-ratio test (Clauset, Shalizi, Newman, SIAM Review 51, 661, 2009): "fractal",
-"not fractal", or "undetermined" when the range spans less than a decade, the counts are flat, or the
-test cannot decide. Read d<sub>B</sub> only where the verdict is "fractal"; with
+"not fractal", or "undetermined" when the range spans less than a decade, the counts are flat, or
+the test cannot decide. Read d<sub>B</sub> only where the verdict is "fractal"; with
 <code>--measure null</code> that verdict also requires d<sub>B</sub> to differ from surrogate
 data.</p>"""
 
@@ -102,8 +102,8 @@ standard deviation of g over layers, is the paper's "statistical scale invarianc
 _UMAP = """<p><b>Correlation dimension</b> (the paper's Appendix C; Grassberger, Procaccia, Phys.
 Rev. Lett. 50, 346, 1983). The L2-normalised samples are embedded by UMAP into 30 dimensions; the
 correlation dimension is the slope of log T(r) against log r over the scaling range. &Delta; =
-(max &minus; min) / mean over layers is the paper's "geometric invariance" (it reads &Delta; &lt; 0.1
-as invariant).</p>"""
+(max &minus; min) / mean over layers is the paper's "geometric invariance" (it reads
+&Delta; &lt; 0.1 as invariant).</p>"""
 
 _SMALLWORLD = """<p><b>Small world</b> (Watts, Strogatz, Nature 393, 440, 1998; &sigma; after
 Humphries, Gurney, PLoS ONE 3, e0002051, 2008). G<sub>M</sub> at edge density 0.1: clustering C and
