@@ -306,7 +306,8 @@ def _figures(page: Page, runs: Mapping[str, Sequence[Record]], main: str, model:
         "Box count N against 1 + θ on log-log axes. SS_rate is twice the mean gap between the "
         "curve and the dashed chord (in log N / log D): a straight curve is a power law. Dots: "
         "real greedy box counts (when measured)."
-        + (" One colour per weights." if len(runs) > 1 else "")), "N(theta) per layer")
+        + (" One colour per weights; the SS values in each title follow the legend's order."
+           if len(runs) > 1 else "")), "N(theta) per layer")
     for label, other in runs.items():
         if any(r.get("eigenvalues") is not None for r in other):
             if label == next(iter(runs)):

@@ -200,7 +200,8 @@ def compare_page(runs: Sequence[RunData], order: Sequence[str], folder: Path,
     curves = plot_curves({r.label: r.layers for r in runs}, order, plots / "curves.png")
     page.heading("N(θ) per layer", anchor="curves")
     page.figure(curves, esc("Closed-form box count against 1 + θ, one colour per run, with "
-                            "each run's chord (dashed) and real box counts (open circles)."),
+                            "each run's chord (dashed) and real box counts (open circles); the SS "
+                            "values in each title follow the runs' order."),
                 "N(theta) per layer")
     page.heading("Per layer", anchor="layers")
     cols = [c for c in COMPARE_COLUMNS if any(f"{c}_{s}" in frame for s in ("a", "1"))]
