@@ -30,7 +30,7 @@ DECLARED: dict[str, set[str]] = {
     "covering": {"network"},
     "metrics": {"network", "covering"},
     "analysis": {"activations", "network", "metrics", "covering", "models", "data"},
-    "train": {"activations", "metrics", "models", "data", ROOT},
+    "train": {"activations", "metrics", "models", "data", "report", ROOT},
     "integrations": {"train", "activations", "models"},
 }
 # the entry points may import any stage; nothing imports them

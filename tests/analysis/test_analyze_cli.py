@@ -31,10 +31,12 @@ def test_default_run_files_exist_and_parse(default_run):
     assert "torch" in results["versions"]
     assert [layer["ss_rate"] for layer in run["layers"]] == pytest.approx(list(frame["ss_rate"]))
     html = (default_run / "report.html").read_text()
-    assert html.count("data:image/png;base64") >= 13 and "<table" in html
+    # the depth plot and the N(theta) small multiples, embedded
+    assert html.count("data:image/png;base64") >= 2 and "<table" in html
     from PIL import Image
 
     assert Image.open(default_run / "plots" / "ss_rate_depth.png").size[0] > 100
+    assert Image.open(default_run / "plots" / "curves.png").size[0] > 100
 
 
 def test_existing_run_is_not_overwritten(default_run, capsys):

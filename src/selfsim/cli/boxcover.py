@@ -233,22 +233,10 @@ def run(args: argparse.Namespace) -> int:
         f"r2_exponential = {fit.r2_exponential:.4f}  is_fractal = {fit.is_fractal}"
     )
     if args.plot:
-        import matplotlib
+        from ..report.plots import plot_boxcover
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(4.5, 3.5))
-        ax.loglog(sizes, counts, "o", label="box counts")
-        x = np.linspace(np.log(lo), np.log(hi), 20)
-        ax.loglog(np.exp(x), np.exp(fit.intercept - fit.d_B * x), "-", label=f"d_B = {fit.d_B:.2f}")
-        ax.set_xlabel("box size $l_B$")
-        ax.set_ylabel("number of boxes $N_B$")
-        ax.set_title(str(name), fontsize=9)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
-        plt.close(fig)
+        plot_boxcover(sizes, counts, args.plot, d_B=fit.d_B, intercept=fit.intercept,
+                      fit_range=(lo, hi), title=str(name))
         print(f"plot written to {args.plot}")
 
     return 0

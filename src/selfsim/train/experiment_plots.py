@@ -1,5 +1,8 @@
 """Curves of an experiment grid: top-1 and SS_rate over epochs, baseline vs S2-Con.
 
+The data come from the runs' metric files; the drawing is
+:func:`selfsim.report.plots.plot_bands`.
+
 One figure per model (``plots/<model>.png``): the left panel shows test
 top-1, the right one the mean SS_rate over the hooked layers on the fixed
 evaluation batch; each arm is the mean over seeds with a band of +- one
@@ -34,36 +37,23 @@ def _curves(runs: list[RunSpec], key: str) -> np.ndarray | None:
 
 
 def plot_experiment(runs: list[RunSpec], out: str | Path) -> list[Path]:
-    """Write one PNG per model under ``out/plots``; return their paths."""
-    import matplotlib
+    """Write one PNG per model under ``out/plots``; return their paths.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    The curves are gathered here; :func:`selfsim.report.plots.plot_bands` draws them.
+    """
+    from ..report.plots import plot_bands
 
     folder = Path(out) / "plots"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for model in dict.fromkeys(r.model for r in runs):
-        fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
-        for ax, key, title in zip(axes, ("top1", "ss_rate_mean"), ("test top-1 (%)", "SS_rate"),
-                                  strict=True):
+        panels = []
+        for key, title in (("top1", "test top-1 (%)"), ("ss_rate_mean", "SS_rate")):
+            series = {}
             for arm in arm_names(runs):
                 data = _curves([r for r in runs if r.model == model and r.arm == arm], key)
-                if data is None:
-                    continue
-                x = np.arange(data.shape[1])
-                mean = np.nanmean(data, axis=0)
-                std = np.nanstd(data, axis=0)
-                ax.plot(x, mean, marker="o", ms=3, label=_LABELS.get(arm, arm_label(arm)))
-                ax.fill_between(x, mean - std, mean + std, alpha=0.2)
-            ax.set_xlabel("epoch")
-            ax.set_title(title)
-            ax.grid(alpha=0.3)
-        axes[0].legend(fontsize=8)
-        fig.suptitle(model)
-        fig.tight_layout()
-        path = folder / f"{model}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        written.append(path)
+                if data is not None:
+                    series[_LABELS.get(arm, arm_label(arm))] = data
+            panels.append((title, series))
+        written.append(plot_bands(panels, folder / f"{model}.png", title=model))
     return written

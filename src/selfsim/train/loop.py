@@ -6,7 +6,8 @@ One explicit loop (after minGPT's trainer): build model, data, optimiser
 (``ModelEmaV3``), AMP on GPU, DDP under torchrun; the constraint
 (:class:`~selfsim.train.constraint.SelfSimilarityConstraint`) adds its
 penalty each step. Every epoch: top-1 (model and EMA), SS_rate per hooked
-layer on a fixed evaluation batch, an atomic checkpoint.
+layer on a fixed evaluation batch, an atomic checkpoint; ``report.html`` at the end
+(and after each epoch longer than 20 s).
 
 Determinism: the global generators are reseeded at the start of every epoch
 from (seed, epoch, rank) and the sampler's permutation depends only on
@@ -43,6 +44,9 @@ from .rundir import CHECKPOINT, RunDir, auto_gamma, epoch_lines, resume_mismatch
 __all__ = ["train"]
 
 log = logging.getLogger(__name__)
+
+# report.html is rewritten after every epoch longer than this (and always at the end)
+REPORT_EVERY_EPOCH_S = 20.0
 
 
 def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
@@ -292,6 +296,8 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
                 "constraint": con.state_dict(), "rng": _rng_state(),
                 "config": config_to_dict(cfg)})
             done.append(epoch)
+            if record["epoch_time_s"] > REPORT_EVERY_EPOCH_S:  # cheap next to such an epoch
+                _write_report(run)
             barrier()
             if main:
                 log.info("epoch %d of %d: loss %.4f, top1 %.2f %%, ss_rate %.4f (%.1f s)", epoch,
@@ -316,6 +322,19 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
         raise
     finally:
         con.close()
+        _write_report(run)
+
+
+def _write_report(run: RunDir) -> None:
+    """report.html of the run (:mod:`selfsim.report.training`); never stops the training."""
+    if not run.writer or run.staged or not (run.path / "metrics.jsonl").is_file():
+        return
+    try:
+        from ..report.training import write_training_report
+
+        write_training_report(run.path)
+    except Exception as exc:  # noqa: BLE001 - a report is not worth a run
+        log.warning("could not write the report of %s (%s)", run.path, exc)
 
 
 def _steps(loader: Any) -> int | None:

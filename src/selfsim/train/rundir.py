@@ -7,7 +7,10 @@ Layout of ``OUT``::
     metrics.jsonl    one JSON object a line; ``kind`` "step" or "epoch"
     checkpoint.pt    last finished epoch (written atomically: temp file + rename)
     status.json      {"state": "running" | "stopped" | "interrupted" | "failed" | "finished", ...}
-    tb/              TensorBoard logs (when tensorboard is installed)
+    tb/              TensorBoard scalars (when tensorboard is installed): every number of
+                     metrics.jsonl, per layer for ss_rate_layers
+    report.html      the run's report (selfsim.report.training), after each epoch that
+                     took over 20 s and at the end
     .selfsim.lock    while a process writes the run: its pid, host and command
 
 An existing run is replaced only when asked to (``overwrite=True``), and
@@ -20,7 +23,9 @@ changes the numbers matches (:func:`resume_mismatch`).
 from __future__ import annotations
 
 import json
+import math
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -205,9 +210,20 @@ class RunDir:
             step = record.get("step", record.get("epoch", 0))
             prefix = record.get("kind", "step")
             for key, value in record.items():
-                if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                        and key not in ("epoch", "step"):
-                    self._tb.add_scalar(f"{prefix}/{key}", value, step)
+                if key in ("epoch", "step", "kind"):
+                    continue
+                parts: Iterable[tuple[str, Any]]
+                if isinstance(value, dict):  # e.g. ss_rate_layers: one scalar per layer
+                    parts = value.items()
+                elif isinstance(value, (list, tuple)):  # e.g. train_ss_rate_by_rank
+                    parts = ((f"rank{i}", v) for i, v in enumerate(value))
+                else:
+                    parts = (("", value),)
+                for sub, v in parts:
+                    if isinstance(v, (int, float)) and not isinstance(v, bool) \
+                            and math.isfinite(v):
+                        self._tb.add_scalar(f"{prefix}/{key}" + (f"/{sub}" if sub else ""), v,
+                                            step)
 
     def open_tensorboard(self) -> bool:
         if not self.writer:
