@@ -30,9 +30,7 @@ def _missing(name: str) -> bool:
         return True
 
 
-collect_ignore = [
-    path for path, needs in _DOCTEST_NEEDS.items() if any(_missing(n) for n in needs)
-]
+collect_ignore = [path for path, needs in _DOCTEST_NEEDS.items() if any(_missing(n) for n in needs)]
 
 # The tests' own conftest.py files are loaded by pytest as conftests; collecting them again as
 # doctest modules would import several modules named ``conftest`` and fail.

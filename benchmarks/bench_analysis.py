@@ -39,16 +39,18 @@ def main() -> None:
         t0 = time.perf_counter()
         with torch.inference_mode():
             for i in range(0, len(x), args.batch_size):
-                model(x[i:i + args.batch_size])
+                model(x[i : i + args.batch_size])
         forward = time.perf_counter() - t0
         for measures in args.measures.split(";"):
             t0 = time.perf_counter()
             rep = analyze(model, x, batch_size=args.batch_size, measures=measures, model_name=name)
             total = time.perf_counter() - t0
             extra = rep.timings["hooks_s"] + rep.timings["measure_s"]
-            print(f"{name:<24} {measures:<28} forward {forward:7.2f} s  analyze {total:7.2f} s  "
-                  f"hooks {rep.timings['hooks_s']:6.2f} s  measure {rep.timings['measure_s']:6.2f} s  "
-                  f"overhead {extra / forward:6.1%}  (mean SS_rate {rep.mean():.3f})")
+            print(
+                f"{name:<24} {measures:<28} forward {forward:7.2f} s  analyze {total:7.2f} s  "
+                f"hooks {rep.timings['hooks_s']:6.2f} s  measure {rep.timings['measure_s']:6.2f} s  "
+                f"overhead {extra / forward:6.1%}  (mean SS_rate {rep.mean():.3f})"
+            )
 
 
 if __name__ == "__main__":

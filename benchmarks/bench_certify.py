@@ -26,7 +26,10 @@ def _networks():
     from selfsim.network.graph import as_adjacency
 
     out = {}
-    for name, G in (("karate", nx.karate_club_graph()), ("les miserables", nx.les_miserables_graph())):
+    for name, G in (
+        ("karate", nx.karate_club_graph()),
+        ("les miserables", nx.les_miserables_graph()),
+    ):
         G = nx.convert_node_labels_to_integers(G)
         out[name] = as_adjacency(G, "bench", weight=None)
     out["(2,2)-flower g=5"] = uv_flower(2, 2, 5)
@@ -37,7 +40,9 @@ def _networks():
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--exact-limit", type=float, default=20.0, help="seconds per ILP (graphs <= 200 nodes)")
+    ap.add_argument(
+        "--exact-limit", type=float, default=20.0, help="seconds per ILP (graphs <= 200 nodes)"
+    )
     args = ap.parse_args()
     from scipy.sparse.csgraph import shortest_path
 
@@ -67,8 +72,10 @@ def main() -> None:
                 ex_total += r.num_boxes
             print(f"{s:>4} {g[i]:>7} {m[i]:>6} {imp[i]:>8} {lb[i]:>6} {ex:>10}")
         best = np.minimum(g, m)
-        print(f"total {g.sum():>6} {m.sum():>6} {imp.sum():>8} {lb.sum():>6} {ex_total or '':>10}   "
-              f"improved vs best of greedy/MEMB: {100 * (imp.sum() / best.sum() - 1):+.1f} %")
+        print(
+            f"total {g.sum():>6} {m.sum():>6} {imp.sum():>8} {lb.sum():>6} {ex_total or '':>10}   "
+            f"improved vs best of greedy/MEMB: {100 * (imp.sum() / best.sum() - 1):+.1f} %"
+        )
     print("\n* = not proved optimal within the time limit (best cover found)")
 
 

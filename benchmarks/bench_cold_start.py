@@ -39,7 +39,9 @@ print(json.dumps({"import": t1 - t0, "first": t3 - t2, "second": t4 - t3}))
 
 def _run(method: str, env: dict) -> dict:
     code = CHILD.replace("METHOD", repr(method))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -50,17 +52,25 @@ def main() -> None:
     ap.add_argument("--methods", default="greedy,memb,sketch,random")
     args = ap.parse_args()
     env = dict(os.environ)
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, {args.runs} fresh processes per method")
+    print(
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, {args.runs} fresh processes per method"
+    )
     print(f"{'method':8s} {'import s':>9s} {'first s':>8s} {'second s':>9s} {'first-second':>13s}")
     for m in args.methods.split(","):
         _run(m, env)  # make sure the on-disk cache holds this method's kernels
         rows = [_run(m, env) for _ in range(args.runs)]
-        med = {key: statistics.median(r[key] for r in rows) for key in ("import", "first", "second")}
-        print(f"{m:8s} {med['import']:9.3f} {med['first']:8.3f} {med['second']:9.3f} {med['first'] - med['second']:13.3f}")
+        med = {
+            key: statistics.median(r[key] for r in rows) for key in ("import", "first", "second")
+        }
+        print(
+            f"{m:8s} {med['import']:9.3f} {med['first']:8.3f} {med['second']:9.3f} {med['first'] - med['second']:13.3f}"
+        )
         if args.cold:
             with tempfile.TemporaryDirectory() as cache:
                 r = _run(m, {**env, "NUMBA_CACHE_DIR": cache})
-            print(f"{'  cold':8s} {r['import']:9.3f} {r['first']:8.3f} {r['second']:9.3f}  (empty cache)")
+            print(
+                f"{'  cold':8s} {r['import']:9.3f} {r['first']:8.3f} {r['second']:9.3f}  (empty cache)"
+            )
 
 
 if __name__ == "__main__":

@@ -44,28 +44,39 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def bench(label: str, device: str, batch: int, steps: int, img: int, patch: int,
-          amp_dtype: torch.dtype = torch.float16) -> None:
+def bench(
+    label: str,
+    device: str,
+    batch: int,
+    steps: int,
+    img: int,
+    patch: int,
+    amp_dtype: torch.dtype = torch.float16,
+) -> None:
     import timm
 
     name, kwargs = WIDTHS[label]
     torch.manual_seed(0)
-    model = timm.create_model(name, num_classes=10, img_size=img, patch_size=patch,
-                              **kwargs).to(device)
+    model = timm.create_model(name, num_classes=10, img_size=img, patch_size=patch, **kwargs).to(
+        device
+    )
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     x = torch.randn(batch, 3, img, img, device=device)
     y = torch.randint(0, 10, (batch,), device=device)
     layers = [f"blocks.{i}" for i in range(len(model.blocks))]
-    cons = {m: SelfSimilarityConstraint(model, layers, alpha=1e-2, gamma=0.3, mode=m,
-                                        gate="none", seed=0) for m in ("off", "record",
-                                                                       "constrain")}
+    cons = {
+        m: SelfSimilarityConstraint(
+            model, layers, alpha=1e-2, gamma=0.3, mode=m, gate="none", seed=0
+        )
+        for m in ("off", "record", "constrain")
+    }
     for c in cons.values():
         c.close()
     amp = device.startswith("cuda")
     times: dict[str, list[float]] = {m: [] for m in cons}
     for i in range(steps + 2):  # two warm-up rounds
         names = list(cons)
-        names = names[i % 3:] + names[: i % 3]  # rotate so no mode always follows another
+        names = names[i % 3 :] + names[: i % 3]  # rotate so no mode always follows another
         for mode in names:
             con = cons[mode]
             if mode != "off":
@@ -84,7 +95,9 @@ def bench(label: str, device: str, batch: int, steps: int, img: int, patch: int,
             con.close()
     d = kwargs["embed_dim"]
     amp_name = str(amp_dtype).removeprefix("torch.") if amp else "off"
-    print(f"{label:11s} D={d:4d} B={batch} img={img} device={device} autocast={amp_name}", flush=True)
+    print(
+        f"{label:11s} D={d:4d} B={batch} img={img} device={device} autocast={amp_name}", flush=True
+    )
     for stat_name, stat in (("median", statistics.median), ("min", min)):
         base = stat(times["off"])
         line = f"  {stat_name:6s} step: off {base * 1e3:8.1f} ms"
@@ -95,7 +108,8 @@ def bench(label: str, device: str, batch: int, steps: int, img: int, patch: int,
     # the constraint's own work on one captured layer output, timed alone
     h = {}
     handle = model.blocks[len(model.blocks) // 2].register_forward_hook(
-        lambda m, i, o: h.__setitem__("out", o.detach()))
+        lambda m, i, o: h.__setitem__("out", o.detach())
+    )
     with torch.no_grad():
         model(x)
     handle.remove()
@@ -110,8 +124,11 @@ def bench(label: str, device: str, batch: int, steps: int, img: int, patch: int,
         alone.append(time.perf_counter() - t0)
     t_alone = min(alone[2:])
     base = min(times["off"])
-    print(f"  constraint alone (SS_rate forward + backward, min): {t_alone * 1e3:.1f} ms = "
-          f"{100 * t_alone / base:.2f}% of the fastest plain step", flush=True)
+    print(
+        f"  constraint alone (SS_rate forward + backward, min): {t_alone * 1e3:.1f} ms = "
+        f"{100 * t_alone / base:.2f}% of the fastest plain step",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -122,8 +139,12 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--img", type=int, default=32)
     p.add_argument("--patch", type=int, default=4)
-    p.add_argument("--amp-dtype", choices=("float16", "bfloat16"), default="float16",
-                   help="autocast dtype on CUDA")
+    p.add_argument(
+        "--amp-dtype",
+        choices=("float16", "bfloat16"),
+        default="float16",
+        help="autocast dtype on CUDA",
+    )
     a = p.parse_args()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
     for label in a.models.split(","):

@@ -62,20 +62,28 @@ def main() -> None:
     A = uv_flower(2, 2, g)
     diam = 2**g
     sizes = np.unique(np.round(np.geomspace(2, diam + 1, 13))).astype(int)
-    print(f"\n(2,2)-flower g={g}: n={A.shape[0]}, diameter {diam}, {sizes.size} sizes {sizes.tolist()}")
+    print(
+        f"\n(2,2)-flower g={g}: n={A.shape[0]}, diameter {diam}, {sizes.size} sizes {sizes.tolist()}"
+    )
     for m in ("greedy", "memb", "random", "sketch", "cbb"):
         rep = 1 if m == "cbb" else args.repeat
         t, cpu, load, c = _best(lambda m=m: box_counts(A, sizes, method=m, seed=0), rep)
-        print(f"  {m:7s} fast {t:7.2f} s (cpu {cpu:5.2f} s, load {load:4.2f}, best of {rep})  N_B = {c.tolist()}")
+        print(
+            f"  {m:7s} fast {t:7.2f} s (cpu {cpu:5.2f} s, load {load:4.2f}, best of {rep})  N_B = {c.tolist()}"
+        )
 
     # fast vs reference in one process on a size the reference handles quickly
     B = uv_flower(2, 2, min(g, 5))
     sb = np.unique(np.round(np.geomspace(2, 2 ** min(g, 5) + 1, 13))).astype(int)
     print(f"\nfast vs reference on (2,2)-flower g={min(g, 5)} (n={B.shape[0]}):")
     for m in ("greedy", "memb", "random", "cbb", "sketch"):
-        tf, _, _, cf = _best(lambda m=m: box_counts(B, sb, method=m, seed=0, engine="numba"), args.repeat)
+        tf, _, _, cf = _best(
+            lambda m=m: box_counts(B, sb, method=m, seed=0, engine="numba"), args.repeat
+        )
         tr, cr = _t(lambda m=m: box_counts(B, sb, method=m, seed=0, engine="python"))
-        print(f"  {m:7s} fast {tf:7.3f} s  reference {tr:7.3f} s  ratio {tr / tf:7.1f}x  equal={np.array_equal(cf, cr)}")
+        print(
+            f"  {m:7s} fast {tf:7.3f} s  reference {tr:7.3f} s  ratio {tr / tf:7.1f}x  equal={np.array_equal(cf, cr)}"
+        )
     if args.reference:  # greedy reference at full size (about a minute; memb's would take hours)
         from selfsim.covering.reference import distance_matrix
 
@@ -84,8 +92,10 @@ def main() -> None:
         for m in ("greedy",):
             tf, _, _, cf = _best(lambda m=m: box_counts(A, sizes, method=m, seed=0), 1)
             tr, cr = _t(lambda m=m: box_counts(A, sizes, method=m, seed=0, engine="python"))
-            print(f"  {m:7s} g={g}: fast {tf:6.2f} s  reference {tr:6.1f} s  ratio {tr / tf:5.1f}x  "
-                  f"equal={np.array_equal(cf, cr)}")
+            print(
+                f"  {m:7s} g={g}: fast {tf:6.2f} s  reference {tr:6.1f} s  ratio {tr / tf:5.1f}x  "
+                f"equal={np.array_equal(cf, cr)}"
+            )
 
     rng = np.random.default_rng(0)
     thr = np.geomspace(0.5, 2.5, 256) - 0.4
@@ -95,8 +105,10 @@ def main() -> None:
         F = rng.normal(size=(D, 64)).astype(np.float32)
         t, _ = _t(lambda F=F: box_counts_features(F, thr))
         tr, _ = _t(lambda F=F: box_counts_features(F, thr, engine="python"))
-        print(f"box_counts_features D={D}, 256 thresholds: fast {t:.2f} s  reference {tr:.2f} s  "
-              f"ratio {tr / t:.1f}x")
+        print(
+            f"box_counts_features D={D}, 256 thresholds: fast {t:.2f} s  reference {tr:.2f} s  "
+            f"ratio {tr / t:.1f}x"
+        )
 
     if args.big:
         S = sierpinski_gasket(10)
@@ -108,7 +120,9 @@ def main() -> None:
             print(f"  {m:7s} {t:7.2f} s (cpu {cpu:5.2f} s, load {load:4.2f})  N_B = {c.tolist()}")
         small_sz = sz[sz <= 65]
         t, cpu, load, c = _best(lambda: box_counts(S, small_sz, method="memb"), 1)
-        print(f"  memb    {t:7.2f} s (cpu {cpu:5.2f} s, load {load:4.2f}) sizes <= 65 only  N_B = {c.tolist()}")
+        print(
+            f"  memb    {t:7.2f} s (cpu {cpu:5.2f} s, load {load:4.2f}) sizes <= 65 only  N_B = {c.tolist()}"
+        )
         F9 = uv_flower(2, 2, 9)
         sz9 = np.unique(np.round(np.geomspace(2, 2**9 + 1, 16))).astype(int)
         print(f"\n(2,2)-flower g=9: n={F9.shape[0]}, diameter 512, sizes {sz9.tolist()}")

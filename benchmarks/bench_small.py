@@ -63,12 +63,16 @@ def main() -> None:
         ("lattice 32x32", lattice((32, 32))),
         ("BA n=1900 m=3", barabasi_albert(1900, 3, seed=0)),
     ]
-    print(f"{'input':22s} {'method':7s} {'auto ms':>8s} {'all ms':>8s} {'one ms':>8s} {'auto/one':>9s} {'all/auto':>9s}")
+    print(
+        f"{'input':22s} {'method':7s} {'auto ms':>8s} {'all ms':>8s} {'one ms':>8s} {'auto/one':>9s} {'all/auto':>9s}"
+    )
     for name, A in graphs:
         n = A.shape[0]
         sizes = [1, 2, 3, 5, 9, 17, 33, 65, 129]  # up to beyond every diameter here
         for method in ("greedy", "memb", "sketch"):
-            t = modes(lambda A=A, sizes=sizes, method=method: box_counts(A, sizes, method=method, seed=0))
+            t = modes(
+                lambda A=A, sizes=sizes, method=method: box_counts(A, sizes, method=method, seed=0)
+            )
             print(
                 f"{name + f' ({n})':22s} {method:7s} {1e3 * t['auto']:8.2f} {1e3 * t['all']:8.2f} "
                 f"{1e3 * t['one']:8.2f} {t['auto'] / t['one']:9.2f} {t['all'] / t['auto']:9.2f}"

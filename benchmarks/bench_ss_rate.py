@@ -154,10 +154,18 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--dense-repeats", type=int, default=2)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="torch intra-op threads (default: torch's choice); 1 is steadier on a busy machine")
-    ap.add_argument("--max-dense-dim", type=int, default=1024,
-                    help="skip the dense baseline above this D (its memory grows as D^2 * 256)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch intra-op threads (default: torch's choice); 1 is steadier on a busy machine",
+    )
+    ap.add_argument(
+        "--max-dense-dim",
+        type=int,
+        default=1024,
+        help="skip the dense baseline above this D (its memory grows as D^2 * 256)",
+    )
     ap.add_argument("--compete", action="store_true", help="time under one competing process")
     ap.add_argument("--compete-repeats", type=int, default=21)
     args = ap.parse_args()
@@ -169,9 +177,13 @@ def main() -> None:
     if args.device == "cpu" and not _CLEAR.exists():
         raise SystemExit("CPU peak memory needs Linux /proc/self/clear_refs")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, load {load:.2f}, "
-          f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, device {args.device}")
-    print(f"{'D':>6} {'variant':>8} {'time ms':>10} {'peak MiB':>10} {'value':>12} {'grad rel err':>13}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cpus, load {load:.2f}, "
+        f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, device {args.device}"
+    )
+    print(
+        f"{'D':>6} {'variant':>8} {'time ms':>10} {'peak MiB':>10} {'value':>12} {'grad rel err':>13}"
+    )
     rows = []
     for D in args.dims:  # timings first, with the normal allocator
         torch.manual_seed(D)
@@ -186,16 +198,22 @@ def main() -> None:
         print("(could not set glibc's mmap threshold: peak memory may be under-reported)")
     for D, F0, (t_fast, v_fast, g_fast), dense in rows:
         m_fast = peak_memory(ss_rate, F0, args.device)
-        print(f"{D:>6} {'fast':>8} {t_fast * 1e3:>10.1f} {m_fast / 2**20:>10.1f} {v_fast:>12.8f} {'':>13}")
+        print(
+            f"{D:>6} {'fast':>8} {t_fast * 1e3:>10.1f} {m_fast / 2**20:>10.1f} {v_fast:>12.8f} {'':>13}"
+        )
         if dense is None:
             print(f"{D:>6} {'dense':>8} skipped (D > --max-dense-dim)")
             continue
         t_d, v_d, g_d = dense
         m_d = peak_memory(ss_rate_dense, F0, args.device)
         err = float((g_fast - g_d).norm() / g_d.norm())
-        print(f"{D:>6} {'dense':>8} {t_d * 1e3:>10.1f} {m_d / 2**20:>10.1f} {v_d:>12.8f} {err:>13.2e}")
-        print(f"{D:>6} {'ratio':>8} {t_d / t_fast:>9.1f}x {m_d / max(m_fast, 1):>9.1f}x "
-              f"{'same' if abs(v_fast - v_d) < 1e-6 else 'DIFFERENT':>12}")
+        print(
+            f"{D:>6} {'dense':>8} {t_d * 1e3:>10.1f} {m_d / 2**20:>10.1f} {v_d:>12.8f} {err:>13.2e}"
+        )
+        print(
+            f"{D:>6} {'ratio':>8} {t_d / t_fast:>9.1f}x {m_d / max(m_fast, 1):>9.1f}x "
+            f"{'same' if abs(v_fast - v_d) < 1e-6 else 'DIFFERENT':>12}"
+        )
 
 
 if __name__ == "__main__":

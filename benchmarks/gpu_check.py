@@ -44,7 +44,9 @@ def ss_rate_leg(device: str, dims, batches, repeats: int, max_dense: int) -> Non
     from selfsim import ss_rate
     from selfsim.metrics.ss_dense import ss_rate_dense
 
-    print(f"{'D':>5} {'B':>4} {'input':>6} {'fast ms':>9} {'dense ms':>9} {'dense/fast':>10} {'value':>10}")
+    print(
+        f"{'D':>5} {'B':>4} {'input':>6} {'fast ms':>9} {'dense ms':>9} {'dense/fast':>10} {'value':>10}"
+    )
     for D in dims:
         for B in batches:
             for dtype in (torch.float32, torch.bfloat16):
@@ -59,7 +61,10 @@ def ss_rate_leg(device: str, dims, batches, repeats: int, max_dense: int) -> Non
                 else:
                     dense_s, ratio = f"{'skipped':>9}", f"{'':>10}"
                 name = str(dtype).removeprefix("torch.")
-                print(f"{D:>5} {B:>4} {name:>6} {fast:9.2f} {dense_s} {ratio} {value:10.6f}", flush=True)
+                print(
+                    f"{D:>5} {B:>4} {name:>6} {fast:9.2f} {dense_s} {ratio} {value:10.6f}",
+                    flush=True,
+                )
 
 
 def main() -> None:
@@ -73,8 +78,12 @@ def main() -> None:
     t0 = time.perf_counter()
     if a.device.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise SystemExit("no CUDA device visible to torch; run with --device cpu for a smoke test")
-        print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}, CUDA {torch.version.cuda}")
+            raise SystemExit(
+                "no CUDA device visible to torch; run with --device cpu for a smoke test"
+            )
+        print(
+            f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}, CUDA {torch.version.cuda}"
+        )
     else:
         print(f"device {a.device}, torch {torch.__version__}, {torch.get_num_threads()} threads")
     dims, batches = ((96, 128), (16,)) if a.quick else ((768, 2048), (64, 256))

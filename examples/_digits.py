@@ -37,8 +37,9 @@ def digits_data(args: argparse.Namespace) -> tuple:
 
 
 def make_mlp(width: int = 128) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(64, width), nn.GELU(), nn.Linear(width, width), nn.GELU(),
-                         nn.Linear(width, 10))
+    return nn.Sequential(
+        nn.Linear(64, width), nn.GELU(), nn.Linear(width, width), nn.GELU(), nn.Linear(width, 10)
+    )
 
 
 @torch.no_grad()
@@ -61,11 +62,16 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--mode", default="constrain", choices=["constrain", "record", "off"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("runs/example"))
-    p.add_argument("--smoke", action="store_true",
-                   help="a few seconds: 3 epochs on 256 training images")
+    p.add_argument(
+        "--smoke", action="store_true", help="a few seconds: 3 epochs on 256 training images"
+    )
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
-    p.add_argument("--stop-after-epoch", type=int, default=None,
-                   help="end after this epoch's checkpoint, as a kill would")
+    p.add_argument(
+        "--stop-after-epoch",
+        type=int,
+        default=None,
+        help="end after this epoch's checkpoint, as a kill would",
+    )
     return p
 
 
@@ -78,8 +84,12 @@ def gamma_arg(text: str) -> float | str:
 
 def finish(out: Path, con, t0: float, *, write: bool = True, **fields) -> dict:
     """The run's summary (fields + the constraint's state + seconds), written to OUT/summary.json."""
-    summary = {**fields, "gate_reference": con.gate.reference, "constraint": con.state_dict(),
-               "seconds": round(time.perf_counter() - t0, 2)}
+    summary = {
+        **fields,
+        "gate_reference": con.gate.reference,
+        "constraint": con.state_dict(),
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
     if write:  # process 0 only under DDP
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -37,14 +37,22 @@ def main(argv: list[str] | None = None) -> dict:
     accelerator.init_trackers("digits")
     set_seed(args.seed)
     train, test, epochs = digits_data(args)
-    loader = torch.utils.data.DataLoader(train, batch_size=args.batch_size, shuffle=True,
-                                         drop_last=True)
+    loader = torch.utils.data.DataLoader(
+        train, batch_size=args.batch_size, shuffle=True, drop_last=True
+    )
     model = make_mlp()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr)
     model, opt, loader = accelerator.prepare(model, opt, loader)
-    con = prepare_constraint(accelerator, model, LAYERS, alpha=args.alpha,
-                             gamma=gamma_arg(args.gamma), mode=args.mode, epochs=epochs,
-                             seed=args.seed)
+    con = prepare_constraint(
+        accelerator,
+        model,
+        LAYERS,
+        alpha=args.alpha,
+        gamma=gamma_arg(args.gamma),
+        mode=args.mode,
+        epochs=epochs,
+        seed=args.seed,
+    )
     state_dir = args.out / "state"
     start = 0
     if args.resume:
@@ -64,19 +72,35 @@ def main(argv: list[str] | None = None) -> dict:
                 log_constraint(accelerator, con, step, {"loss": float(loss.detach())})
                 step += 1
             mean = con.end_epoch()  # collective: the epoch mean over all processes
-            history.append({"epoch": epoch, "mean": mean, "by_rank": con.epoch_means_by_rank,
-                            "gate_reference": con.gate.reference})
+            history.append(
+                {
+                    "epoch": epoch,
+                    "mean": mean,
+                    "by_rank": con.epoch_means_by_rank,
+                    "gate_reference": con.gate.reference,
+                }
+            )
             accelerator.log({"ss/epoch_mean": mean} if mean is not None else {}, step=step)
             accelerator.save_state(str(state_dir))
-            accelerator.print(f"epoch {epoch}: train SS_rate {mean}, "
-                              f"gate reference {con.gate.reference}")
+            accelerator.print(
+                f"epoch {epoch}: train SS_rate {mean}, gate reference {con.gate.reference}"
+            )
             if epoch == args.stop_after_epoch:
                 break
     accelerator.end_training()
-    return finish(args.out, con, t0, write=accelerator.is_main_process,
-                  top1=accuracy(accelerator.unwrap_model(model), test), epochs=epochs,
-                  last_epoch=epoch, steps=step, epochs_seen=history,
-                  world_size=accelerator.num_processes)
+    return finish(
+        args.out,
+        con,
+        t0,
+        write=accelerator.is_main_process,
+        top1=accuracy(accelerator.unwrap_model(model), test),
+        epochs=epochs,
+        last_epoch=epoch,
+        steps=step,
+        epochs_seen=history,
+        world_size=accelerator.num_processes,
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -55,27 +55,49 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
     L.seed_everything(args.seed, verbose=False)
     train, test, epochs = digits_data(args)
-    train_loader = torch.utils.data.DataLoader(train, batch_size=args.batch_size, shuffle=True,
-                                               drop_last=True)
+    train_loader = torch.utils.data.DataLoader(
+        train, batch_size=args.batch_size, shuffle=True, drop_last=True
+    )
     val_loader = torch.utils.data.DataLoader(test, batch_size=256)
     # layer names inside the LightningModule: the MLP sits in self.net
-    callback = SelfSimilarityCallback([f"net.{n}" for n in LAYERS], alpha=args.alpha,
-                                      gamma=gamma_arg(args.gamma), mode=args.mode,
-                                      epochs=epochs, seed=args.seed)
+    callback = SelfSimilarityCallback(
+        [f"net.{n}" for n in LAYERS],
+        alpha=args.alpha,
+        gamma=gamma_arg(args.gamma),
+        mode=args.mode,
+        epochs=epochs,
+        seed=args.seed,
+    )
     ckpt = ModelCheckpoint(dirpath=args.out / "checkpoints", save_last=True)
     stop = epochs if args.stop_after_epoch is None else args.stop_after_epoch + 1
-    trainer = L.Trainer(max_epochs=min(stop, epochs), accelerator="cpu", devices=args.devices,
-                        strategy=args.strategy, callbacks=[callback, ckpt],
-                        default_root_dir=str(args.out), log_every_n_steps=5,
-                        enable_progress_bar=False, enable_model_summary=False)
+    trainer = L.Trainer(
+        max_epochs=min(stop, epochs),
+        accelerator="cpu",
+        devices=args.devices,
+        strategy=args.strategy,
+        callbacks=[callback, ckpt],
+        default_root_dir=str(args.out),
+        log_every_n_steps=5,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     model = DigitsMLP(args.lr)
     last = args.out / "checkpoints" / "last.ckpt"
     t0 = time.perf_counter()
     trainer.fit(model, train_loader, val_loader, ckpt_path=str(last) if args.resume else None)
-    return finish(args.out, callback.constraint, t0, write=trainer.is_global_zero,
-                  top1=accuracy(model, test), epochs=epochs,
-                  last_epoch=trainer.current_epoch - 1, steps=trainer.global_step,
-                  epochs_seen=callback.history, world_size=trainer.world_size)
+    return finish(
+        args.out,
+        callback.constraint,
+        t0,
+        write=trainer.is_global_zero,
+        top1=accuracy(model, test),
+        epochs=epochs,
+        last_epoch=trainer.current_epoch - 1,
+        steps=trainer.global_step,
+        epochs_seen=callback.history,
+        world_size=trainer.world_size,
+    )
+
 
 if __name__ == "__main__":
     main()

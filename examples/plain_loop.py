@@ -29,16 +29,32 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
     torch.manual_seed(args.seed)
     train, test, epochs = digits_data(args)
-    loader = torch.utils.data.DataLoader(train, batch_size=args.batch_size, shuffle=True,
-                                         drop_last=True,
-                                         generator=torch.Generator().manual_seed(args.seed))
+    loader = torch.utils.data.DataLoader(
+        train,
+        batch_size=args.batch_size,
+        shuffle=True,
+        drop_last=True,
+        generator=torch.Generator().manual_seed(args.seed),
+    )
     model = make_mlp()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr)
-    con = SelfSimilarityConstraint(model, LAYERS, alpha=args.alpha, gamma=gamma_arg(args.gamma),
-                                   mode=args.mode, epochs=epochs, seed=args.seed)
+    con = SelfSimilarityConstraint(
+        model,
+        LAYERS,
+        alpha=args.alpha,
+        gamma=gamma_arg(args.gamma),
+        mode=args.mode,
+        epochs=epochs,
+        seed=args.seed,
+    )
     # a fixed probe batch makes the monitored curves of different steps comparable
-    mon = SelfSimilarityMonitor(model, LAYERS, every=args.monitor_every,
-                                batch=test.tensors[0][:128], log_dir=args.out / "tb")
+    mon = SelfSimilarityMonitor(
+        model,
+        LAYERS,
+        every=args.monitor_every,
+        batch=test.tensors[0][:128],
+        log_dir=args.out / "tb",
+    )
     ckpt = args.out / "checkpoint.pt"
     start, step = 0, 0
     if args.resume:  # the constraint's state (gate reference, layer draw) comes back too
@@ -61,15 +77,33 @@ def main(argv: list[str] | None = None) -> dict:
                 mon.step(step)
                 step += 1
             mean = con.end_epoch()  # refreshes the gate reference (collective under DDP)
-            print(f"epoch {epoch}: test top-1 {accuracy(model, test):.1f} %, "
-                  f"train SS_rate {mean}, gate reference {con.gate.reference}")
-            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                        "constraint": con.state_dict(), "epoch": epoch, "step": step}, ckpt)
+            print(
+                f"epoch {epoch}: test top-1 {accuracy(model, test):.1f} %, "
+                f"train SS_rate {mean}, gate reference {con.gate.reference}"
+            )
+            torch.save(
+                {
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "constraint": con.state_dict(),
+                    "epoch": epoch,
+                    "step": step,
+                },
+                ckpt,
+            )
             if epoch == args.stop_after_epoch:
                 break
-    return finish(args.out, con, t0, top1=accuracy(model, test), epochs=epochs,
-                  last_epoch=epoch, steps=step,
-                  monitor=[{"step": s, **r} for s, r in mon.history])
+    return finish(
+        args.out,
+        con,
+        t0,
+        top1=accuracy(model, test),
+        epochs=epochs,
+        last_epoch=epoch,
+        steps=step,
+        monitor=[{"step": s, **r} for s, r in mon.history],
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -42,9 +42,9 @@ def main(argv: list[str]) -> int:
         summarize(runs, out)
         missing = sorted({f"{r.arm}" for r in runs if run_state(r.out) != "finished"})
         text = (out / "summary.md").read_text()
-        text += (f"\n{len(done)} of {len(runs)} planned runs finished"
-                 + (f"; arms with runs still missing: {', '.join(missing)}.\n" if missing
-                    else ".\n"))
+        text += f"\n{len(done)} of {len(runs)} planned runs finished" + (
+            f"; arms with runs still missing: {', '.join(missing)}.\n" if missing else ".\n"
+        )
         (docs / "results" / "s2con" / f"{grid}.md").write_text(text)
         shutil.copyfile(out / "runs.csv", docs / "results" / "s2con" / f"{grid}_runs.csv")
         for png in plot_experiment(done, out):

@@ -30,19 +30,45 @@ FAMILIES = ["vit_tiny_32", "mixer_tiny_32", "resmlp_tiny_32", "resnet_tiny_32"]
 def experiment(data: str, args: argparse.Namespace) -> dict:
     smoke = args.smoke
     base = {
-        "preset": "small", "epochs": 1 if smoke else args.epochs,
-        "batch_size": 32 if smoke else args.batch_size, "tensorboard": False,
-        "log_every": 10, "device": "cpu" if smoke else args.device,
-        "amp": True, "amp_dtype": "bfloat16",
-        "data": {"name": data, "root": args.data_root, "resident": True, "img_size": 32,
-                 "eval_batch": 64, **({"train_samples": 64, "test_samples": 64} if smoke else {})},
-        "aug": {"mixup": 0.8, "cutmix": 1.0, "smoothing": 0.1, "hflip": 0.5, "pad_crop": 4,
-                "auto_augment": None, "color_jitter": 0.0, "re_prob": 0.0},
+        "preset": "small",
+        "epochs": 1 if smoke else args.epochs,
+        "batch_size": 32 if smoke else args.batch_size,
+        "tensorboard": False,
+        "log_every": 10,
+        "device": "cpu" if smoke else args.device,
+        "amp": True,
+        "amp_dtype": "bfloat16",
+        "data": {
+            "name": data,
+            "root": args.data_root,
+            "resident": True,
+            "img_size": 32,
+            "eval_batch": 64,
+            **({"train_samples": 64, "test_samples": 64} if smoke else {}),
+        },
+        "aug": {
+            "mixup": 0.8,
+            "cutmix": 1.0,
+            "smoothing": 0.1,
+            "hflip": 0.5,
+            "pad_crop": 4,
+            "auto_augment": None,
+            "color_jitter": 0.0,
+            "re_prob": 0.0,
+        },
     }
-    return {"models": args.families, "seeds": list(range(1 if smoke else args.seeds)),
-            "base": base, "baseline": {"ss": {"mode": "record"}},
-            "constrained": [{"name": "paper", "ss": {"mode": "constrain", "alpha": 1e-4,
-                                                      "gamma": "auto", "gate": "code"}}]}
+    return {
+        "models": args.families,
+        "seeds": list(range(1 if smoke else args.seeds)),
+        "base": base,
+        "baseline": {"ss": {"mode": "record"}},
+        "constrained": [
+            {
+                "name": "paper",
+                "ss": {"mode": "constrain", "alpha": 1e-4, "gamma": "auto", "gate": "code"},
+            }
+        ],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--device", default="cuda")
-    p.add_argument("--smoke", action="store_true",
-                   help="a few steps per run on the CPU with the embedded digits data")
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a few steps per run on the CPU with the embedded digits data",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from selfsim.data import get_dataset

@@ -156,8 +156,19 @@ def test_public_names_resolve():
         assert getattr(selfsim, name) is not None, name
 
 
-SUBPACKAGES = ["activations", "network", "generators", "covering", "metrics", "models", "data",
-               "analysis", "report", "train", "integrations"]
+SUBPACKAGES = [
+    "activations",
+    "network",
+    "generators",
+    "covering",
+    "metrics",
+    "models",
+    "data",
+    "analysis",
+    "report",
+    "train",
+    "integrations",
+]
 
 
 @pytest.mark.parametrize("name", SUBPACKAGES)
@@ -193,8 +204,16 @@ def test_each_public_function_of_a_module_is_exported_by_its_subpackage():
 # public in their module for the package's own use, not part of the subpackage API
 _INTERNAL = {
     "metrics": {"ss_rate_dense", "box_grid"},
-    "analysis": {"collect", "iter_batches", "Collected", "measure_layer", "mds_node_indices",
-                 "load_images", "model_transform", "box_grid"},
+    "analysis": {
+        "collect",
+        "iter_batches",
+        "Collected",
+        "measure_layer",
+        "mds_node_indices",
+        "load_images",
+        "model_transform",
+        "box_grid",
+    },
 }
 
 

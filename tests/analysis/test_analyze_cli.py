@@ -27,7 +27,10 @@ def test_default_run_files_exist_and_parse(default_run):
     assert frame["ss_rate"].between(0, 1).all() and (frame["status"] == "ok").all()
     results = json.loads((default_run / "results.json").read_text())
     run = results["runs"][results["main"]]
-    assert run["config"]["model"] == "vit_tiny_patch16_224" and run["config"]["data"]["name"] == "digits"
+    assert (
+        run["config"]["model"] == "vit_tiny_patch16_224"
+        and run["config"]["data"]["name"] == "digits"
+    )
     assert "torch" in results["versions"]
     assert [layer["ss_rate"] for layer in run["layers"]] == pytest.approx(list(frame["ss_rate"]))
     html = (default_run / "report.html").read_text()
@@ -78,8 +81,26 @@ def test_table2_protocol_with_checkpoint(tmp_path):
     ckpt = tmp_path / "w.pt"
     torch.save(create_model("resnet_tiny_32").state_dict(), ckpt)
     out = tmp_path / "t2"
-    assert main(["analyze", "--model", "resnet_tiny_32", "--checkpoint", str(ckpt), "--protocol",
-                 "table2", "--num-images", "32", "--measures", "ss", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                "--model",
+                "resnet_tiny_32",
+                "--checkpoint",
+                str(ckpt),
+                "--protocol",
+                "table2",
+                "--num-images",
+                "32",
+                "--measures",
+                "ss",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out / "table2.csv")
     assert list(table["weights"]) == ["untrained", "trained"]
     assert (out / "layers_untrained.csv").is_file() and (out / "plots" / "mds.png").is_file()

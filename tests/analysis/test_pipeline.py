@@ -126,7 +126,9 @@ def test_too_small_batches():
 
 
 def test_boxcount_beside_closed_form():
-    rep = analyze("resnet_tiny_32", torch.randn(48, 3, 32, 32), measures="ss,boxcount", layers="layer3")
+    rep = analyze(
+        "resnet_tiny_32", torch.randn(48, 3, 32, 32), measures="ss,boxcount", layers="layer3"
+    )
     r = rep.layers[0]
     # N = D at theta = TZ (strict <), at most 2 boxes at TV; greedy colouring need not be monotone
     assert r.box_counts[0] == r.num_nodes and r.box_counts[-1] <= 2
@@ -141,8 +143,9 @@ def test_boxcount_beside_closed_form():
 
 @pytest.mark.slow  # UMAP's JIT start-up takes about half a minute
 def test_optional_measurements():
-    rep = analyze("resnet_tiny_32", torch.randn(64, 3, 32, 32), layers="layer2,layer3",
-                  measures="all", seed=3)
+    rep = analyze(
+        "resnet_tiny_32", torch.randn(64, 3, 32, 32), layers="layer2,layer3", measures="all", seed=3
+    )
     for r in rep.layers:
         assert r.status == "ok", r.reason
         assert np.isfinite(r.spectrum_exponent) and r.spectrum_exponent > 1
@@ -154,8 +157,14 @@ def test_optional_measurements():
 
 
 def test_named_data_uses_model_preprocessing():
-    rep = analyze("vit_tiny_patch16_224", "digits", num_images=16, layers=1, measures="ss",
-                  model_kwargs={"img_size": 32, "patch_size": 4})
+    rep = analyze(
+        "vit_tiny_patch16_224",
+        "digits",
+        num_images=16,
+        layers=1,
+        measures="ss",
+        model_kwargs={"img_size": 32, "patch_size": 4},
+    )
     assert rep.config["data"]["input_size"] == [3, 32, 32]
     assert rep.layers[0].layer == "blocks.11" and rep.layers[0].num_samples == 16
 
@@ -170,8 +179,9 @@ def test_dataloader_input():
 
 def _mlp():
     torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 32), nn.Tanh(),
-                         nn.Linear(32, 10))
+    return nn.Sequential(
+        nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10)
+    )
 
 
 def test_flat_input_mlp_and_model_left_as_it_was():

@@ -24,8 +24,9 @@ def _parse(*argv: str) -> argparse.Namespace:
 
 
 @pytest.mark.parametrize("command", sorted(MINIMAL))
-@pytest.mark.parametrize("flag, dest, value", [("-v", "verbose", 1), ("-q", "quiet", 1),
-                                               ("--debug", "debug", True)])
+@pytest.mark.parametrize(
+    "flag, dest, value", [("-v", "verbose", 1), ("-q", "quiet", 1), ("--debug", "debug", True)]
+)
 def test_global_flags_work_before_and_after_the_subcommand(command, flag, dest, value):
     before = _parse(flag, command, *MINIMAL[command])
     after = _parse(command, *MINIMAL[command], flag)
@@ -100,8 +101,15 @@ def test_set_keys_may_use_hyphens():
     from selfsim.cli.train import _overrides
     from selfsim.train.config import resolve_config
 
-    args = _parse("train", "--out", "o", "--set", "optim.weight-decay=0.125",
-                  "--set", "data.name=fashion-mnist")
+    args = _parse(
+        "train",
+        "--out",
+        "o",
+        "--set",
+        "optim.weight-decay=0.125",
+        "--set",
+        "data.name=fashion-mnist",
+    )
     cfg = resolve_config(preset="small", overrides=_overrides(args))
     assert cfg.optim.weight_decay == 0.125
     assert cfg.data.name == "fashion-mnist"  # values keep their hyphens
@@ -117,8 +125,19 @@ def test_model_kwargs_must_be_a_json_object(cli):
 
 def test_deprecated_flag_warns_once_and_still_works(cli):
     # the run stops at the unknown data set, after the flags were read
-    code, _, err = cli("train", "--ss-weight", "0.1", "--ss-weight", "0.2", "--ss-target", "0.3",
-                       "--data", "no_such_data_set", "--out", "o")
+    code, _, err = cli(
+        "train",
+        "--ss-weight",
+        "0.1",
+        "--ss-weight",
+        "0.2",
+        "--ss-target",
+        "0.3",
+        "--data",
+        "no_such_data_set",
+        "--out",
+        "o",
+    )
     assert code == 2 and "unknown data set" in err
     assert err.count("--ss-weight is deprecated; use --ss-alpha") == 1
     assert err.count("--ss-target is deprecated; use --ss-gamma") == 1

@@ -21,15 +21,18 @@ class Blocks(nn.Module):
 NAMES = [f"blocks.{i}" for i in range(12)]
 
 
-@pytest.mark.parametrize("spec, expected", [
-    ("3", ["blocks.3"]),
-    ("-2", ["blocks.10"]),
-    ("-1,0", ["blocks.11", "blocks.0"]),
-    ("-3:", ["blocks.9", "blocks.10", "blocks.11"]),
-    ("0:4:2", ["blocks.0", "blocks.2"]),
-    (":2", ["blocks.0", "blocks.1"]),
-    ("blocks.5,-1:", ["blocks.5", "blocks.11"]),
-])
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("3", ["blocks.3"]),
+        ("-2", ["blocks.10"]),
+        ("-1,0", ["blocks.11", "blocks.0"]),
+        ("-3:", ["blocks.9", "blocks.10", "blocks.11"]),
+        ("0:4:2", ["blocks.0", "blocks.2"]),
+        (":2", ["blocks.0", "blocks.1"]),
+        ("blocks.5,-1:", ["blocks.5", "blocks.11"]),
+    ],
+)
 def test_indices_and_slices_count_in_the_default_layers(spec, expected):
     assert select_layers(Blocks(), spec) == expected
 
@@ -38,9 +41,16 @@ def test_an_int_is_still_the_last_n_in_python():
     assert select_layers(Blocks(), 2) == ["blocks.10", "blocks.11"]
 
 
-@pytest.mark.parametrize("typo, meant", [("blocks.O", "blocks.0"), ("Blocks.1", "blocks.1"),
-                                          ("blocks.1l", "blocks.11"), ("blocks.l0", "blocks.10"),
-                                          ("blcks.7", "blocks.7")])
+@pytest.mark.parametrize(
+    "typo, meant",
+    [
+        ("blocks.O", "blocks.0"),
+        ("Blocks.1", "blocks.1"),
+        ("blocks.1l", "blocks.11"),
+        ("blocks.l0", "blocks.10"),
+        ("blcks.7", "blocks.7"),
+    ],
+)
 def test_a_misspelt_name_suggests_the_closest(typo, meant):
     with pytest.raises(NotFoundError, match=rf"Did you mean '{meant}'\?"):
         select_layers(Blocks(), typo)
@@ -54,9 +64,22 @@ def test_an_empty_slice_is_refused():
 @pytest.mark.parametrize("spec, chosen", [("3", "layer4"), ("-2", "layer3"), ("-3:", "layer2")])
 def test_cli_layers_index_without_equals_sign(cli, spec, chosen):
     # resnet_tiny_32's default layers are layer1 .. layer4
-    code, out, err = cli("analyze", "--model", "resnet_tiny_32", "--data", "synthetic",
-                         "--num-images", "8", "--measures", "ss", "--no-plots", "--out", "run",
-                         "--layers", spec)
+    code, out, err = cli(
+        "analyze",
+        "--model",
+        "resnet_tiny_32",
+        "--data",
+        "synthetic",
+        "--num-images",
+        "8",
+        "--measures",
+        "ss",
+        "--no-plots",
+        "--out",
+        "run",
+        "--layers",
+        spec,
+    )
     assert code == 0, err
     rows = [line.split()[0] for line in out.splitlines()[1:] if line.startswith("layer")]
     expected = ["layer2", "layer3", "layer4"] if spec == "-3:" else [chosen]
@@ -66,6 +89,17 @@ def test_cli_layers_index_without_equals_sign(cli, spec, chosen):
 
 
 def test_cli_misspelt_layer_says_did_you_mean(cli):
-    code, _, err = cli("analyze", "--model", "fc_mlp", "--model-kwargs", '{"img_size": 8}',
-                       "--num-images", "16", "--layers", "blocks.O", "--out", "run")
+    code, _, err = cli(
+        "analyze",
+        "--model",
+        "fc_mlp",
+        "--model-kwargs",
+        '{"img_size": 8}',
+        "--num-images",
+        "16",
+        "--layers",
+        "blocks.O",
+        "--out",
+        "run",
+    )
     assert code == 2 and "Did you mean 'blocks.0'?" in err

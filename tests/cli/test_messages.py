@@ -20,8 +20,20 @@ from selfsim import InvalidInputError
 def test_warnings_print_without_source_paths(tmp_path, debug):
     # a real process: pytest records warnings in-process instead of printing them
     # four sizes on a small flower: too few points in the fit range -> ScalingRangeWarning
-    cmd = [sys.executable, "-m", "selfsim", "boxcover", "--network", "flower:2,2,3",
-           "--sizes", "1", "3", "5", "9", *(["--debug"] if debug else [])]
+    cmd = [
+        sys.executable,
+        "-m",
+        "selfsim",
+        "boxcover",
+        "--network",
+        "flower:2,2,3",
+        "--sizes",
+        "1",
+        "3",
+        "5",
+        "9",
+        *(["--debug"] if debug else []),
+    ]
     env = dict(os.environ, PYTHONPATH=str(Path(selfsim.__file__).resolve().parents[1]))
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False, env=env)
     assert proc.returncode == 0, proc.stderr
@@ -39,9 +51,11 @@ def test_main_restores_the_warning_format(cli):
 
 
 def test_importing_the_library_leaves_warnings_alone():
-    code = ("import warnings; s = warnings.formatwarning, warnings.showwarning; import selfsim, "
-            "selfsim.cli; selfsim.cli.build_parser(); "
-            "print(s == (warnings.formatwarning, warnings.showwarning))")
+    code = (
+        "import warnings; s = warnings.formatwarning, warnings.showwarning; import selfsim, "
+        "selfsim.cli; selfsim.cli.build_parser(); "
+        "print(s == (warnings.formatwarning, warnings.showwarning))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
 
@@ -59,8 +73,14 @@ def test_plain_module_fed_the_wrong_size_says_how_to_set_it():
     text = str(err.value)
     assert "(8, 3, 224, 224)" in text and "img_size" in text
     assert "mat1 and mat2" in text  # torch's own words are kept
-    rep = analyze(_mlp32(), "synthetic", num_images=8, measures="ss", layers=["2"],
-                  model_kwargs={"img_size": 32})
+    rep = analyze(
+        _mlp32(),
+        "synthetic",
+        num_images=8,
+        measures="ss",
+        layers=["2"],
+        model_kwargs={"img_size": 32},
+    )
     assert rep["2"].num_nodes == 16 and rep["2"].num_samples == 8
 
 

@@ -25,15 +25,41 @@ def test_progress_is_throttled_and_silent_for_short_loops(caplog):
         loud.close()
     lines = [r.getMessage() for r in caplog.records]
     assert [re.sub(r" \(\d+ s.*", "", m) for m in lines] == [
-        "long: 1/3 items", "long: 2/3 items", "long: 3/3 items", "long: 3/3 items"]
+        "long: 1/3 items",
+        "long: 2/3 items",
+        "long: 3/3 items",
+        "long: 3/3 items",
+    ]
     assert lines[-1].endswith("done)")
 
 
-TRAIN = ["train", "--model", "fc_mlp", "--model-kwargs", '{"img_size": 8}', "--data", "digits",
-         "--preset", "small", "--set", "data.resident=true", "--set", "aug.hflip=0",
-         "--set", "data.train_samples=128", "--set", "data.test_samples=64",
-         "--set", "data.eval_batch=16", "--set", "tensorboard=false", "--epochs", "2",
-         "--batch-size", "32"]
+TRAIN = [
+    "train",
+    "--model",
+    "fc_mlp",
+    "--model-kwargs",
+    '{"img_size": 8}',
+    "--data",
+    "digits",
+    "--preset",
+    "small",
+    "--set",
+    "data.resident=true",
+    "--set",
+    "aug.hflip=0",
+    "--set",
+    "data.train_samples=128",
+    "--set",
+    "data.test_samples=64",
+    "--set",
+    "data.eval_batch=16",
+    "--set",
+    "tensorboard=false",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "32",
+]
 
 
 def test_train_logs_every_epoch_by_default_and_q_silences(cli):
@@ -50,8 +76,20 @@ def test_train_logs_every_epoch_by_default_and_q_silences(cli):
 
 def test_boxcover_logs_sizes_when_a_size_takes_long(cli, monkeypatch):
     monkeypatch.setattr(progress_mod, "PROGRESS_EVERY_S", 0.0)
-    code, out, err = cli("boxcover", "--network", "flower:2,2,4", "--method", "random",
-                         "--seed", "1", "--sizes", "1", "3", "5", "9")
+    code, out, err = cli(
+        "boxcover",
+        "--network",
+        "flower:2,2,4",
+        "--method",
+        "random",
+        "--seed",
+        "1",
+        "--sizes",
+        "1",
+        "3",
+        "5",
+        "9",
+    )
     assert code == 0, err
     table = dict(re.findall(r"^\s+(\d+)\s+(\d+)$", out, flags=re.M))
     logged = re.findall(r"random: (\d)/4 sizes \(\d+ s, l_B = (\d+) gave (\d+) boxes\)", err)
@@ -66,12 +104,34 @@ def test_boxcover_names_sketch_before_a_slow_method_on_a_large_graph(cli, monkey
 
     monkeypatch.setattr(boxcover, "LARGE_GRAPH", 100)  # flower:2,2,4 has 172 nodes
     for method in ("greedy", "cbb", "memb"):
-        code, _, err = cli("boxcover", "--network", "flower:2,2,4", "--method", method,
-                           "--sizes", "1", "3", "5", "9", "17")
+        code, _, err = cli(
+            "boxcover",
+            "--network",
+            "flower:2,2,4",
+            "--method",
+            method,
+            "--sizes",
+            "1",
+            "3",
+            "5",
+            "9",
+            "17",
+        )
         assert code == 0, err
         assert re.search(rf"warning: {method} on 172 nodes .* --method sketch", err)
-    code, _, err = cli("boxcover", "--network", "flower:2,2,4", "--method", "sketch",
-                       "--sizes", "1", "3", "5", "9", "17")
+    code, _, err = cli(
+        "boxcover",
+        "--network",
+        "flower:2,2,4",
+        "--method",
+        "sketch",
+        "--sizes",
+        "1",
+        "3",
+        "5",
+        "9",
+        "17",
+    )
     assert code == 0 and "--method sketch" not in err
     code, _, err = cli("boxcover", "--network", "flower:2,2,3", "--sizes", "1", "3", "5", "9")
     assert code == 0 and "--method sketch" not in err  # 44 nodes

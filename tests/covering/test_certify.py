@@ -112,7 +112,9 @@ def test_exact_on_a_star():
     k = 9
     rows = np.zeros(k, dtype=int)
     cols = np.arange(1, k + 1)
-    A = sp.coo_matrix((np.ones(2 * k), (np.r_[rows, cols], np.r_[cols, rows])), shape=(k + 1, k + 1))
+    A = sp.coo_matrix(
+        (np.ones(2 * k), (np.r_[rows, cols], np.r_[cols, rows])), shape=(k + 1, k + 1)
+    )
     assert exact_cover(A.tocsr(), 2).num_boxes == k  # hub with one leaf, the other leaves alone
     assert exact_cover(A.tocsr(), 3).num_boxes == 1  # leaves are at distance 2
 
@@ -141,8 +143,11 @@ def test_exact_matches_brute_force_on_tiny_graphs(seed):
             assert res.optimal and res.num_boxes == _brute_force(D, s)
 
 
-@pytest.mark.parametrize("A", [uv_flower(2, 2, 3), sierpinski_gasket(3), barabasi_albert(40, 2, seed=1)],
-                         ids=["flower", "sierpinski", "ba"])
+@pytest.mark.parametrize(
+    "A",
+    [uv_flower(2, 2, 3), sierpinski_gasket(3), barabasi_albert(40, 2, seed=1)],
+    ids=["flower", "sierpinski", "ba"],
+)
 def test_exact_between_bound_and_heuristics(A):
     for s in (2, 3, 4, 6):
         res = exact_cover(A, s, time_limit=10)
@@ -155,8 +160,10 @@ def test_cbb_is_greedy_colouring_for_the_same_seed():
     """CBB takes candidates in rank order, which is greedy colouring in that order (see docs)."""
     A = sierpinski_gasket(4)
     for seed in (0, 5):
-        assert np.array_equal(cover_labels(A, SIZES, method="cbb", seed=seed),
-                              cover_labels(A, SIZES, method="greedy", seed=seed))
+        assert np.array_equal(
+            cover_labels(A, SIZES, method="cbb", seed=seed),
+            cover_labels(A, SIZES, method="greedy", seed=seed),
+        )
 
 
 def test_inputs_are_checked():

@@ -139,7 +139,12 @@ def test_edgelist_round_trip_and_formats(tmp_path):
 
 @pytest.mark.parametrize(
     "text,match",
-    [("a b\nb c d e\n", "line 2"), ("a b 1\nb c\n", "line 2"), ("a b x\n", "not a number"), ("# only\n", "no edges")],
+    [
+        ("a b\nb c d e\n", "line 2"),
+        ("a b 1\nb c\n", "line 2"),
+        ("a b x\n", "not a number"),
+        ("# only\n", "no edges"),
+    ],
 )
 def test_bad_files_name_the_line(tmp_path, text, match):
     p = tmp_path / "bad.txt"
@@ -164,7 +169,9 @@ def test_cli_boxcover(tmp_path, capsys):
     p = tmp_path / "g.txt"
     write_edgelist(lattice((20,)), p)
     with pytest.warns(ScalingRangeWarning):  # a 20-node chain leaves 2 points to fit
-        assert main(["boxcover", str(p), "--method", "memb", "--sizes", "1", "3", "5", "9", "17"]) == 0
+        assert (
+            main(["boxcover", str(p), "--method", "memb", "--sizes", "1", "3", "5", "9", "17"]) == 0
+        )
     assert "memb" in capsys.readouterr().out
     bad = tmp_path / "bad.txt"
     bad.write_text("a\n")

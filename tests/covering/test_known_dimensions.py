@@ -42,7 +42,11 @@ from selfsim.metrics.fractal import fractal_dimension
 
 def _fit(A, method="greedy"):
     d = int(shortest_path(A, directed=False, unweighted=True, indices=[0]).max())
-    d = int(shortest_path(A, directed=False, unweighted=True).max()) if A.shape[0] <= 3000 else 2 * d
+    d = (
+        int(shortest_path(A, directed=False, unweighted=True).max())
+        if A.shape[0] <= 3000
+        else 2 * d
+    )
     hi = d + 1 if method == "greedy" else 2 * d + 1
     sizes = np.unique(np.round(np.geomspace(1, hi, 18))).astype(int)
     with warnings.catch_warnings():
@@ -81,8 +85,9 @@ TWO_DECADES = [
 ]
 
 
-@pytest.mark.parametrize("name,make,method,diam,known", TWO_DECADES,
-                         ids=[f"{c[0]}-{c[2]}" for c in TWO_DECADES])
+@pytest.mark.parametrize(
+    "name,make,method,diam,known", TWO_DECADES, ids=[f"{c[0]}-{c[2]}" for c in TWO_DECADES]
+)
 def test_log_periodic_networks_recovered_within_ci(name, make, method, diam, known):
     """With sizes over two decades the exact d_B lies inside the bootstrap interval."""
     hi = diam + 1 if method == "greedy" else 2 * diam + 1

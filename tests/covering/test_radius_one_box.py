@@ -15,8 +15,12 @@ from scipy.sparse.csgraph import shortest_path
 from selfsim.covering.api import box_counts
 from selfsim.generators import lattice, sierpinski_gasket, uv_flower
 
-GRAPHS = {"path41": lattice((41,)), "grid9": lattice((9, 9)), "gasket4": sierpinski_gasket(4),
-          "flower4": uv_flower(2, 2, 4)}
+GRAPHS = {
+    "path41": lattice((41,)),
+    "grid9": lattice((9, 9)),
+    "gasket4": sierpinski_gasket(4),
+    "flower4": uv_flower(2, 2, 4),
+}
 
 
 def _radius_diameter(A):

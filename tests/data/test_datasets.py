@@ -35,7 +35,10 @@ def test_transform_and_grey_option():
 
 
 def test_synthetic_is_seeded():
-    a, b = get_dataset("synthetic", num_samples=4, seed=3), get_dataset("synthetic", num_samples=4, seed=3)
+    a, b = (
+        get_dataset("synthetic", num_samples=4, seed=3),
+        get_dataset("synthetic", num_samples=4, seed=3),
+    )
     assert np.array_equal(np.asarray(a[2][0]), np.asarray(b[2][0]))
     assert len(get_dataset("synthetic", num_samples=7)) == 7
 
@@ -48,7 +51,9 @@ def test_image_folder(tmp_path):
             (tmp_path / split / cls).mkdir(parents=True)
             Image.new("L", (5, 6), 100).save(tmp_path / split / cls / "a.png")
     ds = get_dataset(str(tmp_path), "test")
-    assert len(ds) == 2 and ds.classes == ["cat", "dog"] and ds[1][0].mode == "RGB" and ds[1][1] == 1
+    assert (
+        len(ds) == 2 and ds.classes == ["cat", "dog"] and ds[1][0].mode == "RGB" and ds[1][1] == 1
+    )
 
 
 def test_torchvision_mnist_layout_and_idx(tmp_path):
@@ -58,7 +63,9 @@ def test_torchvision_mnist_layout_and_idx(tmp_path):
     header = bytes([0, 0, 8, 3]) + b"".join(int(d).to_bytes(4, "big") for d in imgs.shape)
     (raw / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(header + imgs.tobytes()))
     (raw / "t10k-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 2, 4, 7]))
-    (raw / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 2, 4, 7])))
+    (raw / "t10k-labels-idx1-ubyte.gz").write_bytes(
+        gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 2, 4, 7]))
+    )
     ds = get_dataset("mnist", root=tmp_path)
     assert ds.targets == [4, 7]
     assert np.array_equal(np.asarray(ds[1][0])[..., 0], imgs[1])

@@ -13,10 +13,14 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 def run_launched(cmd: list[str], out: Path, timeout: int = 300) -> dict:
     """Run ``cmd`` (a launcher around an example) in a subprocess; return OUT/summary.json."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                          cwd=str(EXAMPLES))
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=str(EXAMPLES)
+    )
     assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr[-4000:])
     return json.loads((out / "summary.json").read_text())
 

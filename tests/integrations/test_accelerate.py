@@ -21,15 +21,21 @@ def test_prepare_registers_the_unwrapped_model_and_log_returns_the_step(tmp_path
     net = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.Tanh(), torch.nn.Linear(32, 2))
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
     model, opt = acc.prepare(net, opt)
-    con = prepare_constraint(acc, model, ["1"], alpha=1.0, gamma=0.2, gate="none",
-                             num_thresholds=64, seed=0)
+    con = prepare_constraint(
+        acc, model, ["1"], alpha=1.0, gamma=0.2, gate="none", num_thresholds=64, seed=0
+    )
     assert con.model is acc.unwrap_model(model) and con in acc._custom_objects
     loss = model(torch.randn(16, 8)).pow(2).mean() + con.penalty()
     acc.backward(loss)
     s = con.last
     logged = log_constraint(acc, con, step=0, extra={"loss": float(loss.detach())})
-    assert logged == {"ss/gate": 1.0, "ss/penalty": s.penalty, "ss/gamma": 0.2,
-                      "ss_rate/1": s.ss_rate, "loss": float(loss.detach())}
+    assert logged == {
+        "ss/gate": 1.0,
+        "ss/penalty": s.penalty,
+        "ss/gamma": 0.2,
+        "ss_rate/1": s.ss_rate,
+        "loss": float(loss.detach()),
+    }
     assert s.penalty == pytest.approx(0.5 * (s.ss_rate - 0.2) ** 2, rel=1e-5)
     con.close()
 
@@ -70,9 +76,20 @@ def test_example_writes_tensorboard_scalars(tmp_path, example):
 @pytest.mark.slow
 def test_two_processes_under_torchrun(tmp_path):
     out = tmp_path / "ddp"
-    s = run_launched([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                      "--nproc_per_node=2", "accelerate_digits.py", "--smoke", "--out", str(out)],
-                     out)
+    s = run_launched(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            "accelerate_digits.py",
+            "--smoke",
+            "--out",
+            str(out),
+        ],
+        out,
+    )
     assert s["world_size"] == 2 and s["steps"] == 3 * 4  # 256 images / 2 processes / 32
     first = s["epochs_seen"][0]
     by_rank = first["by_rank"]

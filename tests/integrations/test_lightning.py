@@ -20,9 +20,13 @@ class _Tiny(L.LightningModule):
     def __init__(self, use_penalty=True):
         super().__init__()
         self.use_penalty = use_penalty
-        self.net = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.Tanh(),
-                                       torch.nn.Linear(32, 32), torch.nn.GELU(),
-                                       torch.nn.Linear(32, 2))
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(8, 32),
+            torch.nn.Tanh(),
+            torch.nn.Linear(32, 32),
+            torch.nn.GELU(),
+            torch.nn.Linear(32, 2),
+        )
         self.seen = []  # (task loss, penalty added, the constraint's record) per step
 
     def forward(self, x):
@@ -35,7 +39,9 @@ class _Tiny(L.LightningModule):
             return task
         pen = ss_penalty(self)
         cb = next(c for c in self.trainer.callbacks if isinstance(c, SelfSimilarityCallback))
-        self.seen.append((float(task.detach()), float(pen.detach()), cb.constraint.last, pen.requires_grad))
+        self.seen.append(
+            (float(task.detach()), float(pen.detach()), cb.constraint.last, pen.requires_grad)
+        )
         return task + pen
 
     def validation_step(self, batch, batch_idx):
@@ -53,18 +59,27 @@ def _loader(n=64, seed=0):
 
 
 def _fit(module, callback, epochs=2, tmp_path=None):
-    trainer = L.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, callbacks=[callback],
-                        logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                        enable_model_summary=False, num_sanity_val_steps=2,
-                        default_root_dir=str(tmp_path) if tmp_path else None)
+    trainer = L.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu",
+        devices=1,
+        callbacks=[callback],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=2,
+        default_root_dir=str(tmp_path) if tmp_path else None,
+    )
     trainer.fit(module, _loader(), _loader(32, seed=1))
     return trainer
 
 
 def test_penalty_gate_epochs_and_logging(tmp_path):
     module = _Tiny()
-    cb = SelfSimilarityCallback(["net.1", "net.3"], alpha=2.0, gamma=0.1, gate="code",
-                                num_thresholds=64, seed=0)
+    cb = SelfSimilarityCallback(
+        ["net.1", "net.3"], alpha=2.0, gamma=0.1, gate="code", num_thresholds=64, seed=0
+    )
     trainer = _fit(module, cb, epochs=2, tmp_path=tmp_path)
     con = cb.constraint
     assert len(module.seen) == 8  # 4 steps x 2 epochs, one penalty per training forward
@@ -80,7 +95,9 @@ def test_penalty_gate_epochs_and_logging(tmp_path):
     assert cb.history[0]["gate_reference"] == pytest.approx(sum(first) / 4, rel=1e-12)
     assert con.gate.reference == cb.history[0]["gate_reference"] and con.epoch == 1
     logged = trainer.logged_metrics
-    assert {"ss/gate", "ss/penalty", "ss/gamma", "ss/epoch_mean", "ss/gate_reference"} <= set(logged)
+    assert {"ss/gate", "ss/penalty", "ss/gamma", "ss/epoch_mean", "ss/gate_reference"} <= set(
+        logged
+    )
     last = module.seen[-1][2]
     assert float(logged[f"ss_rate/{last.layer}"]) == pytest.approx(last.ss_rate, rel=1e-6)
     assert not module.net[1]._forward_hooks  # hooks removed when fitting ends
@@ -97,8 +114,14 @@ def test_record_mode_needs_no_call_and_constrain_mode_insists():
 
 
 def test_ss_penalty_without_the_callback_is_an_error():
-    trainer = L.Trainer(max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
-                        enable_progress_bar=False, enable_model_summary=False)
+    trainer = L.Trainer(
+        max_epochs=1,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     with pytest.raises(InvalidInputError, match="SelfSimilarityCallback"):
         trainer.fit(_Tiny(), _loader())
 
@@ -121,8 +144,20 @@ def test_example_resume_brings_the_constraint_state_back(tmp_path, example):
 @pytest.mark.slow
 def test_ddp_on_cpu_two_processes(tmp_path):
     out = tmp_path / "ddp"
-    s = run_launched([sys.executable, "lightning_digits.py", "--smoke", "--devices", "2",
-                      "--strategy", "ddp", "--out", str(out)], out)
+    s = run_launched(
+        [
+            sys.executable,
+            "lightning_digits.py",
+            "--smoke",
+            "--devices",
+            "2",
+            "--strategy",
+            "ddp",
+            "--out",
+            str(out),
+        ],
+        out,
+    )
     assert s["world_size"] == 2 and s["steps"] == 3 * 4  # 256 images / 2 processes / 32
     first = s["epochs_seen"][0]
     by_rank = first["by_rank"]

@@ -16,8 +16,13 @@ from selfsim.integrations import SelfSimilarityMonitor  # noqa: E402
 
 def _net():
     torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Linear(12, 40), torch.nn.GELU(), torch.nn.Linear(40, 40),
-                               torch.nn.Tanh(), torch.nn.Linear(40, 3))
+    return torch.nn.Sequential(
+        torch.nn.Linear(12, 40),
+        torch.nn.GELU(),
+        torch.nn.Linear(40, 40),
+        torch.nn.Tanh(),
+        torch.nn.Linear(40, 3),
+    )
 
 
 def _direct(out: torch.Tensor) -> float:
@@ -36,9 +41,14 @@ def test_training_forward_values_steps_and_eval_forwards_ignored():
     net = _net()
     opt = torch.optim.SGD(net.parameters(), lr=0.05)
     seen = {}  # the outputs of each training forward, hooked independently of the monitor
-    handles = [net[i].register_forward_hook(
-        lambda m, i, o, k=str(i): seen.__setitem__(k, o.detach().clone()) if m.training else None)
-        for i in (1, 3)]
+    handles = [
+        net[i].register_forward_hook(
+            lambda m, i, o, k=str(i): (
+                seen.__setitem__(k, o.detach().clone()) if m.training else None
+            )
+        )
+        for i in (1, 3)
+    ]
     writer = _Writer()
     expected = []
     with SelfSimilarityMonitor(net, ["1", "3"], every=3, writer=writer, num_thresholds=64) as mon:
@@ -126,8 +136,10 @@ def test_importing_the_integrations_package_stays_light():
     import subprocess
     import sys
 
-    code = ("import sys; from selfsim.integrations import SelfSimilarityMonitor; "
-            "print(','.join(m for m in ('lightning', 'accelerate', 'tensorboard') "
-            "if m in sys.modules))")
+    code = (
+        "import sys; from selfsim.integrations import SelfSimilarityMonitor; "
+        "print(','.join(m for m in ('lightning', 'accelerate', 'tensorboard') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

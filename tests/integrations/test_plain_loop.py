@@ -17,10 +17,20 @@ def test_smoke_run_and_resume(tmp_path, example):
     assert whole["steps"] == 3 * 8 and whole["top1"] > 50.0  # 256 images / 32; chance 10 %
     assert [m["step"] for m in whole["monitor"]] == [0, 5, 10, 15, 20]
     assert all(0.0 < m[k] < 1.0 for m in whole["monitor"] for k in ("1", "3"))
-    mod.main(["--smoke", "--out", str(tmp_path / "cut"), "--stop-after-epoch", "0",
-              "--monitor-every", "5"])
-    resumed = mod.main(["--smoke", "--out", str(tmp_path / "cut"), "--resume",
-                        "--monitor-every", "5"])
+    mod.main(
+        [
+            "--smoke",
+            "--out",
+            str(tmp_path / "cut"),
+            "--stop-after-epoch",
+            "0",
+            "--monitor-every",
+            "5",
+        ]
+    )
+    resumed = mod.main(
+        ["--smoke", "--out", str(tmp_path / "cut"), "--resume", "--monitor-every", "5"]
+    )
     # same data order, weights and constraint state: the resumed run is the whole run
     same_constraint_state(resumed["constraint"], whole["constraint"])
     assert resumed["constraint"]["epoch_sum"] == whole["constraint"]["epoch_sum"]

@@ -134,9 +134,15 @@ def test_verdict_error_rates_on_noisy_synthetic_counts():
     wrong_exp = wrong_pow = 0
     for _ in range(40):
         e = rng.normal(0, 0.1, lb.size)
-        wrong_exp += _quiet(lb, np.exp(12 - lb / 5 + e), fit_range=(2, 40), num_bootstrap=200).is_fractal
-        wrong_pow += _quiet(lb, np.exp(12 - 2 * np.log(lb) + e), fit_range=(2, 40),
-                            num_bootstrap=200).verdict == "not fractal"
+        wrong_exp += _quiet(
+            lb, np.exp(12 - lb / 5 + e), fit_range=(2, 40), num_bootstrap=200
+        ).is_fractal
+        wrong_pow += (
+            _quiet(
+                lb, np.exp(12 - 2 * np.log(lb) + e), fit_range=(2, 40), num_bootstrap=200
+            ).verdict
+            == "not fractal"
+        )
     assert wrong_exp <= 4 and wrong_pow <= 4
 
 

@@ -17,7 +17,9 @@ def test_spectrum_surrogate_keeps_singular_values_and_samples():
     F = np.random.default_rng(0).gamma(2.0, size=(40, 12))
     S = surrogate_features(F, "spectrum", seed=3)
     assert S.shape == F.shape
-    np.testing.assert_allclose(np.linalg.svd(S, compute_uv=False), np.linalg.svd(F, compute_uv=False))
+    np.testing.assert_allclose(
+        np.linalg.svd(S, compute_uv=False), np.linalg.svd(F, compute_uv=False)
+    )
     # same sample Gram matrix F^T F (the rows' directions are what is randomised)
     np.testing.assert_allclose(S.T @ S, F.T @ F, rtol=1e-9, atol=1e-9)
     assert not np.allclose(S @ S.T, F @ F.T)
@@ -65,11 +67,14 @@ def test_hierarchical_features_differ_from_the_null():
 
 def test_random_init_layers_on_random_inputs_are_not_fractal():
     torch.manual_seed(0)
-    cfg = AnalysisConfig(measures=("ss", "boxcount", "null"), num_thresholds=64, box_thresholds=24,
-                         null_surrogates=9)
+    cfg = AnalysisConfig(
+        measures=("ss", "boxcount", "null"), num_thresholds=64, box_thresholds=24, null_surrogates=9
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rep = analyze("resnet_tiny_32", torch.randn(32, 3, 32, 32), layers="layer1,layer2", config=cfg)
+        rep = analyze(
+            "resnet_tiny_32", torch.randn(32, 3, 32, 32), layers="layer1,layer2", config=cfg
+        )
     for r in rep.layers:
         assert r.status == "ok" and np.isfinite(r.null_d_B_p) and np.isfinite(r.d_B_ci_low), r
         assert r.fractal_verdict != "fractal" and not r.is_fractal, r

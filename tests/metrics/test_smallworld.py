@@ -81,6 +81,7 @@ def test_features_on_a_circle_give_a_ring_lattice(seed):
     assert sw.threshold == pytest.approx(2 * math.sin(2 * math.pi / D) / math.sqrt(2))
     assert sw.clustering_random == pytest.approx(p, abs=0.03)
     assert sw.path_length_random == pytest.approx(math.log(D) / math.log(4), abs=0.35)
-    assert sw.sigma == pytest.approx((0.5 / sw.clustering_random)
-                                     / ((465 / 59) / sw.path_length_random))
+    assert sw.sigma == pytest.approx(
+        (0.5 / sw.clustering_random) / ((465 / 59) / sw.path_length_random)
+    )
     assert sw.sigma > 1.5

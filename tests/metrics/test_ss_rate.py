@@ -161,7 +161,10 @@ def test_degenerate_is_package_error_and_value_error():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"num_thresholds": 1}, "'num_thresholds' parameter of ss_rate must be an int in \\[2, inf\\)"),
+        (
+            {"num_thresholds": 1},
+            "'num_thresholds' parameter of ss_rate must be an int in \\[2, inf\\)",
+        ),
         ({"num_thresholds": 2.5}, "num_thresholds"),
         ({"formula": "printed"}, "one of 'code', 'paper'"),
         ({"k": 0.0}, "'k' parameter"),
@@ -183,11 +186,13 @@ def _digit_activations(num_images: int = 128):
     from selfsim.data import get_dataset
 
     ds = get_dataset("digits", num_samples=num_images, seed=0)
-    x = torch.stack([torch.tensor(np.asarray(ds[i][0]), dtype=torch.float32)
-                     for i in range(len(ds))]).reshape(len(ds), -1)
+    x = torch.stack(
+        [torch.tensor(np.asarray(ds[i][0]), dtype=torch.float32) for i in range(len(ds))]
+    ).reshape(len(ds), -1)
     torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], 128), torch.nn.ReLU(),
-                              torch.nn.Linear(128, 64), torch.nn.Tanh())
+    net = torch.nn.Sequential(
+        torch.nn.Linear(x.shape[1], 128), torch.nn.ReLU(), torch.nn.Linear(128, 64), torch.nn.Tanh()
+    )
     outs, h = [], x
     with torch.no_grad():
         for m in net:
@@ -213,7 +218,8 @@ def test_float32_and_float64_per_layer_ss_rate_agree_on_real_activations():
     truth = brute_force_ss_rate(F)
     assert ss_curve(F, dtype="float64").value == pytest.approx(truth, abs=1e-9)
     assert ss_curve(torch.tensor(F, dtype=torch.float32), dtype="float32").value == (
-        pytest.approx(truth, abs=1e-5))
+        pytest.approx(truth, abs=1e-5)
+    )
 
 
 def test_ss_curve_dtype_is_checked():

@@ -38,8 +38,9 @@ def _value_and_grad(fn, F):
     return float(v), x.grad
 
 
-@pytest.mark.parametrize("D,B,seed", [(16, 8, 0), (48, 16, 1), (128, 64, 2), (256, 32, 3),
-                                      (64, 64, 7)])
+@pytest.mark.parametrize(
+    "D,B,seed", [(16, 8, 0), (48, 16, 1), (128, 64, 2), (256, 32, 3), (64, 64, 7)]
+)
 def test_released_matches_transcription(D, B, seed):
     F = torch.from_numpy(np.random.default_rng(seed).normal(size=(D, B)).astype(np.float32))
     v_fast, g_fast = _value_and_grad(lambda x: ss_rate(x, surrogate="released"), F)

@@ -15,8 +15,9 @@ def test_unknown_name_suggests_close_names():
 
 
 def test_model_kwargs_reach_timm():
-    model = create_model("vit_tiny_patch16_224", model_kwargs={"img_size": 32, "patch_size": 4},
-                         num_classes=7)
+    model = create_model(
+        "vit_tiny_patch16_224", model_kwargs={"img_size": 32, "patch_size": 4}, num_classes=7
+    )
     assert model(torch.zeros(1, 3, 32, 32)).shape == (1, 7)
     assert not model.training
 

@@ -18,17 +18,29 @@ PAPER_TABLE1 = {
     "vit_base_patch16_224": (_BLOCKS12, [(2, 197, 768)] * 12),
     "resmlp_12_224": (_BLOCKS12, [(2, 196, 384)] * 12),
     "mixer_b16_224": (_BLOCKS12, [(2, 196, 768)] * 12),
-    "poolformer_s12": (_STAGES4, [(2, 64, 56, 56), (2, 128, 28, 28), (2, 320, 14, 14),
-                                  (2, 512, 7, 7)]),
-    "pvt_v2_b3": (_STAGES4, [(2, 64, 56, 56), (2, 128, 28, 28), (2, 320, 14, 14),
-                             (2, 512, 7, 7)]),
-    "resnet34": (["layer1", "layer2", "layer3", "layer4"],
-                 [(2, 64, 56, 56), (2, 128, 28, 28), (2, 256, 14, 14), (2, 512, 7, 7)]),
-    "resnet50": (["layer1", "layer2", "layer3", "layer4"],
-                 [(2, 256, 56, 56), (2, 512, 28, 28), (2, 1024, 14, 14), (2, 2048, 7, 7)]),
-    "vgg11": (["features.1", "features.4", "features.9", "features.14", "features.19"],
-              [(2, 64, 224, 224), (2, 128, 112, 112), (2, 256, 56, 56), (2, 512, 28, 28),
-               (2, 512, 14, 14)]),
+    "poolformer_s12": (
+        _STAGES4,
+        [(2, 64, 56, 56), (2, 128, 28, 28), (2, 320, 14, 14), (2, 512, 7, 7)],
+    ),
+    "pvt_v2_b3": (_STAGES4, [(2, 64, 56, 56), (2, 128, 28, 28), (2, 320, 14, 14), (2, 512, 7, 7)]),
+    "resnet34": (
+        ["layer1", "layer2", "layer3", "layer4"],
+        [(2, 64, 56, 56), (2, 128, 28, 28), (2, 256, 14, 14), (2, 512, 7, 7)],
+    ),
+    "resnet50": (
+        ["layer1", "layer2", "layer3", "layer4"],
+        [(2, 256, 56, 56), (2, 512, 28, 28), (2, 1024, 14, 14), (2, 2048, 7, 7)],
+    ),
+    "vgg11": (
+        ["features.1", "features.4", "features.9", "features.14", "features.19"],
+        [
+            (2, 64, 224, 224),
+            (2, 128, 112, 112),
+            (2, 256, 56, 56),
+            (2, 512, 28, 28),
+            (2, 512, 14, 14),
+        ],
+    ),
 }
 
 
@@ -92,8 +104,11 @@ def test_tiny_stand_ins_hook_the_real_models_names(paper_name):
         ("resnet18", {}, ["layer1", "layer2", "layer3", "layer4"]),
         ("convnext_atto", {}, ["stages.0", "stages.1", "stages.2", "stages.3"]),
         ("efficientnet_b0", {}, [f"blocks.{i}" for i in range(7)]),
-        ("vit_tiny_patch16_224", {"img_size": 32, "patch_size": 4, "depth": 2},
-         ["blocks.0", "blocks.1"]),
+        (
+            "vit_tiny_patch16_224",
+            {"img_size": 32, "patch_size": 4, "depth": 2},
+            ["blocks.0", "blocks.1"],
+        ),
     ],
 )
 def test_automatic_layers_of_non_preset_models(name, kwargs, expected):
@@ -124,15 +139,18 @@ def test_bad_specs_list_valid_names():
 
 # the released training code's layer sets (METHOD section 5), checked on the real timm models
 # built on the meta device (no weights, no memory)
-@pytest.mark.parametrize("name,count,first,last", [
-    ("resnet34", 16, "layer1.0", "layer4.2"),
-    ("resnet50", 16, "layer1.0", "layer4.2"),
-    ("poolformer_s12", 12, "stages.0.blocks.0", "stages.3.blocks.1"),
-    ("pvt_v2_b3", 28, "stages.0.blocks.0", "stages.3.blocks.2"),
-    ("vgg11", 21, "features.0", "features.20"),
-    ("resmlp_12_224", 13, "stem", "blocks.11"),
-    ("vit_small_patch16_224", 12, "blocks.0", "blocks.11"),
-])
+@pytest.mark.parametrize(
+    "name,count,first,last",
+    [
+        ("resnet34", 16, "layer1.0", "layer4.2"),
+        ("resnet50", 16, "layer1.0", "layer4.2"),
+        ("poolformer_s12", 12, "stages.0.blocks.0", "stages.3.blocks.1"),
+        ("pvt_v2_b3", 28, "stages.0.blocks.0", "stages.3.blocks.2"),
+        ("vgg11", 21, "features.0", "features.20"),
+        ("resmlp_12_224", 13, "stem", "blocks.11"),
+        ("vit_small_patch16_224", 12, "blocks.0", "blocks.11"),
+    ],
+)
 def test_released_training_sets_on_real_models(name, count, first, last):
     import timm
     import torch

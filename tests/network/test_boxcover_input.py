@@ -120,8 +120,14 @@ def test_directed_refused_on_request_and_files_untouched(tmp_path):
     nx.write_graphml(nx.DiGraph([("a", "b"), ("b", "c")]), p)
     before = p.read_bytes()
     cmd = [sys.executable, "-m", "selfsim", "boxcover", str(p), "--sizes", "1", "2", "3"]
-    res = subprocess.run([*cmd, "--directed", "refuse"], capture_output=True, text=True, timeout=300)
-    assert res.returncode == 2 and "directed graph" in res.stderr and "--directed convert" in res.stderr
+    res = subprocess.run(
+        [*cmd, "--directed", "refuse"], capture_output=True, text=True, timeout=300
+    )
+    assert (
+        res.returncode == 2
+        and "directed graph" in res.stderr
+        and "--directed convert" in res.stderr
+    )
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert "directed source made undirected" in res.stdout
     assert p.read_bytes() == before and sorted(x.name for x in tmp_path.iterdir()) == ["d.graphml"]

@@ -43,8 +43,10 @@ def _same_graph(g, to_id, tmp_path):
     assert B.shape == A0.shape and (B != A0).nnz == 0
     clean = _clean(tmp_path).adjacency
     for method in ("greedy", "memb"):
-        assert box_counts(g.adjacency, SIZES, method=method).tolist() == box_counts(
-            clean, SIZES, method=method).tolist()
+        assert (
+            box_counts(g.adjacency, SIZES, method=method).tolist()
+            == box_counts(clean, SIZES, method=method).tolist()
+        )
 
 
 def _write(tmp_path, name, text):
@@ -57,8 +59,10 @@ def test_clean_edge_list_is_the_flower(tmp_path):
     g = _clean(tmp_path)
     assert (g.adjacency != A0).nnz == 0 and g.labels == tuple(str(i) for i in range(44))
     assert (g.self_loops, g.duplicates, g.directed, g.weighted, g.notes) == (0, 0, False, False, ())
-    assert g.summary() == [f"{tmp_path / 'clean.txt'} (edge list, white space separated): 44 nodes, "
-                           "64 edges, 1 connected component, unweighted"]
+    assert g.summary() == [
+        f"{tmp_path / 'clean.txt'} (edge list, white space separated): 44 nodes, "
+        "64 edges, 1 connected component, unweighted"
+    ]
 
 
 def test_one_based_ids_have_no_phantom_node(tmp_path):
@@ -83,7 +87,9 @@ def test_header_line_is_reported_not_an_edge(tmp_path, head, sep):
 
 
 def test_header_of_words_above_integers_and_above_weights(tmp_path):
-    g = load_graph(_write(tmp_path, "x.txt", "alpha beta\n" + "".join(f"{a} {b}\n" for a, b in EDGES)))
+    g = load_graph(
+        _write(tmp_path, "x.txt", "alpha beta\n" + "".join(f"{a} {b}\n" for a, b in EDGES))
+    )
     assert "words above integer node ids" in g.notes[0] and g.num_nodes == 44
     g = load_graph(_write(tmp_path, "y.txt", "a b w\nx y 1.5\ny z 2\n"), weights="length")
     assert "word above numeric weights" in g.notes[0] and g.labels == ("x", "y", "z")
@@ -136,8 +142,12 @@ def test_networkx_formats_with_string_labels(tmp_path, fmt):
 
 
 def test_gml_without_labels_and_with_repeated_edges(tmp_path):
-    text = "graph [\n" + "".join(f"  node [ id {i} ]\n" for i in range(44)) + "".join(
-        f"  edge [ source {a} target {b} ]\n" for a, b in [*EDGES, EDGES[5][::-1]]) + "]\n"
+    text = (
+        "graph [\n"
+        + "".join(f"  node [ id {i} ]\n" for i in range(44))
+        + "".join(f"  edge [ source {a} target {b} ]\n" for a, b in [*EDGES, EDGES[5][::-1]])
+        + "]\n"
+    )
     g = load_graph(_write(tmp_path, "g.gml", text))
     assert g.duplicates == 1 and "named by their id" in g.notes[0]
     _same_graph(g, int, tmp_path)
@@ -230,8 +240,14 @@ def test_largest_component_and_labels(tmp_path):
 
 @pytest.mark.parametrize(
     "text,match",
-    [("a b\nb c d e\n", "line 2"), ("a b 1\nb c\n", "line 2"), ("a b x\n", "not a number"),
-     ("# only\n", "no edges"), ("source target\n", "only a header"), ("a\n", "line 1")],
+    [
+        ("a b\nb c d e\n", "line 2"),
+        ("a b 1\nb c\n", "line 2"),
+        ("a b x\n", "not a number"),
+        ("# only\n", "no edges"),
+        ("source target\n", "only a header"),
+        ("a\n", "line 1"),
+    ],
 )
 def test_bad_files_name_the_problem(tmp_path, text, match):
     with pytest.raises(DataError, match=match):
@@ -251,8 +267,8 @@ def test_compressed_files(tmp_path, suffix):
         scipy.io.mmwrite(plain, A0, symmetry="symmetric", field="pattern")
     else:
         nx.write_graphml(nx.from_scipy_sparse_array(A0), plain)
-    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[suffix[suffix.rindex("."):]]
-    packed = tmp_path / (plain.name + suffix[suffix.rindex("."):])
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[suffix[suffix.rindex(".") :]]
+    packed = tmp_path / (plain.name + suffix[suffix.rindex(".") :])
     with opener(packed, "wb") as fh:
         fh.write(plain.read_bytes())
     g = load_graph(packed)

@@ -29,9 +29,17 @@ def test_threshold_is_strict_on_a_hand_case():
     # pairs (0,1)=1 (0,2)=3 (0,3)=3 (1,2)=2 (1,3)=2 (2,3)=0
     assert threshold_graph(C, 0.0).sum() == 0
     assert threshold_graph(C, 1.0).astype(int).tolist() == [
-        [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 1],
+        [0, 0, 1, 0],
+    ]
     assert threshold_graph(C, 2.5).astype(int).tolist() == [
-        [0, 1, 0, 0], [1, 0, 1, 1], [0, 1, 0, 1], [0, 1, 1, 0]]
+        [0, 1, 0, 0],
+        [1, 0, 1, 1],
+        [0, 1, 0, 1],
+        [0, 1, 1, 0],
+    ]
     assert threshold_graph(C, 3.5).sum() == 12  # complete graph, no self-loops
 
 

@@ -2,5 +2,6 @@
 
 import importlib.util
 
-collect_ignore_glob = ([] if all(importlib.util.find_spec(m) for m in ("matplotlib", "pandas"))
-                       else ["test_*.py"])
+collect_ignore_glob = (
+    [] if all(importlib.util.find_spec(m) for m in ("matplotlib", "pandas")) else ["test_*.py"]
+)

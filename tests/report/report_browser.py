@@ -53,8 +53,9 @@ class PageCheck:
     title: str
 
 
-def check_page(path: Path, screenshot: Path | None = None, *, full_page: bool = False,
-               height: int = 900) -> PageCheck:
+def check_page(
+    path: Path, screenshot: Path | None = None, *, full_page: bool = False, height: int = 900
+) -> PageCheck:
     """Load ``path`` at a 1280 px window; console errors, images, horizontal overflow.
 
     ``screenshot``: a PNG of the first ``height`` px (``full_page``: all of it).
@@ -64,12 +65,17 @@ def check_page(path: Path, screenshot: Path | None = None, *, full_page: bool = 
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = _which("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                f"--window-size={WIDTH},900", "--hide-scrollbars"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--window-size={WIDTH},900",
+        "--hide-scrollbars",
+    ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=_which("chromedriver")),
-                              options=opts)
+    driver = webdriver.Chrome(service=Service(executable_path=_which("chromedriver")), options=opts)
     try:
         driver.set_window_size(WIDTH, 900)
         driver.get(Path(path).resolve().as_uri())
@@ -77,7 +83,8 @@ def check_page(path: Path, screenshot: Path | None = None, *, full_page: bool = 
         images = driver.execute_script("return document.images.length")
         broken = driver.execute_script(
             "return Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
-            ".map(i => i.alt)")
+            ".map(i => i.alt)"
+        )
         # open every expandable row too: its text must fit as well
         driver.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
         scroll = driver.execute_script("return document.documentElement.scrollWidth")
@@ -85,14 +92,14 @@ def check_page(path: Path, screenshot: Path | None = None, *, full_page: bool = 
         errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         if screenshot is not None:
             driver.execute_script(
-                "document.querySelectorAll('details').forEach(d => d.open = false)")
+                "document.querySelectorAll('details').forEach(d => d.open = false)"
+            )
             if full_page:
                 total = driver.execute_script("return document.documentElement.scrollHeight")
                 driver.set_window_size(WIDTH, int(total) + 100)
             else:
                 driver.set_window_size(WIDTH, height)
             driver.save_screenshot(str(screenshot))
-        return PageCheck(errors, int(images), list(broken), int(scroll), int(client),
-                         driver.title)
+        return PageCheck(errors, int(images), list(broken), int(scroll), int(client), driver.title)
     finally:
         driver.quit()

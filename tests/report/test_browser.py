@@ -29,9 +29,13 @@ def analysis_run(tmp_path_factory):
     from selfsim.analysis.pipeline import analyze
     from selfsim.report.run import write_run
 
-    rep = analyze("vit_tiny_patch16_224", "digits", num_images=32,
-                  model_kwargs={"img_size": 32, "patch_size": 4},
-                  measures="ss,boxcount,mds,spectrum,smallworld")
+    rep = analyze(
+        "vit_tiny_patch16_224",
+        "digits",
+        num_images=32,
+        model_kwargs={"img_size": 32, "patch_size": 4},
+        measures="ss,boxcount,mds,spectrum,smallworld",
+    )
     return write_run({"random": rep}, tmp_path_factory.mktemp("analysis") / "run")
 
 
@@ -43,8 +47,11 @@ def test_analysis_page_in_chromium(analysis_run):
 def test_page_with_degenerate_layers_and_long_names_in_chromium(tmp_path):
     from selfsim.report.analysis_page import analysis_page
 
-    layers = blocks(3) + [layer_record("stages.3.blocks.27.attention.projection_" + "x" * 60,
-                                       None, status="degenerate")]
+    layers = blocks(3) + [
+        layer_record(
+            "stages.3.blocks.27.attention.projection_" + "x" * 60, None, status="degenerate"
+        )
+    ]
     layers[0]["notes"] = "spectrum: needs at least 17 images; " * 12  # a long expandable row
     run = write_results(tmp_path / "run", layers)
     import json
@@ -57,8 +64,12 @@ def test_page_with_degenerate_layers_and_long_names_in_chromium(tmp_path):
 def test_compare_page_in_chromium(analysis_run, tmp_path):
     from selfsim.report.compare import compare_runs
 
-    other = write_results(tmp_path / "trained", blocks(12, offset=0.2), label="checkpoint",
-                          model="vit_tiny_patch16_224")
+    other = write_results(
+        tmp_path / "trained",
+        blocks(12, offset=0.2),
+        label="checkpoint",
+        model="vit_tiny_patch16_224",
+    )
     out, _ = compare_runs([analysis_run, other], tmp_path / "cmp")
     _assert_clean(out / "report.html", images=2)
 
@@ -72,9 +83,11 @@ def test_training_page_in_chromium(tmp_path):
 
 def test_the_checks_catch_a_bad_page(tmp_path):
     bad = tmp_path / "bad.html"
-    bad.write_text("<!doctype html><html><body><div style='width:2000px'>wide</div>"
-                   "<img alt='gone' src='data:image/png;base64,AAAA'>"
-                   "<script>console.error('boom')</script></body></html>")
+    bad.write_text(
+        "<!doctype html><html><body><div style='width:2000px'>wide</div>"
+        "<img alt='gone' src='data:image/png;base64,AAAA'>"
+        "<script>console.error('boom')</script></body></html>"
+    )
     got = check_page(bad)
     assert got.scroll_width > WIDTH and got.broken == ["gone"]
     assert any("boom" in e for e in got.errors)

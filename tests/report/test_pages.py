@@ -29,17 +29,26 @@ def _headers(html: str) -> list[str]:
 
 # -- layer order -----------------------------------------------------------------------------
 
+
 def test_natural_key_orders_numbers_as_numbers():
     names = ["blocks.10", "blocks.2", "blocks.1", "stem", "blocks.1.mlp"]
-    assert sorted(names, key=natural_key) == ["blocks.1", "blocks.1.mlp", "blocks.2",
-                                              "blocks.10", "stem"]
+    assert sorted(names, key=natural_key) == [
+        "blocks.1",
+        "blocks.1.mlp",
+        "blocks.2",
+        "blocks.10",
+        "stem",
+    ]
 
 
 def test_layer_order_keeps_hook_order_and_falls_back_to_natural_sort():
     hooked = ["stem", "blocks.0", "blocks.2", "blocks.10", "head"]  # not sorted: module order
     assert layer_order([hooked, list(reversed(hooked))]) == hooked
     assert layer_order([["blocks.10", "blocks.2"], ["blocks.1"]]) == [
-        "blocks.1", "blocks.2", "blocks.10"]
+        "blocks.1",
+        "blocks.2",
+        "blocks.10",
+    ]
 
 
 def test_compare_orders_by_depth_not_alphabetically(tmp_path):
@@ -65,8 +74,12 @@ def test_compare_refuses_different_models_unless_allowed(tmp_path, capsys):
     assert not (tmp_path / "cmp").exists()
     assert main(["compare", str(a), str(b), "--out", str(tmp_path / "cmp")]) == 2
     assert "--allow-different-models" in capsys.readouterr().err
-    assert main(["compare", str(a), str(b), "--out", str(tmp_path / "cmp"),
-                 "--allow-different-models"]) == 0
+    assert (
+        main(
+            ["compare", str(a), str(b), "--out", str(tmp_path / "cmp"), "--allow-different-models"]
+        )
+        == 0
+    )
     assert "Different models" in (tmp_path / "cmp" / "report.html").read_text()
 
 
@@ -74,12 +87,16 @@ def test_compare_three_runs(tmp_path):
     runs = [write_results(tmp_path / f"r{k}", blocks(4, offset=0.01 * k)) for k in range(3)]
     _, frame = compare_runs(runs, tmp_path / "cmp")
     assert [c for c in frame.columns if re.fullmatch(r"ss_rate_\d", c)] == [
-        "ss_rate_1", "ss_rate_2", "ss_rate_3"]
+        "ss_rate_1",
+        "ss_rate_2",
+        "ss_rate_3",
+    ]
     assert not any(c.endswith("_diff") for c in frame.columns)
     assert frame["ss_rate_3"].round(6).tolist() == [0.12, 0.14, 0.16, 0.18]
 
 
 # -- the analysis page -----------------------------------------------------------------------
+
 
 def test_only_measured_columns_are_shown(tmp_path):
     ss_only = write_results(tmp_path / "a", blocks(3, boxcount=False), measures=("ss",))
@@ -100,8 +117,9 @@ def test_degenerate_layers_get_a_banner(tmp_path):
     assert "banner warn" in html and "Layers without a measurement (1)" in html
     assert "Most layers are degenerate" not in html
     assert "<details><summary>why no measurement</summary>" in html
-    most = blocks(3) + [layer_record(f"blocks.{i}", None, status="degenerate")
-                        for i in range(3, 12)]
+    most = blocks(3) + [
+        layer_record(f"blocks.{i}", None, status="degenerate") for i in range(3, 12)
+    ]
     html = analysis_page(_doc(write_results(tmp_path / "b", most)), None)
     assert "banner bad" in html and "Most layers are degenerate" in html
     assert "Layers without a measurement (9)" in html and "over 3 of 12 layers" in html
@@ -117,9 +135,11 @@ def test_reading_and_paper_value_for_a_paper_preset(tmp_path):
     assert "rises with depth (Spearman &rho; = 1.00)" in html
     assert "0.13 untrained and 0.66 trained for ViT-S" in html
     assert paper_references("vit_small_patch16_224", ["random"]) == {
-        "paper, ViT-S untrained: 0.13": 0.13}
+        "paper, ViT-S untrained: 0.13": 0.13
+    }
     assert paper_references("vit_small_patch16_224.augreg_in1k", ["pretrained"]) == {
-        "paper, ViT-S trained (ImageNet): 0.66": 0.66}
+        "paper, ViT-S trained (ImageNet): 0.66": 0.66
+    }
     assert paper_references("resnet_tiny_32", ["random"]) == {}
     other = analysis_page(_doc(write_results(tmp_path / "b", blocks(3))), None)
     assert "The paper reports" not in other
@@ -139,8 +159,9 @@ def test_write_run_embeds_its_figures(tmp_path):
     from selfsim.report.run import write_run
 
     torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Conv2d(3, 12, 3), torch.nn.Tanh(),
-                              torch.nn.Conv2d(12, 12, 3), torch.nn.Tanh())
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 12, 3), torch.nn.Tanh(), torch.nn.Conv2d(12, 12, 3), torch.nn.Tanh()
+    )
     x = torch.randn(24, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     rep = analyze(net, x, layers=["1", "3"], measures="ss,boxcount,mds")
     out = write_run({"random": rep}, tmp_path / "run")
@@ -154,6 +175,7 @@ def test_write_run_embeds_its_figures(tmp_path):
 
 # -- the training page -----------------------------------------------------------------------
 
+
 def test_training_report(tmp_path):
     run = training_run(tmp_path / "run", epochs=3, gates=(0.0, 0.0, 1.0, 0.5))
     path = write_training_report(run)
@@ -165,8 +187,12 @@ def test_training_report(tmp_path):
     # gates 0, 0, 1, 0.5: open at half the steps, mean 0.375
     assert "open (z &gt; 0) at 50% of the logged steps, mean z 0.38" in html
     assert html.count("src='data:image/png;base64,") == 3
-    assert sorted(p.name for p in run.iterdir()) == ["config.json", "metrics.jsonl",
-                                                     "report.html", "status.json"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "config.json",
+        "metrics.jsonl",
+        "report.html",
+        "status.json",
+    ]
 
 
 def test_tensorboard_gets_per_layer_scalars(tmp_path):
@@ -181,18 +207,31 @@ def test_tensorboard_gets_per_layer_scalars(tmp_path):
 
     run = RunDir(tmp_path / "r")
     run._tb = Writer()
-    run.log({"kind": "epoch", "epoch": 2, "step": 40, "top1": 50.0, "top1_ema": None,
-             "ss_rate_layers": {"blocks.0": 0.1, "blocks.1": float("nan")},
-             "train_ss_rate_by_rank": [0.2, 0.3], "layer": "blocks.0"})
+    run.log(
+        {
+            "kind": "epoch",
+            "epoch": 2,
+            "step": 40,
+            "top1": 50.0,
+            "top1_ema": None,
+            "ss_rate_layers": {"blocks.0": 0.1, "blocks.1": float("nan")},
+            "train_ss_rate_by_rank": [0.2, 0.3],
+            "layer": "blocks.0",
+        }
+    )
     calls = run._tb.calls
     run._tb = None
     run.close()
-    assert calls == [("epoch/top1", 50.0, 40), ("epoch/ss_rate_layers/blocks.0", 0.1, 40),
-                     ("epoch/train_ss_rate_by_rank/rank0", 0.2, 40),
-                     ("epoch/train_ss_rate_by_rank/rank1", 0.3, 40)]
+    assert calls == [
+        ("epoch/top1", 50.0, 40),
+        ("epoch/ss_rate_layers/blocks.0", 0.1, 40),
+        ("epoch/train_ss_rate_by_rank/rank0", 0.2, 40),
+        ("epoch/train_ss_rate_by_rank/rank1", 0.3, 40),
+    ]
 
 
 # -- matplotlib --------------------------------------------------------------------------------
+
 
 def test_figures_leave_the_backend_alone(tmp_path):
     code = f"""
@@ -207,10 +246,10 @@ print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
     import os
     from pathlib import Path
 
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(__file__).parent), *sys.path])}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env=env)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path])}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert out.stdout.split() == ["svg", "False"]
     from PIL import Image
 

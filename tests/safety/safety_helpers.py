@@ -11,20 +11,45 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 # a training run that takes seconds: 64 synthetic images, a 2-block ResMLP
-TINY_TRAIN = ["--preset", "small", "--model", "resmlp_tiny_32", "--data", "synthetic",
-              "--batch-size", "16", "--set", "data.train_samples=64",
-              "--set", "data.test_samples=32", "--set", "data.eval_batch=16",
-              "--set", 'model.kwargs={"num_blocks": 2, "embed_dim": 32}',
-              "--set", "ss.num_thresholds=64", "--set", "tensorboard=false"]
+TINY_TRAIN = [
+    "--preset",
+    "small",
+    "--model",
+    "resmlp_tiny_32",
+    "--data",
+    "synthetic",
+    "--batch-size",
+    "16",
+    "--set",
+    "data.train_samples=64",
+    "--set",
+    "data.test_samples=32",
+    "--set",
+    "data.eval_batch=16",
+    "--set",
+    'model.kwargs={"num_blocks": 2, "embed_dim": 32}',
+    "--set",
+    "ss.num_thresholds=64",
+    "--set",
+    "tensorboard=false",
+]
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 300, pre: str = "",
-            **popen: object) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path, timeout: float = 300, pre: str = "", **popen: object
+) -> subprocess.CompletedProcess:
     """``python -m selfsim ARGS`` in ``cwd`` (``pre``: Python run first, e.g. to patch a writer)."""
     env = dict(os.environ, PYTHONPATH=str(SRC), OMP_NUM_THREADS="1")
     code = f"{pre}\nimport sys\nfrom selfsim.cli import main\nsys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout, **popen)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **popen,
+    )
 
 
 def fingerprint(root: Path) -> dict[str, str]:

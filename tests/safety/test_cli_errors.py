@@ -40,17 +40,22 @@ def _checkpoints(folder):
     return marker
 
 
-@pytest.mark.parametrize("name, message, subprocess", [
-    ("empty.pt", "empty (0 bytes)", True),
-    ("evil.pt", "(it names io.open; torch.load(weights_only=True)); selfsim does not unpickle",
-     True),
-    ("truncated.pt", "truncated torch file", False),
-    ("foreign.pt", "not a torch file", False),
-    ("evil_raw.pt", "does not unpickle them", False),
-    ("missing.pt", "does not exist", False),
-])
-def test_bad_checkpoints_are_refused_with_the_reason(tmp_path, run_main, name, message,
-                                                     subprocess):
+@pytest.mark.parametrize(
+    "name, message, subprocess",
+    [
+        ("empty.pt", "empty (0 bytes)", True),
+        (
+            "evil.pt",
+            "(it names io.open; torch.load(weights_only=True)); selfsim does not unpickle",
+            True,
+        ),
+        ("truncated.pt", "truncated torch file", False),
+        ("foreign.pt", "not a torch file", False),
+        ("evil_raw.pt", "does not unpickle them", False),
+        ("missing.pt", "does not exist", False),
+    ],
+)
+def test_bad_checkpoints_are_refused_with_the_reason(tmp_path, run_main, name, message, subprocess):
     marker = _checkpoints(tmp_path / "ck")
     before = fingerprint(tmp_path)
     run = run_cli if subprocess else run_main
@@ -63,12 +68,16 @@ def test_bad_checkpoints_are_refused_with_the_reason(tmp_path, run_main, name, m
 def test_unusable_device_is_a_message(tmp_path, run_main):
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    assert_error(run_cli("analyze", "--device", "cuda", "--out", "o", *QUICK, cwd=tmp_path),
-                 "--device cuda", "--device cpu")
-    assert_error(run_main("train", "--device", "cuda", "--out", "o", cwd=tmp_path),
-                 "--device cuda")
-    assert_error(run_main("analyze", "--device", "gpu7", "--out", "o", *QUICK, cwd=tmp_path),
-                 "not a device name")
+    assert_error(
+        run_cli("analyze", "--device", "cuda", "--out", "o", *QUICK, cwd=tmp_path),
+        "--device cuda",
+        "--device cpu",
+    )
+    assert_error(run_main("train", "--device", "cuda", "--out", "o", cwd=tmp_path), "--device cuda")
+    assert_error(
+        run_main("analyze", "--device", "gpu7", "--out", "o", *QUICK, cwd=tmp_path),
+        "not a device name",
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -93,13 +102,18 @@ def test_dry_run_lists_modules_that_never_run(tmp_path, run_main):
 
 
 def test_bad_arguments_are_messages(tmp_path, run_main):
-    assert_error(run_main("analyze", "--layers", "blocks.99", "--dry-run", cwd=tmp_path),
-                 "blocks.99")
-    assert_error(run_main("train", "--out", "o", "--set", "epochs=many", cwd=tmp_path),
-                 "'epochs' must be int")
+    assert_error(
+        run_main("analyze", "--layers", "blocks.99", "--dry-run", cwd=tmp_path), "blocks.99"
+    )
+    assert_error(
+        run_main("train", "--out", "o", "--set", "epochs=many", cwd=tmp_path),
+        "'epochs' must be int",
+    )
     assert_error(run_main("train", "--out", "o", "--resume", cwd=tmp_path), "Cannot resume")
-    assert_error(run_main("train", "--out", "o", "--resume", "--overwrite", cwd=tmp_path),
-                 "either --resume or --overwrite")
+    assert_error(
+        run_main("train", "--out", "o", "--resume", "--overwrite", cwd=tmp_path),
+        "either --resume or --overwrite",
+    )
     assert list(tmp_path.iterdir()) == []
 
 

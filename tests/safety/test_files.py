@@ -39,7 +39,7 @@ def test_run_kind_reads_the_files(tmp_path):
 
 def test_plan_output_rules(tmp_path):
     _train_run(tmp_path / "t")
-    assert plan_output(tmp_path / "new", "train") .replaces is False
+    assert plan_output(tmp_path / "new", "train").replaces is False
     assert plan_output(tmp_path / "t", "train", overwrite=True).replaces
     assert plan_output(tmp_path / "t", "train", resume=True).resumes
     with pytest.raises(OutputError, match="--resume to continue"):
@@ -99,8 +99,16 @@ def test_lock_names_a_live_holder_and_takes_over_a_dead_one(tmp_path):
     assert not (tmp_path / LOCK_FILE).exists()
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        (tmp_path / LOCK_FILE).write_text(json.dumps({"pid": child.pid, "host": socket.gethostname(),
-                                                      "since": "t", "command": "selfsim x"}))
+        (tmp_path / LOCK_FILE).write_text(
+            json.dumps(
+                {
+                    "pid": child.pid,
+                    "host": socket.gethostname(),
+                    "since": "t",
+                    "command": "selfsim x",
+                }
+            )
+        )
         with pytest.raises(RunLockedError, match=f"pid {child.pid}.*selfsim x"):
             RunLock(tmp_path).acquire()
     finally:

@@ -24,8 +24,12 @@ def _fake_analysis_run(path: Path) -> None:
 
 
 def _no_leftovers(parent: Path) -> None:
-    left = [p.name for p in parent.iterdir() if p.name.startswith(".") and
-            (".new-" in p.name or ".replaced-" in p.name or ".selfsim-probe" in p.name)]
+    left = [
+        p.name
+        for p in parent.iterdir()
+        if p.name.startswith(".")
+        and (".new-" in p.name or ".replaced-" in p.name or ".selfsim-probe" in p.name)
+    ]
     assert not left, left
 
 
@@ -63,11 +67,13 @@ def test_symlinked_out_and_file_out_are_refused(tmp_path, run_main):
     (tmp_path / "link").symlink_to(real)
     (tmp_path / "afile").write_text("x\n")
     before = fingerprint(tmp_path)
-    assert_error(run_cli("analyze", "--out", "link", *QUICK, "--overwrite", cwd=tmp_path),
-                 "symbolic link", "link")
+    assert_error(
+        run_cli("analyze", "--out", "link", *QUICK, "--overwrite", cwd=tmp_path),
+        "symbolic link",
+        "link",
+    )
     assert_error(run_main("analyze", "--out", "afile", *QUICK, cwd=tmp_path), "is a file")
-    assert_error(run_main("analyze", "--out", "afile/sub", *QUICK, cwd=tmp_path),
-                 "not a directory")
+    assert_error(run_main("analyze", "--out", "afile/sub", *QUICK, cwd=tmp_path), "not a directory")
     assert fingerprint(tmp_path) == before
 
 
@@ -104,8 +110,11 @@ def tmpfs(tmp_path):
     mnt = tmp_path / "mnt"
     mnt.mkdir()
     try:
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(mnt)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(mnt)],
+            check=True,
+            capture_output=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("cannot mount a tmpfs here")
     yield mnt

@@ -12,14 +12,56 @@ from hypothesis import strategies as st  # noqa: E402
 
 from selfsim import SelfSimError  # noqa: E402
 
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 # text that looks like the real thing often enough to reach the deeper branches
-ATOMS = st.sampled_from(["blocks", "*", "**", ".", ",", "0", "1", "-1", "12", "stem", "head",
-                         "norm", ":", "=", " ", "linear", "cosine", "auto", "0.3", "nan", "inf",
-                         "1e-3", "#", "\t", "\n", "-", "é", "{", "}", "[", "]", '"', "null",
-                         "true", "ss", "optim", "lr", "epochs", "model", "kwargs", "gamma"])
+ATOMS = st.sampled_from(
+    [
+        "blocks",
+        "*",
+        "**",
+        ".",
+        ",",
+        "0",
+        "1",
+        "-1",
+        "12",
+        "stem",
+        "head",
+        "norm",
+        ":",
+        "=",
+        " ",
+        "linear",
+        "cosine",
+        "auto",
+        "0.3",
+        "nan",
+        "inf",
+        "1e-3",
+        "#",
+        "\t",
+        "\n",
+        "-",
+        "é",
+        "{",
+        "}",
+        "[",
+        "]",
+        '"',
+        "null",
+        "true",
+        "ss",
+        "optim",
+        "lr",
+        "epochs",
+        "model",
+        "kwargs",
+        "gamma",
+    ]
+)
 TEXT = st.one_of(st.text(max_size=40), st.lists(ATOMS, max_size=12).map("".join))
 
 
@@ -51,8 +93,11 @@ def tiny_net():
 
 
 @SETTINGS
-@given(spec=st.one_of(TEXT, st.integers(-50, 50), st.lists(st.one_of(TEXT, st.integers(-9, 9)),
-                                                           max_size=4)))
+@given(
+    spec=st.one_of(
+        TEXT, st.integers(-50, 50), st.lists(st.one_of(TEXT, st.integers(-9, 9)), max_size=4)
+    )
+)
 def test_layer_specs(tiny_net, spec):
     from selfsim.models import select_layers
 
@@ -83,10 +128,25 @@ def test_edge_lists(tmp_path, text, lines):
 
 
 @SETTINGS
-@given(key=st.one_of(TEXT, st.sampled_from(["epochs", "optim.lr", "ss.gamma", "model.kwargs",
-                                            "aug.crop_scale", "ema", "data.img_size",
-                                            "optim.clip_grad", "ss.mode"])),
-       value=TEXT)
+@given(
+    key=st.one_of(
+        TEXT,
+        st.sampled_from(
+            [
+                "epochs",
+                "optim.lr",
+                "ss.gamma",
+                "model.kwargs",
+                "aug.crop_scale",
+                "ema",
+                "data.img_size",
+                "optim.clip_grad",
+                "ss.mode",
+            ]
+        ),
+    ),
+    value=TEXT,
+)
 def test_set_overrides(key, value):
     from selfsim.train.config import config_to_dict, resolve_config
 
@@ -101,8 +161,7 @@ def test_set_overrides(key, value):
 
 
 @SETTINGS
-@given(spec=st.one_of(TEXT, st.floats(allow_nan=True), st.integers()),
-       epochs=st.integers(1, 50))
+@given(spec=st.one_of(TEXT, st.floats(allow_nan=True), st.integers()), epochs=st.integers(1, 50))
 def test_gamma_schedules(spec, epochs):
     from selfsim.train.gate import parse_gamma
 

@@ -38,24 +38,30 @@ def _no_staging(parent: Path) -> None:
 def stopped_run(tmp_path_factory) -> Path:
     """A 2-epoch run stopped after epoch 0 (as a kill would), to resume."""
     root = tmp_path_factory.mktemp("stopped")
-    proc = run_cli("train", *TINY_TRAIN, "--epochs", "2", "--stop-after-epoch", "0",
-                   "--out", "run", cwd=root)
+    proc = run_cli(
+        "train", *TINY_TRAIN, "--epochs", "2", "--stop-after-epoch", "0", "--out", "run", cwd=root
+    )
     assert proc.returncode == 0, proc.stderr
     assert run_state(root / "run") == "stopped"
     return root / "run"
 
 
-@pytest.mark.parametrize("bad, message, subprocess", [
-    (["--model", "resmlp_tiny_23"], "unknown model", True),
-    (["--data", "no_such_data_set"], "unknown data set", False),
-    (["--ss-gamma", "sideways:1:2"], "target gamma", False),
-])
-def test_overwrite_with_a_bad_command_keeps_the_old_run(tmp_path, finished_run, run_main, bad,
-                                                        message, subprocess):
+@pytest.mark.parametrize(
+    "bad, message, subprocess",
+    [
+        (["--model", "resmlp_tiny_23"], "unknown model", True),
+        (["--data", "no_such_data_set"], "unknown data set", False),
+        (["--ss-gamma", "sideways:1:2"], "target gamma", False),
+    ],
+)
+def test_overwrite_with_a_bad_command_keeps_the_old_run(
+    tmp_path, finished_run, run_main, bad, message, subprocess
+):
     run = _copy(finished_run, tmp_path)
     before = fingerprint(tmp_path)
-    proc = (run_cli if subprocess else run_main)("train", *TINY_TRAIN, "--epochs", "1", "--out", "run", "--overwrite", *bad,
-                   cwd=tmp_path)
+    proc = (run_cli if subprocess else run_main)(
+        "train", *TINY_TRAIN, "--epochs", "1", "--out", "run", "--overwrite", *bad, cwd=tmp_path
+    )
     assert_error(proc, message)
     assert fingerprint(tmp_path) == before
     _no_staging(tmp_path)
@@ -65,8 +71,18 @@ def test_overwrite_with_a_bad_command_keeps_the_old_run(tmp_path, finished_run, 
 def test_overwrite_replaces_only_after_the_new_run_started(tmp_path, finished_run):
     run = _copy(finished_run, tmp_path)
     old_seed = json.loads((run / "config.json").read_text())["config"]["seed"]
-    proc = run_cli("train", *TINY_TRAIN, "--epochs", "1", "--seed", str(old_seed + 7), "--out",
-                   "run", "--overwrite", cwd=tmp_path)
+    proc = run_cli(
+        "train",
+        *TINY_TRAIN,
+        "--epochs",
+        "1",
+        "--seed",
+        str(old_seed + 7),
+        "--out",
+        "run",
+        "--overwrite",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads((run / "config.json").read_text())["config"]["seed"] == old_seed + 7
     assert run_state(run) == "finished" and not (run / LOCK_FILE).exists()
@@ -79,8 +95,9 @@ def test_resume_refuses_changed_settings_naming_them(tmp_path, stopped_run, run_
     before = fingerprint(tmp_path)
     proc = run_cli("train", "--out", "run", "--resume", "--lr", "0.5", cwd=tmp_path)
     assert_error(proc, "optim.lr", "saved 0.001", "now 0.5")
-    proc = run_main("train", "--out", "run", "--resume", "--model", "vit_tiny_32", "--epochs", "5",
-                   cwd=tmp_path)
+    proc = run_main(
+        "train", "--out", "run", "--resume", "--model", "vit_tiny_32", "--epochs", "5", cwd=tmp_path
+    )
     assert_error(proc, "model.name", "epochs")
     assert fingerprint(tmp_path) == before
 
@@ -95,18 +112,25 @@ def test_resume_of_a_finished_run_changes_nothing(tmp_path, finished_run):
     assert json.loads((run / "status.json").read_text())["final_top1"] is not None
 
 
-@pytest.mark.parametrize("damage, message, subprocess", [
-    (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), "truncated", True),
-    (lambda p: p.write_bytes(b""), "empty (0 bytes)", False),
-    (lambda p: p.write_text("just some text\n"), "not a torch file", False),
-])
-def test_resume_from_a_damaged_checkpoint_is_refused(tmp_path, stopped_run, run_main, damage,
-                                                     message, subprocess):
+@pytest.mark.parametrize(
+    "damage, message, subprocess",
+    [
+        (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), "truncated", True),
+        (lambda p: p.write_bytes(b""), "empty (0 bytes)", False),
+        (lambda p: p.write_text("just some text\n"), "not a torch file", False),
+    ],
+)
+def test_resume_from_a_damaged_checkpoint_is_refused(
+    tmp_path, stopped_run, run_main, damage, message, subprocess
+):
     run = _copy(stopped_run, tmp_path)
     damage(run / "checkpoint.pt")
     before = fingerprint(tmp_path)
-    assert_error((run_cli if subprocess else run_main)("train", "--out", "run", "--resume", cwd=tmp_path), message,
-                 "checkpoint.pt")
+    assert_error(
+        (run_cli if subprocess else run_main)("train", "--out", "run", "--resume", cwd=tmp_path),
+        message,
+        "checkpoint.pt",
+    )
     assert fingerprint(tmp_path) == before
 
 
@@ -114,14 +138,22 @@ def test_a_second_writer_is_refused_naming_the_holder(tmp_path, stopped_run, run
     run = _copy(stopped_run, tmp_path)
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     try:
-        (run / LOCK_FILE).write_text(json.dumps({
-            "pid": holder.pid, "host": socket.gethostname(), "since": "now",
-            "command": "selfsim train --out run"}))
+        (run / LOCK_FILE).write_text(
+            json.dumps(
+                {
+                    "pid": holder.pid,
+                    "host": socket.gethostname(),
+                    "since": "now",
+                    "command": "selfsim train --out run",
+                }
+            )
+        )
         before = fingerprint(tmp_path)
         proc = run_cli("train", "--out", "run", "--resume", cwd=tmp_path)
         assert_error(proc, f"pid {holder.pid}", "another selfsim process")
-        proc = run_main("train", "--out", "run", "--overwrite", *TINY_TRAIN, "--epochs", "1",
-                        cwd=tmp_path)
+        proc = run_main(
+            "train", "--out", "run", "--overwrite", *TINY_TRAIN, "--epochs", "1", cwd=tmp_path
+        )
         assert_error(proc, f"pid {holder.pid}", "another selfsim process")
         assert fingerprint(tmp_path) == before
     finally:
@@ -136,9 +168,24 @@ def test_a_second_writer_is_refused_naming_the_holder(tmp_path, stopped_run, run
 
 def _start(tmp_path: Path, epochs: int) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(SRC), OMP_NUM_THREADS="1")
-    return subprocess.Popen([sys.executable, "-m", "selfsim", "train", *TINY_TRAIN, "--epochs",
-                             str(epochs), "--out", "run"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "selfsim",
+            "train",
+            *TINY_TRAIN,
+            "--epochs",
+            str(epochs),
+            "--out",
+            "run",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for_epoch(proc: subprocess.Popen, run: Path, timeout: float = 240) -> bool:
@@ -222,8 +269,16 @@ torch.save = _save_or_full
 
 
 def test_full_disk_during_training_keeps_the_last_checkpoint(tmp_path):
-    proc = run_cli("train", *TINY_TRAIN, "--epochs", "2", "--out", "run", cwd=tmp_path,
-                   pre=FULL_DISK_AT_SECOND_CHECKPOINT)
+    proc = run_cli(
+        "train",
+        *TINY_TRAIN,
+        "--epochs",
+        "2",
+        "--out",
+        "run",
+        cwd=tmp_path,
+        pre=FULL_DISK_AT_SECOND_CHECKPOINT,
+    )
     assert_error(proc, "checkpoint.pt", "No space left on device", "unchanged")
     run = tmp_path / "run"
     assert run_state(run) == "failed" and not (run / LOCK_FILE).exists()
@@ -235,9 +290,21 @@ def test_full_disk_during_training_keeps_the_last_checkpoint(tmp_path):
 
 
 def test_divergence_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path):
-    proc = run_cli("train", *TINY_TRAIN, "--epochs", "2", "--lr", "1e30",
-                   "--set", "optim.warmup_epochs=0", "--set", "optim.weight_decay=0",
-                   "--out", "run", cwd=tmp_path)
+    proc = run_cli(
+        "train",
+        *TINY_TRAIN,
+        "--epochs",
+        "2",
+        "--lr",
+        "1e30",
+        "--set",
+        "optim.warmup_epochs=0",
+        "--set",
+        "optim.weight_decay=0",
+        "--out",
+        "run",
+        cwd=tmp_path,
+    )
     assert_error(proc, "Non-finite loss", "No checkpoint was written yet", "--overwrite")
     assert "last good checkpoint" not in proc.stderr
     assert run_state(tmp_path / "run") == "failed"
@@ -246,8 +313,11 @@ def test_divergence_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path):
 def test_experiment_keeps_a_failed_run_and_its_checkpoint(tmp_path, stopped_run):
     from selfsim.train.experiment import plan_grid, run_grid
 
-    doc = {"models": ["resmlp_tiny_32"], "seeds": [0],
-           "base": {"preset": "small", "epochs": 2, "data": {"name": "synthetic"}}}
+    doc = {
+        "models": ["resmlp_tiny_32"],
+        "seeds": [0],
+        "base": {"preset": "small", "epochs": 2, "data": {"name": "synthetic"}},
+    }
     runs = plan_grid(doc, tmp_path / "exp")
     failed = runs[0].out
     failed.parent.mkdir(parents=True)

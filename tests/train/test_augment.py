@@ -14,7 +14,10 @@ from selfsim.train.data import _posterize_keeping_zero_bits, build_transforms
 def test_zero_bit_posterize_gives_black_image():
     img = Image.fromarray(np.full((4, 4, 3), 200, dtype=np.uint8))
     assert np.asarray(_posterize_keeping_zero_bits(img, 0)).max() == 0
-    assert np.asarray(_posterize_keeping_zero_bits(img, 1)).tolist() == np.full((4, 4, 3), 128).tolist()
+    assert (
+        np.asarray(_posterize_keeping_zero_bits(img, 1)).tolist()
+        == np.full((4, 4, 3), 128).tolist()
+    )
 
 
 def test_paper_recipe_transform_survives_many_draws():

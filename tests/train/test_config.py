@@ -32,8 +32,15 @@ def test_paper_preset_is_the_recipe():
 def test_file_then_overrides(tmp_path):
     path = tmp_path / "c.json"
     path.write_text(json.dumps({"preset": "small", "ss": {"alpha": 0.5}, "epochs": 4}))
-    cfg = resolve_config(file=path, overrides=["ss.alpha=0.25", "ss.gamma=linear:0.4:0.2",
-                                               "model.kwargs={\"depth\": 2}", "data.root=none"])
+    cfg = resolve_config(
+        file=path,
+        overrides=[
+            "ss.alpha=0.25",
+            "ss.gamma=linear:0.4:0.2",
+            'model.kwargs={"depth": 2}',
+            "data.root=none",
+        ],
+    )
     assert cfg.preset == "small" and cfg.epochs == 4 and cfg.aug.mixup == 0.0
     assert cfg.ss.alpha == 0.25 and cfg.ss.gamma == "linear:0.4:0.2"
     assert cfg.model.kwargs == {"depth": 2} and cfg.data.root is None
@@ -77,26 +84,32 @@ def test_configs_are_frozen_and_replace_checks_again():
         dataclasses.replace(cfg.ss, mode="constrian")
 
 
-@pytest.mark.parametrize("override, message", [
-    ("epochs=ten", "'epochs' must be int; got 'ten'"),
-    ("epochs=0", "'epochs' must be an int >= 1; got 0"),
-    ("ss.mode=constrian", "'ss.mode' must be one of 'off', 'record', 'constrain'; got "
-                          "'constrian'. Did you mean 'constrain'?"),
-    ("ss.gate=nne", "Did you mean 'none'?"),
-    ("ss.surrogate=release", "Did you mean 'released'?"),
-    ("amp_dtype=bfloat", "Did you mean 'bfloat16'?"),
-    ("ss.alpha=-0.1", "'ss.alpha' must be a finite number >= 0.0"),
-    ("ss.gamma=auto", "auto:RUN_DIR"),
-    ("ss.gamma=linear:0.4", "'ss.gamma' must be"),
-    ("ss.num_thresholds=1", "'ss.num_thresholds' must be an int >= 2"),
-    ("optim.lr=0", "'optim.lr' must be a finite number > 0.0"),
-    ("aug.crop_scale=[0.9, 0.5]", "0 < LOW <= HIGH <= 1"),
-    ("aug.re_prob=1.5", "'aug.re_prob' must be a finite number in [0.0, 1.0]"),
-    ("data.eval_batch=1", "'data.eval_batch' must be an int >= 2"),
-    ("ema=1", "'ema' must be bool"),
-    ("ss.alfa=1", "Unknown configuration key 'ss.alfa'. Did you mean 'alpha'?"),
-    ("ss=3", "'ss' needs a mapping"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("epochs=ten", "'epochs' must be int; got 'ten'"),
+        ("epochs=0", "'epochs' must be an int >= 1; got 0"),
+        (
+            "ss.mode=constrian",
+            "'ss.mode' must be one of 'off', 'record', 'constrain'; got "
+            "'constrian'. Did you mean 'constrain'?",
+        ),
+        ("ss.gate=nne", "Did you mean 'none'?"),
+        ("ss.surrogate=release", "Did you mean 'released'?"),
+        ("amp_dtype=bfloat", "Did you mean 'bfloat16'?"),
+        ("ss.alpha=-0.1", "'ss.alpha' must be a finite number >= 0.0"),
+        ("ss.gamma=auto", "auto:RUN_DIR"),
+        ("ss.gamma=linear:0.4", "'ss.gamma' must be"),
+        ("ss.num_thresholds=1", "'ss.num_thresholds' must be an int >= 2"),
+        ("optim.lr=0", "'optim.lr' must be a finite number > 0.0"),
+        ("aug.crop_scale=[0.9, 0.5]", "0 < LOW <= HIGH <= 1"),
+        ("aug.re_prob=1.5", "'aug.re_prob' must be a finite number in [0.0, 1.0]"),
+        ("data.eval_batch=1", "'data.eval_batch' must be an int >= 2"),
+        ("ema=1", "'ema' must be bool"),
+        ("ss.alfa=1", "Unknown configuration key 'ss.alfa'. Did you mean 'alpha'?"),
+        ("ss=3", "'ss' needs a mapping"),
+    ],
+)
 def test_bad_values_say_what_and_how_to_fix(override, message):
     with pytest.raises(InvalidInputError) as info:
         resolve_config(preset="small", overrides=[override])
@@ -119,28 +132,41 @@ def test_direct_construction_is_checked_too():
 def test_ss_params_are_shared_by_training_and_analysis():
     assert issubclass(SSConfig, SSParams) and issubclass(AnalysisConfig, SSParams)
     assert SSConfig().num_thresholds == AnalysisConfig().num_thresholds == 256
-    assert resolve_config(overrides=["ss.num_thresholds=64"]).ss.ss_params == \
-        AnalysisConfig(num_thresholds=64).ss_params == SSParams(num_thresholds=64)
+    assert (
+        resolve_config(overrides=["ss.num_thresholds=64"]).ss.ss_params
+        == AnalysisConfig(num_thresholds=64).ss_params
+        == SSParams(num_thresholds=64)
+    )
     for make in (lambda: SSConfig(num_thresholds=1), lambda: AnalysisConfig(num_thresholds=1)):
         with pytest.raises(InvalidInputError, match="num_thresholds' must be an int >= 2"):
             make()
 
 
 def test_deep_merge_has_one_documented_meaning():
-    base = {"ss": {"mode": "record", "alpha": 1}, "model": {"kwargs": {"depth": 2}},
-            "seeds": [0, 1], "x": {"a": 1}}
-    upd = {"ss": {"mode": "constrain"}, "model": {"kwargs": {"width": 8}}, "seeds": [2],
-           "x": None}
+    base = {
+        "ss": {"mode": "record", "alpha": 1},
+        "model": {"kwargs": {"depth": 2}},
+        "seeds": [0, 1],
+        "x": {"a": 1},
+    }
+    upd = {"ss": {"mode": "constrain"}, "model": {"kwargs": {"width": 8}}, "seeds": [2], "x": None}
     out = deep_merge(base, upd, {"ss": {"alpha": 3}})
-    assert out == {"ss": {"mode": "constrain", "alpha": 3},
-                   "model": {"kwargs": {"depth": 2, "width": 8}}, "seeds": [2], "x": None}
+    assert out == {
+        "ss": {"mode": "constrain", "alpha": 3},
+        "model": {"kwargs": {"depth": 2, "width": 8}},
+        "seeds": [2],
+        "x": None,
+    }
     # the inputs are not changed, and the result shares nothing with them
     assert base["ss"] == {"mode": "record", "alpha": 1} and upd["seeds"] == [2]
     out["model"]["kwargs"]["depth"] = 9
     assert base["model"]["kwargs"]["depth"] == 2
     # preset, then file, then overrides follow the same rule
-    cfg = resolve_config(preset="small", file={"model": {"kwargs": {"depth": 2}}},
-                         overrides=['model.kwargs={"width": 8}', "aug.crop_scale=[0.5, 1]"])
+    cfg = resolve_config(
+        preset="small",
+        file={"model": {"kwargs": {"depth": 2}}},
+        overrides=['model.kwargs={"width": 8}', "aug.crop_scale=[0.5, 1]"],
+    )
     assert cfg.model.kwargs == {"depth": 2, "width": 8} and cfg.aug.crop_scale == (0.5, 1)
 
 

@@ -15,7 +15,10 @@ from selfsim.train.constraint import SelfSimilarityConstraint  # noqa: E402
 def _net():
     torch.manual_seed(0)
     return torch.nn.Sequential(
-        torch.nn.Linear(16, 48), torch.nn.GELU(), torch.nn.Linear(48, 48), torch.nn.GELU(),
+        torch.nn.Linear(16, 48),
+        torch.nn.GELU(),
+        torch.nn.Linear(48, 48),
+        torch.nn.GELU(),
         torch.nn.Linear(48, 3),
     )
 
@@ -28,8 +31,9 @@ def _fit(mode, alpha, gamma, steps=40):
     X = torch.randn(256, 16, generator=g)
     Y = (X[:, 0] > 0).long() + (X[:, 1] > 0).long()
     rates = []
-    with SelfSimilarityConstraint(net, ["1", "3"], alpha=alpha, gamma=gamma, mode=mode,
-                                  gate="none", num_thresholds=64, seed=0) as con:
+    with SelfSimilarityConstraint(
+        net, ["1", "3"], alpha=alpha, gamma=gamma, mode=mode, gate="none", num_thresholds=64, seed=0
+    ) as con:
         con.start_epoch(0)
         for _ in range(steps):
             idx = torch.randint(0, 256, (32,), generator=g)
@@ -171,8 +175,9 @@ def test_constraint_and_evaluation_take_the_first_tensor_of_a_tuple_output():
     net = _Net()
     x = torch.randn(32, 16)
     truth = ss_rate(net.block.lin(x).tanh().detach().T.contiguous(), num_thresholds=64)
-    with SelfSimilarityConstraint(net, ["block"], alpha=1.0, gamma=0.0, gate="none",
-                                  num_thresholds=64, seed=0) as con:
+    with SelfSimilarityConstraint(
+        net, ["block"], alpha=1.0, gamma=0.0, gate="none", num_thresholds=64, seed=0
+    ) as con:
         net(x)
         pen = con.penalty()
     assert con.last.ss_rate == pytest.approx(float(truth), abs=1e-6)

@@ -21,11 +21,37 @@ from selfsim.train.rundir import epoch_lines, read_metrics, run_state  # noqa: E
 def test_two_process_run(tmp_path, tiny_overrides):
     out = tmp_path / "ddp"
     sets = [a for o in tiny_overrides for a in ("--set", o)]
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "selfsim", "train", "--model", "resmlp_tiny_32", "--data", "synthetic",
-           "--preset", "small", "--epochs", "2", "--ss-mode", "constrain", "--ss-alpha", "1.0",
-           "--ss-gamma", "0.1", "--device", "cpu", "--out", str(out), *sets,
-           "--set", "aug.repeated_aug=1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "-m",
+        "selfsim",
+        "train",
+        "--model",
+        "resmlp_tiny_32",
+        "--data",
+        "synthetic",
+        "--preset",
+        "small",
+        "--epochs",
+        "2",
+        "--ss-mode",
+        "constrain",
+        "--ss-alpha",
+        "1.0",
+        "--ss-gamma",
+        "0.1",
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+        *sets,
+        "--set",
+        "aug.repeated_aug=1",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]

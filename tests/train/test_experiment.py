@@ -19,13 +19,21 @@ def _doc(tmp_path, seeds=(0, 1)):
         "out": str(tmp_path / "exp"),
         "models": [{"name": "resmlp_tiny_32", "kwargs": {"num_blocks": 2, "embed_dim": 32}}],
         "seeds": list(seeds),
-        "base": {"preset": "small", "epochs": 1, "batch_size": 16, "tensorboard": False,
-                 "data": {"name": "synthetic", "train_samples": 32, "test_samples": 16,
-                          "eval_batch": 16},
-                 "ss": {"num_thresholds": 32}},
+        "base": {
+            "preset": "small",
+            "epochs": 1,
+            "batch_size": 16,
+            "tensorboard": False,
+            "data": {
+                "name": "synthetic",
+                "train_samples": 32,
+                "test_samples": 16,
+                "eval_batch": 16,
+            },
+            "ss": {"num_thresholds": 32},
+        },
         "baseline": {"ss": {"mode": "record"}},
-        "constrained": {"ss": {"mode": "constrain", "alpha": 1.0, "gamma": "auto",
-                               "gate": "none"}},
+        "constrained": {"ss": {"mode": "constrain", "alpha": 1.0, "gamma": "auto", "gate": "none"}},
     }
 
 
@@ -43,7 +51,9 @@ def test_experiment_grid_summary_and_skip(tmp_path):
     out = tmp_path / "exp"
     rows = list(csv.DictReader((out / "summary.csv").open()))
     assert [(r["model"], r["arm"], r["n"]) for r in rows] == [
-        ("resmlp_tiny_32", "baseline", "2"), ("resmlp_tiny_32", "constrained", "2")]
+        ("resmlp_tiny_32", "baseline", "2"),
+        ("resmlp_tiny_32", "constrained", "2"),
+    ]
     runs = plan_grid(_doc(tmp_path))
     best = [epoch_lines(r.out)[-1]["best_top1"] for r in runs if r.arm == "baseline"]
     assert float(rows[0]["best_top1_mean"]) == pytest.approx(sum(best) / 2)
@@ -67,8 +77,7 @@ def test_alpha_sweep_arms_share_baselines(tmp_path):
     doc = _doc(tmp_path, seeds=(0,))
     doc["constrained"] = [
         {"name": "a1", "ss": {"mode": "constrain", "alpha": 1.0, "gamma": "auto", "gate": "none"}},
-        {"name": "a01", "ss": {"mode": "constrain", "alpha": 0.1, "gamma": "auto",
-                               "gate": "none"}},
+        {"name": "a01", "ss": {"mode": "constrain", "alpha": 0.1, "gamma": "auto", "gate": "none"}},
     ]
     runs = plan_grid(doc)
     assert [r.arm for r in runs] == ["baseline", "a1", "a01"]
@@ -107,9 +116,15 @@ def test_a_failed_run_does_not_stop_the_grid(tmp_path, monkeypatch):
     import selfsim.train.experiment as ex
     from selfsim._core.errors import TrainingError
 
-    runs = plan_grid({"models": ["m"], "seeds": [0, 1], "base": {"preset": "small"},
-                      "constrained": {"ss": {"mode": "constrain", "alpha": 0.1, "gamma": 0.2}}},
-                     tmp_path)
+    runs = plan_grid(
+        {
+            "models": ["m"],
+            "seeds": [0, 1],
+            "base": {"preset": "small"},
+            "constrained": {"ss": {"mode": "constrain", "alpha": 0.1, "gamma": 0.2}},
+        },
+        tmp_path,
+    )
     calls = []
 
     def fake(run):
@@ -134,12 +149,15 @@ def test_parallel_runs_train_in_worker_processes_and_a_divergence_is_a_result(tm
     doc["constrained"] = None
     runs = [r for r in plan_grid(doc) if r.arm == "baseline"]
     # seed 1 diverges: an absurd learning rate makes the loss non-finite in the first epoch
-    runs[1] = dataclasses.replace(runs[1], config=deep_merge(runs[1].config,
-                                                             {"optim": {"lr": 1e30}}))
+    runs[1] = dataclasses.replace(
+        runs[1], config=deep_merge(runs[1].config, {"optim": {"lr": 1e30}})
+    )
     done = ex.run_grid(runs, parallel=2)
     assert done == {str(runs[0].out): "trained", str(runs[1].out): "failed"}
     assert [e["epoch"] for e in epoch_lines(runs[0].out)] == [0]
     assert json.loads((runs[1].out / "status.json").read_text())["state"] == "failed"
     # the failed run is left as it is on the next call; the finished one is skipped
-    assert ex.run_grid(runs, parallel=2) == {str(runs[0].out): "skipped",
-                                             str(runs[1].out): "failed"}
+    assert ex.run_grid(runs, parallel=2) == {
+        str(runs[0].out): "skipped",
+        str(runs[1].out): "failed",
+    }

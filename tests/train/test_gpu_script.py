@@ -14,8 +14,19 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gpu_s2con.py"
 
 @pytest.mark.slow
 def test_gpu_recipe_smoke(tmp_path, monkeypatch):
-    monkeypatch.setattr(sys, "argv", [str(SCRIPT), "--smoke", "--out", str(tmp_path),
-                                      "--families", "vit_tiny_32", "resnet_tiny_32"])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            str(SCRIPT),
+            "--smoke",
+            "--out",
+            str(tmp_path),
+            "--families",
+            "vit_tiny_32",
+            "resnet_tiny_32",
+        ],
+    )
     with pytest.raises(SystemExit) as done:
         runpy.run_path(str(SCRIPT), run_name="__main__")
     assert done.value.code == 0

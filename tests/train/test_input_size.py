@@ -25,7 +25,8 @@ def test_model_input_size_wins_over_the_preset_data_size():
     from selfsim.train.config import resolve_config
     from selfsim.train.loop import _probe_input
 
-    cfg = resolve_config(preset="small", overrides=["model.name=fc_mlp",
-                                                    'model.kwargs={"img_size": 8}'])
+    cfg = resolve_config(
+        preset="small", overrides=["model.name=fc_mlp", 'model.kwargs={"img_size": 8}']
+    )
     assert cfg.data.img_size == 32  # the preset's
     assert _probe_input(cfg)[0] == 8

@@ -34,7 +34,9 @@ def test_old_run_folder_is_a_finished_training_run(old_grid):
 
     runs = plan_grid(OLD / "experiment.json", old_grid)
     assert [r.out.relative_to(old_grid).parts for r in runs] == [
-        ("resmlp_tiny_32", "baseline", "seed0"), ("resmlp_tiny_32", "constrained", "seed0")]
+        ("resmlp_tiny_32", "baseline", "seed0"),
+        ("resmlp_tiny_32", "constrained", "seed0"),
+    ]
     base = runs[0].out
     assert run_kind(base) == "train" and run_state(base) == "finished"
     assert [e["epoch"] for e in epoch_lines(base)] == [0, 1]

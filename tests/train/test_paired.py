@@ -36,8 +36,9 @@ def test_mde_has_80_percent_power_by_simulation():
     d = np.linspace(-1, 1, n)
     r = paired_difference(np.zeros(n), d * sd / np.std(d, ddof=1))  # observed spread: sd
     assert r.sd == pytest.approx(sd)
-    rejected = sum(stats.ttest_1samp(rng.normal(r.mde, sd, size=n), 0.0).pvalue < 0.05
-                   for _ in range(4000))
+    rejected = sum(
+        stats.ttest_1samp(rng.normal(r.mde, sd, size=n), 0.0).pvalue < 0.05 for _ in range(4000)
+    )
     assert 0.77 < rejected / 4000 < 0.83
 
 

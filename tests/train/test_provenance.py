@@ -12,12 +12,25 @@ from selfsim._core.files import run_kind
 
 
 def test_to_jsonable_hand_cases():
-    value = {"a": float("nan"), "b": (1, np.float32(0.5), float("-inf")), 3: np.bool_(True),
-             "c": np.array([[1, 2]], dtype=np.int64), "d": np.int16(7), "e": None,
-             "f": [np.float64("inf"), "x", False]}
+    value = {
+        "a": float("nan"),
+        "b": (1, np.float32(0.5), float("-inf")),
+        3: np.bool_(True),
+        "c": np.array([[1, 2]], dtype=np.int64),
+        "d": np.int16(7),
+        "e": None,
+        "f": [np.float64("inf"), "x", False],
+    }
     out = prov.to_jsonable(value)
-    assert out == {"a": None, "b": [1, 0.5, None], "3": True, "c": [[1, 2]], "d": 7, "e": None,
-                   "f": [None, "x", False]}
+    assert out == {
+        "a": None,
+        "b": [1, 0.5, None],
+        "3": True,
+        "c": [[1, 2]],
+        "d": 7,
+        "e": None,
+        "f": [None, "x", False],
+    }
     assert type(out["d"]) is int and type(out["3"]) is bool and out["f"][2] is False
     json.dumps(out, allow_nan=False)  # plain JSON, no NaN tokens
 

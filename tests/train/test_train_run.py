@@ -16,8 +16,17 @@ from selfsim.train.loop import train  # noqa: E402
 from selfsim.train.rundir import auto_gamma, epoch_lines, read_metrics, run_state  # noqa: E402
 
 # constrained, code gate, EMA and mixup on: everything resume has to restore
-RESUME = ["epochs=3", "ss.mode=constrain", "ss.alpha=1.0", "ss.gamma=0.1", "ema=true",
-          "ema_decay=0.9", "aug.mixup=0.8", "aug.cutmix=1.0", "aug.re_prob=0.25"]
+RESUME = [
+    "epochs=3",
+    "ss.mode=constrain",
+    "ss.alpha=1.0",
+    "ss.gamma=0.1",
+    "ema=true",
+    "ema_decay=0.9",
+    "aug.mixup=0.8",
+    "aug.cutmix=1.0",
+    "aug.re_prob=0.25",
+]
 
 
 def _cfg(tiny, extra=()):
@@ -26,20 +35,48 @@ def _cfg(tiny, extra=()):
 
 def test_cli_contract_and_run_files(tmp_path, tiny_overrides):
     out = tmp_path / "run"
-    sets = [a for o in tiny_overrides if not o.startswith(("model.name", "data.name"))
-            for a in ("--set", o)]
-    rc = main(["train", "--model", "resmlp_tiny_32", "--data", "synthetic", "--epochs", "2",
-               "--batch-size", "16", "--lr", "0.001", "--ss-mode", "record", "--seed", "1",
-               "--preset", "small", "--out", str(out), *sets])
+    sets = [
+        a
+        for o in tiny_overrides
+        if not o.startswith(("model.name", "data.name"))
+        for a in ("--set", o)
+    ]
+    rc = main(
+        [
+            "train",
+            "--model",
+            "resmlp_tiny_32",
+            "--data",
+            "synthetic",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "16",
+            "--lr",
+            "0.001",
+            "--ss-mode",
+            "record",
+            "--seed",
+            "1",
+            "--preset",
+            "small",
+            "--out",
+            str(out),
+            *sets,
+        ]
+    )
     assert rc == 0
     assert {"config.json", "metrics.jsonl", "checkpoint.pt", "status.json"} <= {
-        p.name for p in out.iterdir()}
+        p.name for p in out.iterdir()
+    }
     doc = json.loads((out / "config.json").read_text())
     assert doc["config"]["seed"] == 1 and doc["selfsim_version"] and doc["layers"]
     steps = [m for m in read_metrics(out) if m["kind"] == "step"]
     assert len(steps) == 2 * 4  # 64 images / 16 per step, 2 epochs
     for m in steps:
-        assert {"epoch", "step", "loss", "task_loss", "penalty", "ss_rate", "layer", "gate"} <= set(m)
+        assert {"epoch", "step", "loss", "task_loss", "penalty", "ss_rate", "layer", "gate"} <= set(
+            m
+        )
         assert 0.0 < m["ss_rate"] < 1.0 and m["penalty"] == 0.0
     epochs = epoch_lines(out)
     assert [e["epoch"] for e in epochs] == [0, 1]
@@ -52,16 +89,33 @@ def test_cli_contract_and_run_files(tmp_path, tiny_overrides):
     # never overwritten without --overwrite
     with pytest.raises(OutputError, match="--overwrite"):
         train(_cfg(tiny_overrides), out)
-    assert main(["train", "--model", "resmlp_tiny_32", "--data", "synthetic", "--out", str(out),
-                 "--epochs", "1"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "--model",
+                "resmlp_tiny_32",
+                "--data",
+                "synthetic",
+                "--out",
+                str(out),
+                "--epochs",
+                "1",
+            ]
+        )
+        == 2
+    )
     # the checkpoint is plain tensors and Python values: it loads without executing code,
     # so the analysis reads the trained weights from it directly
     ck = torch.load(out / "checkpoint.pt", weights_only=True)
     assert {"model", "optimizer", "rng"} <= set(ck)
     from selfsim.models import create_model
 
-    trained = create_model("resmlp_tiny_32", checkpoint=out / "checkpoint.pt",
-                           model_kwargs=doc["config"]["model"]["kwargs"])
+    trained = create_model(
+        "resmlp_tiny_32",
+        checkpoint=out / "checkpoint.pt",
+        model_kwargs=doc["config"]["model"]["kwargs"],
+    )
     for name, value in trained.state_dict().items():
         torch.testing.assert_close(value, ck["model"][name])
 
@@ -75,8 +129,14 @@ def test_resume_reaches_the_same_final_numbers(tmp_path, tiny_overrides):
     with open(tmp_path / "cut" / "metrics.jsonl", "a") as fh:
         fh.write(json.dumps({"kind": "step", "epoch": 1, "step": 4, "ss_rate": 0.5}) + "\n")
     resumed = train(cfg, tmp_path / "cut", resume=True)
-    for key in ("top1", "best_top1", "ss_rate_mean", "train_ss_rate_mean", "gate_reference",
-                "train_loss"):
+    for key in (
+        "top1",
+        "best_top1",
+        "ss_rate_mean",
+        "train_ss_rate_mean",
+        "gate_reference",
+        "train_loss",
+    ):
         assert resumed[key] == full[key], key
     a = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)
     b = torch.load(tmp_path / "cut" / "checkpoint.pt", weights_only=False)
@@ -89,8 +149,16 @@ def test_resume_reaches_the_same_final_numbers(tmp_path, tiny_overrides):
 
 def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, tiny_overrides):
     # epoch 0 at the warm-up lr, then an absurd lr blows the weights up in epoch 1
-    cfg = _cfg(tiny_overrides, ["epochs=3", "optim.lr=1e30", "optim.warmup_lr=1e-6",
-                                "optim.warmup_epochs=1", "optim.weight_decay=0"])
+    cfg = _cfg(
+        tiny_overrides,
+        [
+            "epochs=3",
+            "optim.lr=1e30",
+            "optim.warmup_lr=1e-6",
+            "optim.warmup_epochs=1",
+            "optim.weight_decay=0",
+        ],
+    )
     with pytest.raises(TrainingError, match="Non-finite loss.*--resume"):
         train(cfg, tmp_path / "nan")
     assert run_state(tmp_path / "nan") == "failed"

@@ -64,8 +64,14 @@ def deep_merge(base: Mapping[str, Any], *updates: Mapping[str, Any]) -> dict[str
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "dict": (dict,),
-    "tuple": (list, tuple), "list": (list, tuple), "None": (type(None),),
+    "int": (int,),
+    "float": (int, float),
+    "str": (str,),
+    "bool": (bool,),
+    "dict": (dict,),
+    "tuple": (list, tuple),
+    "list": (list, tuple),
+    "None": (type(None),),
 }
 
 
@@ -103,8 +109,10 @@ class Config:
 
     def _fail(self, name: str, expected: str, hint: str = "") -> InvalidInputError:
         value = getattr(self, name)
-        return InvalidInputError(f"Configuration key {self._key(name)!r} must be {expected}; got "
-                                 f"{value!r}.{hint} {self._fix.format(key=self._key(name))}")
+        return InvalidInputError(
+            f"Configuration key {self._key(name)!r} must be {expected}; got "
+            f"{value!r}.{hint} {self._fix.format(key=self._key(name))}"
+        )
 
     def _typed(self, name: str, annotation: str, value: Any) -> Any:
         names = [t.strip() for t in annotation.split("|")]
@@ -121,7 +129,8 @@ class Config:
         if not isinstance(value, allowed):
             raise InvalidInputError(
                 f"Configuration key {self._key(name)!r} must be {' or '.join(names)}; got "
-                f"{value!r}. {self._fix.format(key=self._key(name))}")
+                f"{value!r}. {self._fix.format(key=self._key(name))}"
+            )
         if "float" in names and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if "tuple" in names and isinstance(value, list):
@@ -135,8 +144,15 @@ class Config:
         if (low is not None and value < low) or (high is not None and value > high):
             raise self._fail(name, _interval("an int", low, high, False, False))
 
-    def _float(self, name: str, low: float | None = None, high: float | None = None, *,
-               low_open: bool = False, high_open: bool = False) -> None:
+    def _float(
+        self,
+        name: str,
+        low: float | None = None,
+        high: float | None = None,
+        *,
+        low_open: bool = False,
+        high_open: bool = False,
+    ) -> None:
         value = getattr(self, name)
         if value is None:
             return
@@ -151,12 +167,14 @@ class Config:
     def _choice(self, name: str, choices: Iterable[Any]) -> None:
         value, choices = getattr(self, name), list(choices)
         if value not in choices:
-            raise self._fail(name, "one of " + ", ".join(repr(c) for c in choices),
-                             did_you_mean(value, choices))
+            raise self._fail(
+                name, "one of " + ", ".join(repr(c) for c in choices), did_you_mean(value, choices)
+            )
 
 
-def _interval(what: str, low: float | None, high: float | None, low_open: bool,
-              high_open: bool) -> str:
+def _interval(
+    what: str, low: float | None, high: float | None, low_open: bool, high_open: bool
+) -> str:
     if low is not None and high is not None:
         return f"{what} in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
     if low is not None:

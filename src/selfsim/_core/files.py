@@ -39,9 +39,20 @@ from typing import Any
 
 from .errors import CheckpointError, InvalidInputError, OutputError, RunLockedError
 
-__all__ = ["OutputPlan", "plan_output", "run_kind", "check_writable", "atomic_write",
-           "atomic_write_text", "staging_dir", "swap_into_place", "RunLock", "safe_torch_load",
-           "LOCK_FILE", "describe_os_error"]
+__all__ = [
+    "OutputPlan",
+    "plan_output",
+    "run_kind",
+    "check_writable",
+    "atomic_write",
+    "atomic_write_text",
+    "staging_dir",
+    "swap_into_place",
+    "RunLock",
+    "safe_torch_load",
+    "LOCK_FILE",
+    "describe_os_error",
+]
 
 LOCK_FILE = ".selfsim.lock"
 RUN_KINDS = ("analysis", "train", "compare")
@@ -92,15 +103,18 @@ def check_writable(path: str | Path, option: str = "--out") -> None:
             break
         probe = probe.parent
     if not probe.is_dir():
-        raise OutputError(f"{option} {path}: {probe} is a file, not a directory; choose another "
-                          f"{option}.")
+        raise OutputError(
+            f"{option} {path}: {probe} is a file, not a directory; choose another {option}."
+        )
     try:
         fd, name = tempfile.mkstemp(dir=probe, prefix=".selfsim-probe-")
         os.close(fd)
         os.unlink(name)
     except OSError as exc:
-        raise OutputError(f"cannot write to {probe} ({describe_os_error(exc)}); choose another "
-                          f"{option} or fix its permissions.") from exc
+        raise OutputError(
+            f"cannot write to {probe} ({describe_os_error(exc)}); choose another "
+            f"{option} or fix its permissions."
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -129,8 +143,14 @@ def _is_cwd_or_above(path: Path) -> bool:
     return there == here or there in here.parents or there == home
 
 
-def plan_output(path: str | Path, kind: str, *, overwrite: bool = False, resume: bool = False,
-                option: str = "--out") -> OutputPlan:
+def plan_output(
+    path: str | Path,
+    kind: str,
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    option: str = "--out",
+) -> OutputPlan:
     """Decide whether a run of ``kind`` may be written to ``path``; raise a clear error if not.
 
     Rules: a symbolic link, a file, the working directory (or one above it)
@@ -145,27 +165,35 @@ def plan_output(path: str | Path, kind: str, *, overwrite: bool = False, resume:
         raise InvalidInputError("Pass either --resume or --overwrite, not both.")
     path = Path(path)
     if path.is_symlink():
-        raise OutputError(f"{option} {path} is a symbolic link (to {os.readlink(path)}); selfsim "
-                          f"does not write through links. Give the target directory itself or "
-                          f"another {option}.")
+        raise OutputError(
+            f"{option} {path} is a symbolic link (to {os.readlink(path)}); selfsim "
+            f"does not write through links. Give the target directory itself or "
+            f"another {option}."
+        )
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option} {path} exists and is a file; choose a directory path.")
     nonempty = path.is_dir() and any(path.iterdir())
     found = run_kind(path) if nonempty else None
     if nonempty and found != kind:
         what = f"a selfsim {found} run" if found else "files that are not a selfsim run"
-        raise OutputError(f"{option} {path} holds {what}; selfsim replaces only its own {kind} runs. "
-                          f"Choose another {option}.")
+        raise OutputError(
+            f"{option} {path} holds {what}; selfsim replaces only its own {kind} runs. "
+            f"Choose another {option}."
+        )
     if resume and not nonempty:
-        raise CheckpointError(f"Cannot resume: {path} holds no run (no checkpoint). Start it "
-                              "without --resume.")
+        raise CheckpointError(
+            f"Cannot resume: {path} holds no run (no checkpoint). Start it without --resume."
+        )
     if nonempty and not (overwrite or resume):
         how = "--resume to continue it or --overwrite" if kind == "train" else "--overwrite"
-        raise OutputError(f"{option} {path} already holds a selfsim {kind} run. Pass {how} to "
-                          f"replace it, or choose another {option}.")
+        raise OutputError(
+            f"{option} {path} already holds a selfsim {kind} run. Pass {how} to "
+            f"replace it, or choose another {option}."
+        )
     if (nonempty or path.is_dir()) and _is_cwd_or_above(path) and not resume:
-        raise OutputError(f"{option} {path} is the working directory or one above it; choose a "
-                          f"new sub-directory.")
+        raise OutputError(
+            f"{option} {path} is the working directory or one above it; choose a new sub-directory."
+        )
     check_writable(path, option)
     if path.is_dir():
         RunLock.check(path)
@@ -190,8 +218,10 @@ def atomic_write(path: str | Path, write: Callable[[str], Any]) -> None:
         write(tmp)
         os.replace(tmp, path)
     except OSError as exc:
-        raise OutputError(f"cannot write {path} ({describe_os_error(exc)}); the previous "
-                          "version, if any, is unchanged.") from exc
+        raise OutputError(
+            f"cannot write {path} ({describe_os_error(exc)}); the previous "
+            "version, if any, is unchanged."
+        ) from exc
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
@@ -212,8 +242,10 @@ def staging_dir(out: str | Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     except OSError as exc:
-        raise OutputError(f"cannot create a directory beside {out} "
-                          f"({describe_os_error(exc)}); choose another --out.") from exc
+        raise OutputError(
+            f"cannot create a directory beside {out} "
+            f"({describe_os_error(exc)}); choose another --out."
+        ) from exc
 
 
 def swap_into_place(staging: str | Path, out: str | Path) -> Path:
@@ -240,8 +272,10 @@ def swap_into_place(staging: str | Path, out: str | Path) -> Path:
                 aside = None
             raise
     except OSError as exc:
-        raise OutputError(f"cannot move the new run into {out} ({describe_os_error(exc)}); "
-                          f"it is left in {staging}.") from exc
+        raise OutputError(
+            f"cannot move the new run into {out} ({describe_os_error(exc)}); "
+            f"it is left in {staging}."
+        ) from exc
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
     return out
@@ -278,8 +312,11 @@ class RunLock:
         doc = _read_json(Path(directory) / LOCK_FILE)
         if not isinstance(doc, dict):
             return None
-        if doc.get("host") == socket.gethostname() and isinstance(doc.get("pid"), int) \
-                and not _pid_alive(doc["pid"]):
+        if (
+            doc.get("host") == socket.gethostname()
+            and isinstance(doc.get("pid"), int)
+            and not _pid_alive(doc["pid"])
+        ):
             return None
         return doc
 
@@ -287,17 +324,22 @@ class RunLock:
     def check(cls, directory: str | Path) -> None:
         """Raise :class:`RunLockedError` if another live process holds the lock."""
         h = cls.holder(directory)
-        if h is not None and not (h.get("pid") == os.getpid()
-                                  and h.get("host") == socket.gethostname()):
+        if h is not None and not (
+            h.get("pid") == os.getpid() and h.get("host") == socket.gethostname()
+        ):
             raise RunLockedError(
                 f"{directory} is being written by another selfsim process (pid {h.get('pid')} on "
                 f"{h.get('host')}, since {h.get('since')}: {h.get('command')}). Wait for it to end "
-                f"or stop it; if it is gone, delete {Path(directory) / LOCK_FILE}.")
+                f"or stop it; if it is gone, delete {Path(directory) / LOCK_FILE}."
+            )
 
     def acquire(self) -> RunLock:
-        info = {"pid": os.getpid(), "host": socket.gethostname(),
-                "since": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "command": " ".join(["selfsim", *sys.argv[1:]])[:300]}
+        info = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "command": " ".join(["selfsim", *sys.argv[1:]])[:300],
+        }
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -306,8 +348,9 @@ class RunLock:
                 self.path.unlink(missing_ok=True)  # stale: its process is gone
                 continue
             except OSError as exc:
-                raise OutputError(f"cannot create the lock file {self.path} "
-                                  f"({describe_os_error(exc)}).") from exc
+                raise OutputError(
+                    f"cannot create the lock file {self.path} ({describe_os_error(exc)})."
+                ) from exc
             with os.fdopen(fd, "w") as fh:
                 fh.write(json.dumps(info) + "\n")
             self._held = True
@@ -351,8 +394,10 @@ def safe_torch_load(path: str | Path, map_location: Any = "cpu") -> Any:
         raise CheckpointError(f"checkpoint file {path} does not exist.")
     size = path.stat().st_size
     if size == 0:
-        raise CheckpointError(f"checkpoint file {path} is empty (0 bytes); it was never written "
-                              "completely. Use another checkpoint or train again.")
+        raise CheckpointError(
+            f"checkpoint file {path} is empty (0 bytes); it was never written "
+            "completely. Use another checkpoint or train again."
+        )
     with open(path, "rb") as fh:
         head = fh.read(4)
     torch_zip = zipfile.is_zipfile(path)
@@ -360,15 +405,18 @@ def safe_torch_load(path: str | Path, map_location: Any = "cpu") -> Any:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         if not (torch_zip or head.startswith(b"\x80")):  # neither torch's zip nor a pickle
-            raise CheckpointError(f"checkpoint file {path} is not a torch file ({size} bytes "
-                                  f"starting {head!r}). Use a file written by torch.save or a "
-                                  ".safetensors file.") from exc
+            raise CheckpointError(
+                f"checkpoint file {path} is not a torch file ({size} bytes "
+                f"starting {head!r}). Use a file written by torch.save or a "
+                ".safetensors file."
+            ) from exc
         found = re.search(r"GLOBAL ([\w.]+)", str(exc))
         what = (f"it names {found.group(1)}; " if found else "") + "torch.load(weights_only=True)"
         raise CheckpointError(
             f"checkpoint file {path} holds Python objects other than tensors and plain containers "
             f"({what}); selfsim does not unpickle them because that can run code. Save a state "
-            "dict (tensors only) or a .safetensors file.") from exc
+            "dict (tensors only) or a .safetensors file."
+        ) from exc
     except Exception as exc:  # noqa: BLE001 - corrupt files raise many types
         if torch_zip:
             why = f"a damaged torch file ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
@@ -376,5 +424,7 @@ def safe_torch_load(path: str | Path, map_location: Any = "cpu") -> Any:
             why = "a truncated torch file"
         else:
             why = f"not a torch file ({size} bytes starting {head!r})"
-        raise CheckpointError(f"checkpoint file {path} is {why}. Use a file written by "
-                              "torch.save or a .safetensors file.") from exc
+        raise CheckpointError(
+            f"checkpoint file {path} is {why}. Use a file written by "
+            "torch.save or a .safetensors file."
+        ) from exc

@@ -46,8 +46,15 @@ class Progress:
     4
     """
 
-    def __init__(self, logger: logging.Logger, what: str, *, total: int | None = None,
-                 unit: str = "", every: float | None = None) -> None:
+    def __init__(
+        self,
+        logger: logging.Logger,
+        what: str,
+        *,
+        total: int | None = None,
+        unit: str = "",
+        every: float | None = None,
+    ) -> None:
         self.logger, self.what, self.total, self.unit = logger, what, total, unit
         self.every = PROGRESS_EVERY_S if every is None else every
         self.done = 0
@@ -59,8 +66,9 @@ class Progress:
         unit = f" {self.unit}" if self.unit else ""
         extra = f", {note}" if note else ""
         secs = time.perf_counter() - self._start
-        self.logger.info("%s: %s%s%s (%.0f s%s)", self.what, f"{self.done:,}", of, unit, secs,
-                         extra)
+        self.logger.info(
+            "%s: %s%s%s (%.0f s%s)", self.what, f"{self.done:,}", of, unit, secs, extra
+        )
         self.lines += 1
 
     def update(self, n: int = 1, note: str = "") -> None:

@@ -21,16 +21,30 @@ from typing import Any
 __all__ = ["git_commit", "versions", "provenance", "to_jsonable", "VERSIONED_PACKAGES"]
 
 # the packages that shape the numbers of a run
-VERSIONED_PACKAGES = ("selfsim", "numpy", "scipy", "torch", "timm", "scikit-learn", "powerlaw",
-                      "umap-learn")
+VERSIONED_PACKAGES = (
+    "selfsim",
+    "numpy",
+    "scipy",
+    "torch",
+    "timm",
+    "scikit-learn",
+    "powerlaw",
+    "umap-learn",
+)
 
 
 def git_commit() -> str | None:
     """The commit of the source tree selfsim is imported from, or None (not a git checkout)."""
     here = Path(__file__).resolve().parent
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return (out.stdout.strip() or None) if out.returncode == 0 else None
@@ -52,9 +66,12 @@ def versions() -> dict[str, str]:
 
 def provenance() -> dict[str, Any]:
     """``versions`` (:func:`versions`), ``host``, ``command`` and ``created`` (local ISO time)."""
-    return {"versions": versions(), "host": socket.gethostname(),
-            "command": " ".join(["selfsim", *sys.argv[1:]])[:500],
-            "created": datetime.now().isoformat(timespec="seconds")}
+    return {
+        "versions": versions(),
+        "host": socket.gethostname(),
+        "command": " ".join(["selfsim", *sys.argv[1:]])[:500],
+        "created": datetime.now().isoformat(timespec="seconds"),
+    }
 
 
 def to_jsonable(value: Any) -> Any:

@@ -88,8 +88,9 @@ def check_choice(value: Any, name: str, caller: str, choices: Iterable[Any], hin
     if value in choices:
         return value
     expected = "one of " + ", ".join(repr(c) for c in choices)
-    raise _fail(name, caller, expected, value, (did_you_mean(value, choices).strip() + " "
-                                                + hint).strip())
+    raise _fail(
+        name, caller, expected, value, (did_you_mean(value, choices).strip() + " " + hint).strip()
+    )
 
 
 def check_device(device: str, option: str = "--device") -> str:
@@ -105,16 +106,23 @@ def check_device(device: str, option: str = "--device") -> str:
     try:
         kind = torch.device(device).type
     except (RuntimeError, TypeError) as exc:
-        raise InvalidInputError(f"{option} {device!r} is not a device name; use cpu, cuda, "
-                                "cuda:N or auto.") from exc
+        raise InvalidInputError(
+            f"{option} {device!r} is not a device name; use cpu, cuda, cuda:N or auto."
+        ) from exc
     if kind == "cuda":
         if not torch.cuda.is_available():
-            raise InvalidInputError(f"{option} {device}: no CUDA GPU is usable here "
-                                    "(torch.cuda.is_available() is False); use --device cpu.")
+            raise InvalidInputError(
+                f"{option} {device}: no CUDA GPU is usable here "
+                "(torch.cuda.is_available() is False); use --device cpu."
+            )
         index = torch.device(device).index
         if index is not None and index >= torch.cuda.device_count():
-            raise InvalidInputError(f"{option} {device}: only {torch.cuda.device_count()} GPU(s) "
-                                    "here; use cuda:0 or cpu.")
-    elif kind == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise InvalidInputError(
+                f"{option} {device}: only {torch.cuda.device_count()} GPU(s) "
+                "here; use cuda:0 or cpu."
+            )
+    elif kind == "mps" and not (
+        hasattr(torch.backends, "mps") and torch.backends.mps.is_available()
+    ):
         raise InvalidInputError(f"{option} {device}: MPS is not available here; use --device cpu.")
     return device

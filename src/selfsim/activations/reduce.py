@@ -56,8 +56,9 @@ def guess_layout(shape: tuple[int, ...]) -> str:
 def feature_matrix(h: np.ndarray, *, layout: Layout = ...) -> np.ndarray: ...
 @overload
 def feature_matrix(h: torch.Tensor, *, layout: Layout = ...) -> torch.Tensor: ...
-def feature_matrix(h: np.ndarray | torch.Tensor, *,
-                   layout: Layout = "auto") -> np.ndarray | torch.Tensor:
+def feature_matrix(
+    h: np.ndarray | torch.Tensor, *, layout: Layout = "auto"
+) -> np.ndarray | torch.Tensor:
     """Layer output -> feature matrix F of shape (D, B).
 
     Parameters

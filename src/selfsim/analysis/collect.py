@@ -105,7 +105,7 @@ def iter_batches(data, batch_size: int | None, num_images: int | None) -> Iterat
         n = len(data) if num_images is None else min(num_images, len(data))
         step = batch_size or n
         for i in range(0, n, step):
-            yield data[i:min(i + step, n)]
+            yield data[i : min(i + step, n)]
         return
     if not isinstance(data, Iterable):
         raise InvalidInputError(
@@ -149,9 +149,15 @@ def _first_forward(model: nn.Module, x: torch.Tensor) -> None:
         ) from exc
 
 
-def collect(model: nn.Module, layers: list[str], batches: Iterable[torch.Tensor], *,
-            need_gram: bool = False, device: str | torch.device | None = None,
-            progress=None) -> Collected:
+def collect(
+    model: nn.Module,
+    layers: list[str],
+    batches: Iterable[torch.Tensor],
+    *,
+    need_gram: bool = False,
+    device: str | torch.device | None = None,
+    progress=None,
+) -> Collected:
     """Forward ``batches`` through ``model`` with ``layers`` hooked; see the module docstring.
 
     ``device``: where to run (None: where the model's weights are).
@@ -173,8 +179,11 @@ def collect(model: nn.Module, layers: list[str], batches: Iterable[torch.Tensor]
 
     n = 0
     t0 = time.perf_counter()
-    with model_state_kept(model, device) as run_on, capture(model, layers, callback=reduce), \
-            torch.inference_mode():
+    with (
+        model_state_kept(model, device) as run_on,
+        capture(model, layers, callback=reduce),
+        torch.inference_mode(),
+    ):
         for x in batches:
             if n == 0:
                 _first_forward(model, x.to(run_on))

@@ -28,9 +28,17 @@ def _mib(nbytes: float) -> str:
     return f"{nbytes / 2**20:,.1f} MiB"
 
 
-def dry_run(model: str, *, model_kwargs: Mapping[str, Any] | None = None, layers: Any = None,
-            num_images: int = 512, batch_size: int | None = None, measures: Any = None,
-            data: str = "digits", checkpoint: str | None = None) -> str:
+def dry_run(
+    model: str,
+    *,
+    model_kwargs: Mapping[str, Any] | None = None,
+    layers: Any = None,
+    num_images: int = 512,
+    batch_size: int | None = None,
+    measures: Any = None,
+    data: str = "digits",
+    checkpoint: str | None = None,
+) -> str:
     """A printable plan of the analysis; nothing is downloaded and no data is read."""
     from ..models import create_model, select_layers
     from .pipeline import model_transform
@@ -58,14 +66,20 @@ def dry_run(model: str, *, model_kwargs: Mapping[str, Any] | None = None, layers
     feat_bytes = sum(nodes.values()) * num_images * 8
     gram_bytes = len(hooked) * min(batch, num_images) ** 2 * 8 if cfg.needs_gram else 0
     out_bytes = max((torch.Size(s).numel() for s in shapes.values()), default=0) * batch * 4
-    lines = [f"model {model} {dict(model_kwargs or {})}"
-             + (f", checkpoint {checkpoint}" if checkpoint else "")
-             + f", input {c}x{h}x{w}, data {data}, {num_images} images in batches of {batch}",
-             f"measurements: {', '.join(cfg.measures)}",
-             f"{'layer':<28} {'output shape (per image)':<28} {'nodes D':>8}"]
+    lines = [
+        f"model {model} {dict(model_kwargs or {})}"
+        + (f", checkpoint {checkpoint}" if checkpoint else "")
+        + f", input {c}x{h}x{w}, data {data}, {num_images} images in batches of {batch}",
+        f"measurements: {', '.join(cfg.measures)}",
+        f"{'layer':<28} {'output shape (per image)':<28} {'nodes D':>8}",
+    ]
     # a module the forward pass never calls (e.g. a dropout that fused attention skips) has no output
-    lines += [f"{n:<28} {str(shapes[n]):<28} {nodes[n]:>8}" if n in shapes
-              else f"{n:<28} {'(not called in the forward pass)':<28} {'-':>8}" for n in hooked]
+    lines += [
+        f"{n:<28} {str(shapes[n]):<28} {nodes[n]:>8}"
+        if n in shapes
+        else f"{n:<28} {'(not called in the forward pass)':<28} {'-':>8}"
+        for n in hooked
+    ]
     ss_pairs = sum(d * (d - 1) // 2 for d in nodes.values())
     lines += [
         f"estimated forward time: {per_image * num_images:,.1f} s "

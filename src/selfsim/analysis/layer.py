@@ -77,8 +77,11 @@ class LayerResult:
         return {name: getattr(self, name) for name in SCALAR_COLUMNS}
 
 
-SCALAR_COLUMNS = tuple(f.name for f in fields(LayerResult)
-                       if f.name not in ("curve", "box_thresholds", "box_counts", "eigenvalues", "mds"))
+SCALAR_COLUMNS = tuple(
+    f.name
+    for f in fields(LayerResult)
+    if f.name not in ("curve", "box_thresholds", "box_counts", "eigenvalues", "mds")
+)
 
 
 def mds_node_indices(num_nodes: int, max_nodes: int, seed: int) -> np.ndarray:
@@ -99,24 +102,41 @@ def _boxcount(F: np.ndarray, curve, cfg: AnalysisConfig) -> dict[str, Any]:
     y_true = np.log(counts) / math.log(D)
     approx = float(np.mean(np.abs(curve.y[idx] - y_true)))
     ss_true = float(2.0 * np.mean(np.abs(curve.chord[idx] - y_true)))
-    out: dict[str, Any] = dict(box_thresholds=theta, box_counts=counts, approx_error=approx,
-                               ss_rate_true=ss_true)
+    out: dict[str, Any] = dict(
+        box_thresholds=theta, box_counts=counts, approx_error=approx, ss_rate_true=ss_true
+    )
     fit = feature_fractal_fit(theta, counts, D)  # the G_M fit-range rule lives there
-    out.update(d_B=float(fit.d_B), d_B_r2=float(fit.r2), d_B_ci_low=fit.d_B_ci[0],
-               d_B_ci_high=fit.d_B_ci[1], fractal_verdict=fit.verdict, is_fractal=bool(fit.is_fractal))
+    out.update(
+        d_B=float(fit.d_B),
+        d_B_r2=float(fit.r2),
+        d_B_ci_low=fit.d_B_ci[0],
+        d_B_ci_high=fit.d_B_ci[1],
+        fractal_verdict=fit.verdict,
+        is_fractal=bool(fit.is_fractal),
+    )
     return out
 
 
 def _null(F: np.ndarray, cfg: AnalysisConfig) -> dict[str, Any]:
     from ..metrics.null import feature_null_test
 
-    res = feature_null_test(F, num_surrogates=cfg.null_surrogates, num_thresholds=cfg.num_thresholds,
-                            box_thresholds=cfg.box_thresholds, seed=cfg.seed)
+    res = feature_null_test(
+        F,
+        num_surrogates=cfg.null_surrogates,
+        num_thresholds=cfg.num_thresholds,
+        box_thresholds=cfg.box_thresholds,
+        seed=cfg.seed,
+    )
     # a layer is fractal only beyond the null (the fit alone is not evidence)
-    return dict(null_d_B_median=res.d_B_quantiles[1], null_d_B_p=res.p_d_B,
-                null_ss_rate_median=res.ss_rate_quantiles[1], null_ss_rate_p=res.p_ss_rate,
-                null_verdict=res.ss_rate_verdict, fractal_verdict=res.verdict,
-                is_fractal=res.verdict == "fractal")
+    return dict(
+        null_d_B_median=res.d_B_quantiles[1],
+        null_d_B_p=res.p_d_B,
+        null_ss_rate_median=res.ss_rate_quantiles[1],
+        null_ss_rate_p=res.p_ss_rate,
+        null_verdict=res.ss_rate_verdict,
+        fractal_verdict=res.verdict,
+        is_fractal=res.verdict == "fractal",
+    )
 
 
 def _spectrum(gram: np.ndarray) -> dict[str, Any]:
@@ -124,10 +144,15 @@ def _spectrum(gram: np.ndarray) -> dict[str, Any]:
 
     ev = eigenvalues_from_gram(gram)
     fit = fit_spectrum(ev)
-    return dict(eigenvalues=ev, spectrum_exponent=fit.exponent, spectrum_xmin=fit.xmin,
-                spectrum_R_exponential=fit.loglik_ratio_exponential,
-                spectrum_p_exponential=fit.p_exponential,
-                spectrum_R_lognormal=fit.loglik_ratio_lognormal, spectrum_p_lognormal=fit.p_lognormal)
+    return dict(
+        eigenvalues=ev,
+        spectrum_exponent=fit.exponent,
+        spectrum_xmin=fit.xmin,
+        spectrum_R_exponential=fit.loglik_ratio_exponential,
+        spectrum_p_exponential=fit.p_exponential,
+        spectrum_R_lognormal=fit.loglik_ratio_lognormal,
+        spectrum_p_lognormal=fit.p_lognormal,
+    )
 
 
 def _umap(gram: np.ndarray, seed: int) -> dict[str, Any]:
@@ -148,9 +173,13 @@ def _smallworld(F: np.ndarray, cfg: AnalysisConfig) -> dict[str, Any]:
     from ..metrics.smallworld import small_world
 
     sw = small_world(F, density=cfg.smallworld_density, seed=cfg.seed)
-    return dict(sw_clustering=sw.clustering, sw_path_length=sw.path_length,
-                sw_clustering_random=sw.clustering_random,
-                sw_path_length_random=sw.path_length_random, sw_sigma=sw.sigma)
+    return dict(
+        sw_clustering=sw.clustering,
+        sw_path_length=sw.path_length,
+        sw_clustering_random=sw.clustering_random,
+        sw_path_length_random=sw.path_length_random,
+        sw_sigma=sw.sigma,
+    )
 
 
 def _mds(F: np.ndarray, cfg: AnalysisConfig) -> dict[str, Any]:
@@ -171,8 +200,14 @@ def _mds(F: np.ndarray, cfg: AnalysisConfig) -> dict[str, Any]:
     return dict(mds=coords)
 
 
-def measure_layer(name: str, F: np.ndarray, cfg: AnalysisConfig, *, gram: np.ndarray | None = None,
-                  shape: tuple[int, ...] = ()) -> LayerResult:
+def measure_layer(
+    name: str,
+    F: np.ndarray,
+    cfg: AnalysisConfig,
+    *,
+    gram: np.ndarray | None = None,
+    shape: tuple[int, ...] = (),
+) -> LayerResult:
     """Run the configured measurements on one layer's feature matrix F of shape (D, B).
 
     ``gram`` is the uncentred sample Gram matrix of the flattened output
@@ -185,12 +220,16 @@ def measure_layer(name: str, F: np.ndarray, cfg: AnalysisConfig, *, gram: np.nda
     base = dict(layer=name, shape=tuple(int(s) for s in shape), num_nodes=D, num_samples=B)
     if not np.all(np.isfinite(F)):
         bad = int(np.sum(~np.isfinite(F)))
-        return LayerResult(**base, status="degenerate",
-                           reason=f"non-finite values in the layer output ({bad} of {F.size} entries "
-                                  "of F are NaN or inf)")
+        return LayerResult(
+            **base,
+            status="degenerate",
+            reason=f"non-finite values in the layer output ({bad} of {F.size} entries "
+            "of F are NaN or inf)",
+        )
     if np.ptp(F) == 0:
-        return LayerResult(**base, status="degenerate",
-                           reason="the layer output is constant (all features equal)")
+        return LayerResult(
+            **base, status="degenerate", reason="the layer output is constant (all features equal)"
+        )
     try:
         # the per-layer SS_rate of training's evaluation too, here with float64 distances
         curve = ss_curve(F, num_thresholds=cfg.num_thresholds, formula="code", dtype="float64")

@@ -127,18 +127,39 @@ def model_transform(model: nn.Module, model_kwargs: Mapping[str, Any] | None = N
     return create_transform(**cfg), cfg
 
 
-def load_images(data: str | Path, model: nn.Module, *, num_images: int, split: str = "test",
-                root: str | Path | None = None, download: bool = False, seed: int = 0,
-                model_kwargs: Mapping[str, Any] | None = None) -> tuple[torch.Tensor, dict[str, Any]]:
+def load_images(
+    data: str | Path,
+    model: nn.Module,
+    *,
+    num_images: int,
+    split: str = "test",
+    root: str | Path | None = None,
+    download: bool = False,
+    seed: int = 0,
+    model_kwargs: Mapping[str, Any] | None = None,
+) -> tuple[torch.Tensor, dict[str, Any]]:
     """Load ``num_images`` images of a named data set, preprocessed for ``model``, as one tensor."""
     from ..data import get_dataset
 
     transform, cfg = model_transform(model, model_kwargs)
-    ds = get_dataset(data, split, root=root, transform=transform, download=download,
-                     num_samples=num_images, seed=seed, rgb=cfg["input_size"][0] != 1)
+    ds = get_dataset(
+        data,
+        split,
+        root=root,
+        transform=transform,
+        download=download,
+        num_samples=num_images,
+        seed=seed,
+        rgb=cfg["input_size"][0] != 1,
+    )
     x = torch.stack([ds[i][0] for i in range(len(ds))])
-    info = {"name": str(ds.name), "split": split, "num_images": len(ds),
-            "input_size": list(cfg["input_size"]), "num_classes": ds.num_classes}
+    info = {
+        "name": str(ds.name),
+        "split": split,
+        "num_images": len(ds),
+        "input_size": list(cfg["input_size"]),
+        "num_classes": ds.num_classes,
+    }
     return x, info
 
 
@@ -221,43 +242,70 @@ def analyze(
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", "analyze", low=1)
     if num_images is not None:
-        num_images = check_int(num_images, "num_images", "analyze", low=2,
-                               hint="SS_rate needs a batch of B >= 2 images.")
+        num_images = check_int(
+            num_images,
+            "num_images",
+            "analyze",
+            low=2,
+            hint="SS_rate needs a batch of B >= 2 images.",
+        )
     name = model if isinstance(model, str) else (model_name or type(model).__name__)
     # a caller's module gets its modes and device back, also past create_model's eval()
     kept: Any = nullcontext() if isinstance(model, str) else model_state_kept(model)
     with kept:
         if isinstance(model, str):
             torch.manual_seed(seed)
-            net = create_model(model, pretrained=pretrained, checkpoint=checkpoint,
-                               model_kwargs=model_kwargs)
+            net = create_model(
+                model, pretrained=pretrained, checkpoint=checkpoint, model_kwargs=model_kwargs
+            )
         else:
             net = create_model(model, checkpoint=checkpoint)
         preset = model_name or (model if isinstance(model, str) else None)
         hooked = select_layers(net, layers, model_name=preset)
         data_info: dict[str, Any]
         if isinstance(data, (str, Path)):
-            x, data_info = load_images(data, net, num_images=num_images or DEFAULT_NUM_IMAGES,
-                                       split=split, root=data_root, seed=seed,
-                                       model_kwargs=model_kwargs)
+            x, data_info = load_images(
+                data,
+                net,
+                num_images=num_images or DEFAULT_NUM_IMAGES,
+                split=split,
+                root=data_root,
+                seed=seed,
+                model_kwargs=model_kwargs,
+            )
             source: Any = x
         else:
             source = data
             data_info = {"name": type(data).__name__}
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
-        total = num_images if num_images is not None else (
-            len(source) if isinstance(source, torch.Tensor) else None)
+        total = (
+            num_images
+            if num_images is not None
+            else (len(source) if isinstance(source, torch.Tensor) else None)
+        )
         if isinstance(source, torch.Tensor):
             total = min(total or len(source), len(source))
         ran_on = model_device(net) if device is None else torch.device(device)
-        log.info("%s: %d layer%s (%s), %s images on %s", name, len(hooked),
-                 "" if len(hooked) == 1 else "s", _names(hooked),
-                 total if total is not None else "all", ran_on)
+        log.info(
+            "%s: %d layer%s (%s), %s images on %s",
+            name,
+            len(hooked),
+            "" if len(hooked) == 1 else "s",
+            _names(hooked),
+            total if total is not None else "all",
+            ran_on,
+        )
         bar = _progress(total, "forward", progress)
         counter = Progress(log, "forward pass", total=total, unit="images")
-        got = collect(net, hooked, iter_batches(source, batch_size, num_images),
-                      need_gram=cfg.needs_gram, device=device, progress=_Both(bar, counter))
+        got = collect(
+            net,
+            hooked,
+            iter_batches(source, batch_size, num_images),
+            need_gram=cfg.needs_gram,
+            device=device,
+            progress=_Both(bar, counter),
+        )
         if bar is not None:
             bar.close()
         counter.close()
@@ -273,26 +321,46 @@ def analyze(
         t1 = time.perf_counter()
         F = got.features.pop(layer, None)  # release each F once measured
         if F is None:
-            results.append(LayerResult(layer, status="error",
-                                       reason="the module was not called in the forward pass"))
+            results.append(
+                LayerResult(
+                    layer, status="error", reason="the module was not called in the forward pass"
+                )
+            )
         else:
-            results.append(measure_layer(layer, F, cfg, gram=got.grams.pop(layer, None),
-                                         shape=got.shapes.get(layer, ())))
-        log.info("layer %d/%d %s: %s (%.1f s)", i + 1, len(hooked), layer,
-                 _layer_line(results[-1]), time.perf_counter() - t1)
+            results.append(
+                measure_layer(
+                    layer, F, cfg, gram=got.grams.pop(layer, None), shape=got.shapes.get(layer, ())
+                )
+            )
+        log.info(
+            "layer %d/%d %s: %s (%.1f s)",
+            i + 1,
+            len(hooked),
+            layer,
+            _layer_line(results[-1]),
+            time.perf_counter() - t1,
+        )
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
     data_info["num_images"] = got.num_images
     resolved = {
-        "model": name, "model_kwargs": dict(model_kwargs or {}),
-        "checkpoint": None if checkpoint is None else str(checkpoint), "pretrained": pretrained,
-        "layers": hooked, "data": data_info, "batch_size": batch_size, "device": str(ran_on),
+        "model": name,
+        "model_kwargs": dict(model_kwargs or {}),
+        "checkpoint": None if checkpoint is None else str(checkpoint),
+        "pretrained": pretrained,
+        "layers": hooked,
+        "data": data_info,
+        "batch_size": batch_size,
+        "device": str(ran_on),
         "analysis": cfg.to_dict(),
     }
-    timings = {"forward_s": got.forward_seconds, "hooks_s": got.hook_seconds,
-               "measure_s": time.perf_counter() - t0}
+    timings = {
+        "forward_s": got.forward_seconds,
+        "hooks_s": got.hook_seconds,
+        "measure_s": time.perf_counter() - t0,
+    }
     return AnalysisReport(tuple(results), resolved, timings)
 
 

@@ -53,20 +53,40 @@ def untrained_vs_trained(
 
     chosen = tuple(dict.fromkeys(parse_measures(measures) + ("mds",)))
     cfg = AnalysisConfig(measures=chosen, seed=seed)
-    trained = create_model(model, checkpoint=checkpoint, pretrained=pretrained,
-                           model_kwargs=model_kwargs)
+    trained = create_model(
+        model, checkpoint=checkpoint, pretrained=pretrained, model_kwargs=model_kwargs
+    )
     if isinstance(data, (str, Path)):
-        images, info = load_images(data, trained, num_images=num_images, split=split, root=data_root,
-                                   seed=seed, model_kwargs=model_kwargs)
+        images, info = load_images(
+            data,
+            trained,
+            num_images=num_images,
+            split=split,
+            root=data_root,
+            seed=seed,
+            model_kwargs=model_kwargs,
+        )
     else:
         images, info = data, {"name": type(data).__name__}
-    common = dict(layers=layers, batch_size=batch_size, config=cfg, model_name=model,
-                  progress=progress, seed=seed, device=device)
+    common = dict(
+        layers=layers,
+        batch_size=batch_size,
+        config=cfg,
+        model_name=model,
+        progress=progress,
+        seed=seed,
+        device=device,
+    )
     base = analyze(model, images, model_kwargs=model_kwargs, **common)
     loaded = analyze(trained, images, **common)
     for rep, weights in ((base, "untrained"), (loaded, "trained")):
-        rep.config.update(model=model, model_kwargs=dict(model_kwargs or {}), weights=weights,
-                          data=info | {"num_images": rep.config["data"].get("num_images")})
-    loaded.config.update(checkpoint=None if checkpoint is None else str(checkpoint),
-                         pretrained=pretrained)
+        rep.config.update(
+            model=model,
+            model_kwargs=dict(model_kwargs or {}),
+            weights=weights,
+            data=info | {"num_images": rep.config["data"].get("num_images")},
+        )
+    loaded.config.update(
+        checkpoint=None if checkpoint is None else str(checkpoint), pretrained=pretrained
+    )
     return {"untrained": base, "trained": loaded}

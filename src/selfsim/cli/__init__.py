@@ -41,14 +41,26 @@ def build_parser() -> argparse.ArgumentParser:
     # the same flags before and after the subcommand (selfsim -v train / selfsim train -v);
     # SUPPRESS: a subcommand's default must not undo the same flag given before it
     for p, default in ((common, argparse.SUPPRESS), (parser, None)):
-        p.add_argument("-v", "--verbose", action="count",
-                       default=0 if default is None else default,
-                       help="more log output (debug lines); also show the traceback of an error")
-        p.add_argument("-q", "--quiet", action="count", default=0 if default is None else default,
-                       help="only warnings and errors (no progress lines)")
-        p.add_argument("--debug", action="store_true",
-                       default=False if default is None else default,
-                       help="show the full traceback of an error and where warnings come from")
+        p.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=0 if default is None else default,
+            help="more log output (debug lines); also show the traceback of an error",
+        )
+        p.add_argument(
+            "-q",
+            "--quiet",
+            action="count",
+            default=0 if default is None else default,
+            help="only warnings and errors (no progress lines)",
+        )
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            default=False if default is None else default,
+            help="show the full traceback of an error and where warnings come from",
+        )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, modname in SUBCOMMANDS.items():
         try:
@@ -65,9 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 # a missing module -> the extra that installs it
 EXTRAS: dict[str, str] = {
-    "timm": "models", "torchvision": "models", "safetensors": "models", "PIL": "models",
-    "sklearn": "analysis", "powerlaw": "analysis", "umap": "analysis", "pandas": "analysis",
-    "matplotlib": "analysis", "networkx": "graphs", "numba": "fast", "yaml": "train",
+    "timm": "models",
+    "torchvision": "models",
+    "safetensors": "models",
+    "PIL": "models",
+    "sklearn": "analysis",
+    "powerlaw": "analysis",
+    "umap": "analysis",
+    "pandas": "analysis",
+    "matplotlib": "analysis",
+    "networkx": "graphs",
+    "numba": "fast",
+    "yaml": "train",
     "tensorboard": "train",
 }
 
@@ -80,16 +101,21 @@ def error_message(exc: BaseException) -> str:
         top = (exc.name or "").split(".")[0]
         extra = EXTRAS.get(top)
         if extra:
-            return (f"this needs the optional package {top!r}, which is not installed.\n"
-                    f'Install it with: pip install "selfsim[{extra}]"')
+            return (
+                f"this needs the optional package {top!r}, which is not installed.\n"
+                f'Install it with: pip install "selfsim[{extra}]"'
+            )
         return f"missing Python module {exc.name!r} ({exc}); reinstall selfsim."
     if isinstance(exc, OSError):
         where = exc.filename or ""
         what = exc.strerror or str(exc)
-        return (f"cannot access {where}: {what}." if where else f"{what}.") + \
-            "\nCheck the path, its permissions and the free disk space."
-    return (f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n"
-            "This is probably a bug in selfsim; rerun with --debug for the traceback and report it.")
+        return (
+            f"cannot access {where}: {what}." if where else f"{what}."
+        ) + "\nCheck the path, its permissions and the free disk space."
+    return (
+        f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n"
+        "This is probably a bug in selfsim; rerun with --debug for the traceback and report it."
+    )
 
 
 class _Formatter(logging.Formatter):
@@ -159,12 +185,17 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, command: str
     for old, new in getattr(args, "_deprecated", []):
         logging.getLogger("selfsim.cli").warning(
             "%s is deprecated; use %s (same meaning, the name the paper and the config use).",
-            old, new)
+            old,
+            new,
+        )
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:
-        print(f"selfsim {command}: interrupted; earlier results are unchanged (a training "
-              "run continues with --resume).", file=sys.stderr)
+        print(
+            f"selfsim {command}: interrupted; earlier results are unchanged (a training "
+            "run continues with --resume).",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI turns every error into a short message
         if args.debug or args.verbose:

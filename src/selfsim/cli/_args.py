@@ -13,13 +13,21 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["DeprecatedAlias", "json_object", "join_dash_values", "LAYERS_HELP", "DEVICE_HELP",
-           "DASH_VALUE_OPTIONS"]
+__all__ = [
+    "DeprecatedAlias",
+    "json_object",
+    "join_dash_values",
+    "LAYERS_HELP",
+    "DEVICE_HELP",
+    "DASH_VALUE_OPTIONS",
+]
 
-LAYERS_HELP = ("comma list of module names, globs ('blocks.*'), indices into the default "
-               "layers (0 the first, -1 the last) or slices ('-3:' the last three, '0:4' the "
-               "first four); 'released' for the released training code's wider set "
-               "(default: the paper's preset, or the model's blocks/stages)")
+LAYERS_HELP = (
+    "comma list of module names, globs ('blocks.*'), indices into the default "
+    "layers (0 the first, -1 the last) or slices ('-3:' the last three, '0:4' the "
+    "first four); 'released' for the released training code's wider set "
+    "(default: the paper's preset, or the model's blocks/stages)"
+)
 DEVICE_HELP = "auto (default: cuda when available, else cpu), cpu, cuda or cuda:N"
 
 # options whose value may start with "-" (a negative index or slice): "--layers -2,-1"
@@ -60,7 +68,8 @@ def json_object(text: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise argparse.ArgumentTypeError(
             f"not valid JSON ({exc.msg} at character {exc.pos}): {text!r}; write e.g. "
-            "'{\"img_size\": 32}' (double quotes inside single quotes)") from exc
+            "'{\"img_size\": 32}' (double quotes inside single quotes)"
+        ) from exc
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError(f"must be a JSON object ({{...}}); got {text!r}")
     return value
@@ -73,14 +82,20 @@ class DeprecatedAlias(argparse.Action):
     ``(old, new)`` pairs; the entry point warns once per pair.
     """
 
-    def __init__(self, option_strings: Sequence[str], dest: str, *, new: str,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, option_strings: Sequence[str], dest: str, *, new: str, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("help", argparse.SUPPRESS)
         super().__init__(option_strings, dest, **kwargs)
         self.new = new
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         setattr(namespace, self.dest, values)
         used = list(getattr(namespace, "_deprecated", []))
         pair = (option_string or self.option_strings[0], self.new)

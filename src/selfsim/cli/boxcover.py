@@ -19,7 +19,8 @@ HELP = "box-cover a network (file or built-in generator) and fit its fractal dim
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument(
-        "file", nargs="?",
+        "file",
+        nargs="?",
         help="network file: edge list (u v [weight]; comma, tab or space separated; # or %% "
         "comments), MatrixMarket .mtx, .gml, .graphml or Pajek .net",
     )
@@ -29,12 +30,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="built-in network, e.g. flower:2,2,5  shm:2,4  sierpinski:6  lattice:32,32  ba:1000,2",
     )
     parser.add_argument(
-        "--method", default="greedy", choices=["greedy", "cbb", "memb", "random", "sketch"],
+        "--method",
+        default="greedy",
+        choices=["greedy", "cbb", "memb", "random", "sketch"],
         help="greedy (default), cbb, memb, random or sketch (no all-pairs distances: for "
         f"graphs above {LARGE_GRAPH:,} nodes)",
     )
     parser.add_argument(
-        "--sizes", nargs="+", type=float, metavar="L",
+        "--sizes",
+        nargs="+",
+        type=float,
+        metavar="L",
         help=f"box sizes l_B (default: {NUM_DEFAULT_SIZES} log-spaced integer sizes, or every "
         "size where there are fewer, from 1 up to a size that surely gives one box: 2 e + 1 for "
         "greedy, cbb and memb, 4 e + 1 for random and sketch, with e the largest eccentricity a "
@@ -44,33 +50,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, metavar="S", help="random seed")
     parser.add_argument("--plot", metavar="PNG", help="write a log-log plot of N_B against l_B")
     parser.add_argument(
-        "--format", default="auto", choices=["auto", "edgelist", "mtx", "gml", "graphml", "pajek"],
+        "--format",
+        default="auto",
+        choices=["auto", "edgelist", "mtx", "gml", "graphml", "pajek"],
         help="file format (default: from the first bytes, then the suffix)",
     )
     parser.add_argument(
-        "--weights", default="auto", choices=["auto", "length", "strength", "ignore"],
+        "--weights",
+        default="auto",
+        choices=["auto", "length", "strength", "ignore"],
         help="what edge weights mean: lengths, strengths (length = max(w) / w) or nothing; "
         "auto (default) uses what the file declares and ignores undeclared weights",
     )
     parser.add_argument(
-        "--directed", default="convert", choices=["convert", "refuse"],
+        "--directed",
+        default="convert",
+        choices=["convert", "refuse"],
         help="a directed file is made undirected (default) or refused",
     )
     parser.add_argument(
-        "--header", default="auto", choices=["auto", "yes", "no"],
+        "--header",
+        default="auto",
+        choices=["auto", "yes", "no"],
         help="edge lists: is the first line a header? (auto: when it is not an edge; reported)",
     )
     parser.add_argument(
-        "--components", default="largest", choices=["largest", "all"],
+        "--components",
+        default="largest",
+        choices=["largest", "all"],
         help="cover the largest connected component (default, as in the literature) or every "
         "component separately (N_B >= number of components)",
     )
     parser.add_argument(
-        "--boxes", metavar="CSV",
+        "--boxes",
+        metavar="CSV",
         help="write the box of every node at every size (node labels as in the file)",
     )
     parser.add_argument(
-        "--certify", action="store_true",
+        "--certify",
+        action="store_true",
         help="also print a lower bound on the optimal N_B (packing) and iterated-greedy counts "
         "(all-pairs distances: graphs up to about 16,000 nodes)",
     )
@@ -108,8 +126,9 @@ def _default_sizes(A, weighted: bool, method: str, count: int = NUM_DEFAULT_SIZE
 
     m = METHODS.get(method)
     e = _eccentricity_bound(A, weighted)
-    top = int(np.ceil(4 * e + 1 if m is not None and m.kind == "radius" and m.random
-                      else 2 * e + 1))
+    top = int(
+        np.ceil(4 * e + 1 if m is not None and m.kind == "radius" and m.random else 2 * e + 1)
+    )
     top = max(top, 2)
     odd = m is not None and m.kind == "radius" and not weighted
     if odd:
@@ -137,12 +156,23 @@ def _load(args: argparse.Namespace):
         from ..network.graph import as_adjacency, is_weighted
 
         A = as_adjacency(from_spec(args.network, seed=args.seed), "selfsim boxcover")
-        data = GraphData(A, tuple(str(i) for i in range(A.shape[0])), args.network,
-                         "built-in generator", "none", is_weighted(A))
+        data = GraphData(
+            A,
+            tuple(str(i) for i in range(A.shape[0])),
+            args.network,
+            "built-in generator",
+            "none",
+            is_weighted(A),
+        )
     else:
         header = {"auto": None, "yes": True, "no": False}[args.header]
-        data = load_graph(args.file, format=args.format, weights=args.weights,
-                          directed=args.directed, header=header)
+        data = load_graph(
+            args.file,
+            format=args.format,
+            weights=args.weights,
+            directed=args.directed,
+            header=header,
+        )
     for i, line in enumerate(data.summary()):
         print(("# read: " if i == 0 else "#   ") + line)
     if args.components == "largest":
@@ -183,21 +213,35 @@ def run(args: argparse.Namespace) -> int:
 
             folder = Path(path).parent
             if not folder.is_dir():
-                raise OutputError(f"{option} {path}: the folder {folder} does not exist; create "
-                                  "it or choose another path.")
+                raise OutputError(
+                    f"{option} {path}: the folder {folder} does not exist; create "
+                    "it or choose another path."
+                )
             check_writable(folder, option)
     data = _load(args)
     A, weighted, name = data.adjacency, data.weighted, data.source
     sizes = np.asarray(args.sizes) if args.sizes else _default_sizes(A, weighted, args.method)
     if A.shape[0] > LARGE_GRAPH and args.method != "sketch" and args.method != "random":
-        log.warning("%s on %s nodes may take many minutes or more (its work grows like n^2 on "
-                    "small-world graphs; greedy took 13 min on a 10^5-node BA graph). "
-                    "--method sketch is made for graphs above %s nodes (25 s there); progress "
-                    "lines follow.", args.method, f"{A.shape[0]:,}", f"{LARGE_GRAPH:,}")
-    log.info("covering %s nodes with %s at %d sizes (%s)", f"{A.shape[0]:,}", args.method,
-             len(sizes), " ".join(f"{s:g}" for s in sizes))
+        log.warning(
+            "%s on %s nodes may take many minutes or more (its work grows like n^2 on "
+            "small-world graphs; greedy took 13 min on a 10^5-node BA graph). "
+            "--method sketch is made for graphs above %s nodes (25 s there); progress "
+            "lines follow.",
+            args.method,
+            f"{A.shape[0]:,}",
+            f"{LARGE_GRAPH:,}",
+        )
+    log.info(
+        "covering %s nodes with %s at %d sizes (%s)",
+        f"{A.shape[0]:,}",
+        args.method,
+        len(sizes),
+        " ".join(f"{s:g}" for s in sizes),
+    )
     if args.boxes:
-        labels = cover_labels(A, sizes, method=args.method, seed=args.seed, caller="selfsim boxcover")
+        labels = cover_labels(
+            A, sizes, method=args.method, seed=args.seed, caller="selfsim boxcover"
+        )
         counts = labels.max(axis=1) + 1
         _write_boxes(args.boxes, labels, sizes, data.labels)
         print(f"# boxes of every node written to {args.boxes}")
@@ -216,7 +260,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'l_B':>10} {'N_B':>10} {'improved':>10} {'bound':>10} {'gap':>8}")
         for s, c, b, lb in zip(sizes, counts, better, bound, strict=True):
             print(f"{s:>10g} {c:>10d} {b:>10d} {lb:>10d} {(b - lb) / lb:>8.1%}")
-        print("# bound: nodes pairwise >= l_B apart (no cover has fewer boxes); gap: improved vs bound")
+        print(
+            "# bound: nodes pairwise >= l_B apart (no cover has fewer boxes); gap: improved vs bound"
+        )
     else:
         print(f"{'l_B':>10} {'N_B':>10}")
         for s, c in zip(sizes, counts, strict=True):
@@ -235,8 +281,15 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         from ..report.plots import plot_boxcover
 
-        plot_boxcover(sizes, counts, args.plot, d_B=fit.d_B, intercept=fit.intercept,
-                      fit_range=(lo, hi), title=str(name))
+        plot_boxcover(
+            sizes,
+            counts,
+            args.plot,
+            d_B=fit.d_B,
+            intercept=fit.intercept,
+            fit_range=(lo, hi),
+            title=str(name),
+        )
         print(f"plot written to {args.plot}")
 
     return 0

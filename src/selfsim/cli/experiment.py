@@ -14,12 +14,14 @@ HELP = "run a grid of baseline and S2-Con trainings and summarise it (Table-3 st
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("config", help="experiment file (YAML or JSON): models, seeds, base, "
-                   "baseline, constrained")
+    p.add_argument(
+        "config", help="experiment file (YAML or JSON): models, seeds, base, baseline, constrained"
+    )
     p.add_argument("--out", help="experiment directory (default: 'out' of the file)")
     p.add_argument("--parallel", type=int, help="runs at a time (default: file or 1)")
-    p.add_argument("--summary-only", action="store_true",
-                   help="do not train; summarise the finished runs")
+    p.add_argument(
+        "--summary-only", action="store_true", help="do not train; summarise the finished runs"
+    )
     p.add_argument("--no-plots", action="store_true", help="skip the plots")
 
 
@@ -29,12 +31,15 @@ def _check_out(out: Path, runs: list) -> None:
     from .._core.files import check_writable, run_kind
 
     if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise OutputError(f"--out {out} is not a directory (a file or a link); choose another --out.")
+        raise OutputError(
+            f"--out {out} is not a directory (a file or a link); choose another --out."
+        )
     if out.is_dir() and any(out.iterdir()):
         ours = (out / "summary.md").is_file() or any(run_kind(r.out) == "train" for r in runs)
         if not ours:
-            raise OutputError(f"--out {out} holds files that are not a selfsim experiment; "
-                              "choose another --out.")
+            raise OutputError(
+                f"--out {out} holds files that are not a selfsim experiment; choose another --out."
+            )
     check_writable(out)
 
 

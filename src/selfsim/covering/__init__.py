@@ -18,5 +18,10 @@ from .registry import METHODS, CoverMethod
 from .renormalize import renormalize
 
 __all__ = [
-    "METHODS", "CoverMethod", "box_counts", "box_cover", "box_counts_features", "renormalize",
+    "METHODS",
+    "CoverMethod",
+    "box_counts",
+    "box_cover",
+    "box_counts_features",
+    "renormalize",
 ]

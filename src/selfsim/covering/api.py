@@ -102,8 +102,14 @@ def cover_labels(
     arr = _sizes(sizes, weighted, caller)
     n = A.shape[0]
     if n == 0:
-        raise InvalidInputError(f"{caller} needs a graph with at least one node; got an empty graph.")
-    rank = as_generator(seed, caller).permutation(n) if (m.random or seed is not None) else np.arange(n)
+        raise InvalidInputError(
+            f"{caller} needs a graph with at least one node; got an empty graph."
+        )
+    rank = (
+        as_generator(seed, caller).permutation(n)
+        if (m.random or seed is not None)
+        else np.arange(n)
+    )
     order = np.argsort(arr, kind="stable")
     sorted_sizes = arr[order]
     k, comp = components(A)
@@ -184,7 +190,9 @@ def box_cover(
     >>> box_cover(lattice((6,)), 3).tolist()
     [0, 0, 0, 1, 1, 1]
     """
-    return cover_labels(graph, [size], method=method, seed=seed, engine=engine, caller="box_cover")[0]
+    return cover_labels(graph, [size], method=method, seed=seed, engine=engine, caller="box_cover")[
+        0
+    ]
 
 
 def box_counts(
@@ -228,5 +236,7 @@ def box_counts(
     >>> box_counts(uv_flower(2, 2, 3), [1, 3, 9]).tolist()
     [44, 10, 1]
     """
-    labels = cover_labels(graph, sizes, method=method, seed=seed, engine=engine, caller="box_counts")
+    labels = cover_labels(
+        graph, sizes, method=method, seed=seed, engine=engine, caller="box_counts"
+    )
     return labels.max(axis=1) + 1

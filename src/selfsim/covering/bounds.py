@@ -56,7 +56,9 @@ def all_distances(graph: Any, max_size: float, caller: str) -> tuple[np.ndarray,
     weighted = is_weighted(A)
     n = A.shape[0]
     if n == 0:
-        raise InvalidInputError(f"{caller} needs a graph with at least one node; got an empty graph.")
+        raise InvalidInputError(
+            f"{caller} needs a graph with at least one node; got an empty graph."
+        )
     if not weighted and have_numba() and components(A)[0] == 1 and n > 1:
         from ._dense import dense_hops
 

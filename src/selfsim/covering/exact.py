@@ -140,16 +140,27 @@ def exact_cover(graph: Any, size: float, *, time_limit: float = 60.0) -> ExactCo
     A = as_adjacency(graph, "exact_cover")
     s = float(_sizes([size], is_weighted(A), "exact_cover")[0])
     time_limit = check_float(time_limit, "time_limit", "exact_cover", low=0.0, closed="neither")
-    n = check_int(A.shape[0], "number of nodes", "exact_cover", low=1, high=MAX_EXACT_NODES,
-                  hint="Use improved_counts / packing_bound for larger graphs.")
+    n = check_int(
+        A.shape[0],
+        "number of nodes",
+        "exact_cover",
+        low=1,
+        high=MAX_EXACT_NODES,
+        hint="Use improved_counts / packing_bound for larger graphs.",
+    )
     Dm, _ = all_distances(A, s, "exact_cover")
     packing = _packing(Dm, s).size
     # the heuristic cover bounds the program from above (and is kept if the solver stops early)
     heur = improved_cover(A, s, seed=0)
     us, vs, c, M, lo, hi = _program(Dm, s)
     box_rows = LinearConstraint(c[None, :], packing, int(heur.max()) + 1)
-    res = milp(c, integrality=np.ones(c.size), bounds=Bounds(0, 1),
-               constraints=[LinearConstraint(M, lo, hi), box_rows], options={"time_limit": time_limit})
+    res = milp(
+        c,
+        integrality=np.ones(c.size),
+        bounds=Bounds(0, 1),
+        constraints=[LinearConstraint(M, lo, hi), box_rows],
+        options={"time_limit": time_limit},
+    )
     labels = heur
     if res.x is not None:
         x = np.round(res.x).astype(bool)
@@ -161,4 +172,6 @@ def exact_cover(graph: Any, size: float, *, time_limit: float = 60.0) -> ExactCo
     bound = getattr(res, "mip_dual_bound", None)
     solver_lb = math.ceil(bound - 1e-6) if bound is not None and np.isfinite(bound) else 0
     lb = max(packing, num if res.status == 0 else solver_lb)
-    return ExactCover(labels=labels, num_boxes=num, lower_bound=int(min(lb, num)), optimal=lb >= num)
+    return ExactCover(
+        labels=labels, num_boxes=num, lower_bound=int(min(lb, num)), optimal=lb >= num
+    )

@@ -59,7 +59,8 @@ def feature_cover_labels(
     if method not in METHODS:
         raise InvalidInputError(
             f"unknown covering method {method!r} for box_counts_features; choose one of "
-            + ", ".join(repr(m) for m in METHODS) + "."
+            + ", ".join(repr(m) for m in METHODS)
+            + "."
         )
     if engine not in ("auto", "numba", "python"):
         raise InvalidInputError(
@@ -70,7 +71,11 @@ def feature_cover_labels(
     Cm = squareform(pair_distances(_as_numpy(F).astype(np.float64, copy=False)))
     D = Cm.shape[0]
     m = METHODS[method]
-    rank = as_generator(seed, "box_counts_features").permutation(D) if (m.random or seed is not None) else np.arange(D)
+    rank = (
+        as_generator(seed, "box_counts_features").permutation(D)
+        if (m.random or seed is not None)
+        else np.arange(D)
+    )
     node_order = np.argsort(rank, kind="stable")
     srt = np.argsort(t, kind="stable")
     ts = t[srt]
@@ -86,9 +91,13 @@ def feature_cover_labels(
         colors = np.full((ts.size, D), -1, dtype=np.int32)
         with threads_for(D):
             assign_colours(
-                np.ascontiguousarray(order[node_order]), np.ascontiguousarray(ends[node_order]),
-                np.full(D, D, dtype=np.int64), node_order.astype(np.int64),
-                colors, np.zeros((ts.size, D), dtype=np.int64), np.zeros(ts.size, dtype=np.int64),
+                np.ascontiguousarray(order[node_order]),
+                np.ascontiguousarray(ends[node_order]),
+                np.full(D, D, dtype=np.int64),
+                node_order.astype(np.int64),
+                colors,
+                np.zeros((ts.size, D), dtype=np.int64),
+                np.zeros(ts.size, dtype=np.int64),
             )
         lab = colors.astype(np.int64)
     else:

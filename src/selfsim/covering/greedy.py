@@ -37,7 +37,9 @@ __all__ = ["greedy_colouring_graph", "assign_colours"]
 
 
 @kernel(parallel=True, helpers=(sssp,))
-def _sweep_earlier(indptr, indices, weights, weighted, sources, pos, sizes, order_out, ends_out, cnt_out):
+def _sweep_earlier(
+    indptr, indices, weights, weighted, sources, pos, sizes, order_out, ends_out, cnt_out
+):
     """Like :func:`_sweep`, but lists only the nodes coloured before each source.
 
     ``pos[j]`` is the colouring step of node j; source b lists the nodes j with
@@ -222,7 +224,9 @@ def assign_colours(order, ends, cnt, sources, colors, boxsize, ncol):
                 bsz[best] += 1
 
 
-def greedy_colouring_graph(A, weighted: bool, sizes: np.ndarray, node_order: np.ndarray, block: int = 1024):
+def greedy_colouring_graph(
+    A, weighted: bool, sizes: np.ndarray, node_order: np.ndarray, block: int = 1024
+):
     """Box labels of shape (len(sizes), n) for a connected graph (fast path).
 
     ``sizes`` must be ascending; ``node_order`` is the colouring order. For
@@ -252,7 +256,9 @@ def greedy_colouring_graph(A, weighted: bool, sizes: np.ndarray, node_order: np.
     if not weighted:
         from ._dense import dense_hops
 
-        dense = dense_hops(A.indptr.astype(np.int64), A.indices.astype(np.int64), int(isizes[-1]) - 1)
+        dense = dense_hops(
+            A.indptr.astype(np.int64), A.indices.astype(np.int64), int(isizes[-1]) - 1
+        )
         if dense is not None and dense.D.dtype != np.uint8:
             dense = None
     if dense is not None:  # relabelled order: D[i, j] is the distance of perm[i], perm[j]
@@ -265,9 +271,13 @@ def greedy_colouring_graph(A, weighted: bool, sizes: np.ndarray, node_order: np.
         if dense is not None:
             _sweep_earlier_dense(dense.D, start, node_order, tbl, order[:nb], ends[:nb], cnt[:nb])
         elif weighted:
-            _sweep_earlier(indptr, indices, weights, weighted, src, pos, sizes, order[:nb], ends[:nb], cnt[:nb])
+            _sweep_earlier(
+                indptr, indices, weights, weighted, src, pos, sizes, order[:nb], ends[:nb], cnt[:nb]
+            )
         else:
-            _sweep_earlier_unweighted(indptr, indices, src, pos, isizes, order[:nb], ends[:nb], cnt[:nb])
+            _sweep_earlier_unweighted(
+                indptr, indices, src, pos, isizes, order[:nb], ends[:nb], cnt[:nb]
+            )
         assign_colours(order[:nb], ends[:nb], cnt[:nb], src, colors, boxsize, ncol)
         progress.update(nb)
     progress.close()

@@ -63,9 +63,15 @@ class _Colourer:
         from .greedy import assign_colours
 
         colors = np.full((1, self.n), -1, dtype=np.int32)
-        assign_colours(self.rows[node_order], self.ends[node_order], np.full(self.n, self.n, dtype=np.int64),
-                       node_order.astype(np.int64), colors, np.zeros((1, self.n), dtype=np.int64),
-                       np.zeros(1, dtype=np.int64))
+        assign_colours(
+            self.rows[node_order],
+            self.ends[node_order],
+            np.full(self.n, self.n, dtype=np.int64),
+            node_order.astype(np.int64),
+            colors,
+            np.zeros((1, self.n), dtype=np.int64),
+            np.zeros(1, dtype=np.int64),
+        )
         return colors[0].astype(np.int64)
 
 
@@ -85,7 +91,9 @@ def _class_order(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.lexsort((rng.random(labels.size), pos[labels]))
 
 
-def _iterate(colour: _Colourer, labels: np.ndarray, iterations: int, rng: np.random.Generator) -> np.ndarray:
+def _iterate(
+    colour: _Colourer, labels: np.ndarray, iterations: int, rng: np.random.Generator
+) -> np.ndarray:
     best = labels
     cur = labels
     with threads_for(0):  # a pass is ~1 ms of work; waking a thread pool costs more
@@ -137,11 +145,14 @@ def improve_cover(
         raise InvalidInputError(
             f"improve_cover needs one box label >= 0 per node ({A.shape[0]}); got {lab.size} labels."
         )
-    return _iterate(_Colourer(Dm, s), _canonical(lab), iterations, as_generator(seed, "improve_cover"))
+    return _iterate(
+        _Colourer(Dm, s), _canonical(lab), iterations, as_generator(seed, "improve_cover")
+    )
 
 
-def _improved_labels(A, arr: np.ndarray, start: tuple[str, ...], iterations: int, seed: SeedLike,
-                     caller: str) -> list[np.ndarray]:
+def _improved_labels(
+    A, arr: np.ndarray, start: tuple[str, ...], iterations: int, seed: SeedLike, caller: str
+) -> list[np.ndarray]:
     """Iterated greedy from the best ``start`` cover at every size (labels per size)."""
     iterations = check_int(iterations, "iterations", caller, low=0)
     rng = as_generator(seed, caller)

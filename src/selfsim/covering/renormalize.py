@@ -91,7 +91,11 @@ def renormalize(
     if labels is None:
         labels = box_cover(A, size, method=method, seed=seed)
     labels = np.asarray(labels)
-    if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer) or labels.min(initial=0) < 0:
+    if (
+        labels.shape != (n,)
+        or not np.issubdtype(labels.dtype, np.integer)
+        or labels.min(initial=0) < 0
+    ):
         raise InvalidInputError(
             f"renormalize: labels must be non-negative integer box ids of shape ({n},); got "
             f"shape {labels.shape} and dtype {labels.dtype}."

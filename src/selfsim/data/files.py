@@ -126,7 +126,10 @@ def _idx_pair(folder: Path, train: bool, tried: list[Path]) -> list[Path] | None
     groups = []
     for ext in (".gz", ""):
         groups.append(
-            [folder / f"{prefix}-images-idx3-ubyte{ext}", folder / f"{prefix}-labels-idx1-ubyte{ext}"]
+            [
+                folder / f"{prefix}-images-idx3-ubyte{ext}",
+                folder / f"{prefix}-labels-idx1-ubyte{ext}",
+            ]
         )
     return _first_existing(groups, tried)
 

@@ -20,9 +20,23 @@ from .arrays import subset_indices
 
 __all__ = ["ImageFolderDataset", "IMAGE_EXTENSIONS"]
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp", ".gif")
-_SPLIT_DIRS = {"train": ("train", "training"), "test": ("val", "test", "valid", "validation"),
-               "val": ("val", "valid", "validation", "test")}
+IMAGE_EXTENSIONS = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".bmp",
+    ".ppm",
+    ".pgm",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".gif",
+)
+_SPLIT_DIRS = {
+    "train": ("train", "training"),
+    "test": ("val", "test", "valid", "validation"),
+    "val": ("val", "valid", "validation", "test"),
+}
 
 
 def _split_dir(root: Path, split: str) -> Path:

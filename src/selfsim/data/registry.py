@@ -23,12 +23,38 @@ from .files import DEBIAN_FASHION_DIR, Found, find_cifar, find_mnist_like
 __all__ = ["get_dataset", "default_root", "DATASET_NAMES", "DIGITS_TEST_EVERY"]
 
 DATASET_NAMES = ("digits", "cifar10", "cifar100", "mnist", "fashion-mnist", "synthetic")
-_ALIASES = {"fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist", "cifar-10": "cifar10",
-            "cifar-100": "cifar100", "noise": "synthetic"}
+_ALIASES = {
+    "fashion_mnist": "fashion-mnist",
+    "fashionmnist": "fashion-mnist",
+    "cifar-10": "cifar10",
+    "cifar-100": "cifar100",
+    "noise": "synthetic",
+}
 _SPLITS = {"train": True, "test": False, "val": False}
-CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                   "Sneaker", "Bag", "Ankle boot"]
+CIFAR10_CLASSES = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+]
+FASHION_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 DIGITS_TEST_EVERY = 3  # digits: item i is in the test split when i % 3 == 0 (599 test, 1198 train)
 SYNTHETIC_SIZE = 1024
 SYNTHETIC_SHAPE = (32, 32, 3)
@@ -61,8 +87,12 @@ def _synthetic(n: int, seed: SeedLike) -> tuple[np.ndarray, np.ndarray]:
 def _download(name: str, root: Path, train: bool) -> None:
     import torchvision.datasets as tvd
 
-    cls = {"cifar10": tvd.CIFAR10, "cifar100": tvd.CIFAR100, "mnist": tvd.MNIST,
-           "fashion-mnist": tvd.FashionMNIST}[name]
+    cls = {
+        "cifar10": tvd.CIFAR10,
+        "cifar100": tvd.CIFAR100,
+        "mnist": tvd.MNIST,
+        "fashion-mnist": tvd.FashionMNIST,
+    }[name]
     try:
         cls(str(root), train=train, download=True)
     except Exception as exc:  # network errors come in many types
@@ -77,8 +107,10 @@ def _locate(name: str, root: Path, train: bool, tried: list[Path]) -> Found | No
 
 def _missing(name: str, root: Path, tried: list[Path]) -> DataError:
     looked = "\n  ".join(str(p) for p in tried)
-    how = (f"Pass download=True (CLI: --download) to fetch it with torchvision into {root}, "
-           f"point --data-root / SELFSIM_DATA_DIR at a folder holding the .npz copies")
+    how = (
+        f"Pass download=True (CLI: --download) to fetch it with torchvision into {root}, "
+        f"point --data-root / SELFSIM_DATA_DIR at a folder holding the .npz copies"
+    )
     if name == "fashion-mnist":
         how += f", or install Debian's dataset-fashion-mnist package (files under {DEBIAN_FASHION_DIR})"
     return DataError(f"data set {name!r} not found. Looked for:\n  {looked}\n{how}.")
@@ -149,8 +181,9 @@ def get_dataset(
         if path.exists():
             from .folder import ImageFolderDataset
 
-            return ImageFolderDataset(path, split, transform=transform, num_samples=num_samples,
-                                      seed=seed, rgb=rgb)
+            return ImageFolderDataset(
+                path, split, transform=transform, num_samples=num_samples, seed=seed, rgb=rgb
+            )
         import difflib
 
         close = difflib.get_close_matches(name, DATASET_NAMES, n=3, cutoff=0.4)
@@ -160,7 +193,9 @@ def get_dataset(
             f"{', '.join(DATASET_NAMES)}; or give the path to an image folder."
         )
     if split == "all" and name != "digits":
-        raise InvalidInputError(f"split='all' is only offered for digits; use 'train' or 'test' for {name}.")
+        raise InvalidInputError(
+            f"split='all' is only offered for digits; use 'train' or 'test' for {name}."
+        )
     if name == "digits":
         images, labels = _digits(split)
         classes = [str(i) for i in range(10)]

@@ -74,7 +74,9 @@ def uv_flower(u: int, v: int, generation: int) -> sp.csr_matrix:
     u = check_int(u, "u", "uv_flower", low=1)
     v = check_int(v, "v", "uv_flower", low=u, hint="The flower needs 1 <= u <= v.")
     if u + v < 3:
-        raise InvalidInputError("uv_flower needs u + v >= 3; (1,1) is a single edge. Use e.g. (2, 2).")
+        raise InvalidInputError(
+            "uv_flower needs u + v >= 3; (1,1) is a single edge. Use e.g. (2, 2)."
+        )
     g = check_int(generation, "generation", "uv_flower", low=1, high=40)
     edges = np.array([[0, 1]], dtype=np.int64)
     n = 2

@@ -35,7 +35,14 @@ SPECS = {
     "ba": (lambda a, s: barabasi_albert(int(a[0]), int(a[1]), seed=s), "ba:N,M"),
     "er": (lambda a, s: erdos_renyi(int(a[0]), float(a[1]), seed=s), "er:N,K"),
 }
-_NARGS = {"flower": (3, 3), "shm": (2, 3), "sierpinski": (1, 1), "lattice": (1, 3), "ba": (2, 2), "er": (2, 2)}
+_NARGS = {
+    "flower": (3, 3),
+    "shm": (2, 3),
+    "sierpinski": (1, 1),
+    "lattice": (1, 3),
+    "ba": (2, 2),
+    "er": (2, 2),
+}
 
 
 def from_spec(spec: str, *, seed: SeedLike = None) -> sp.csr_matrix:
@@ -57,10 +64,14 @@ def from_spec(spec: str, *, seed: SeedLike = None) -> sp.csr_matrix:
     args = [a.strip() for a in rest.split(",") if a.strip()]
     lo, hi = _NARGS[name]
     if not lo <= len(args) <= hi:
-        raise InvalidInputError(f"network spec {spec!r} has {len(args)} arguments; expected {usage}.")
+        raise InvalidInputError(
+            f"network spec {spec!r} has {len(args)} arguments; expected {usage}."
+        )
     try:
         return build(args, seed)
     except ValueError as exc:
         if isinstance(exc, InvalidInputError):
             raise
-        raise InvalidInputError(f"bad numbers in network spec {spec!r} ({exc}); expected {usage}.") from exc
+        raise InvalidInputError(
+            f"bad numbers in network spec {spec!r} ({exc}); expected {usage}."
+        ) from exc

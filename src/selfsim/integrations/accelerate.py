@@ -51,8 +51,9 @@ from ..train.constraint import SelfSimilarityConstraint
 __all__ = ["prepare_constraint", "log_constraint"]
 
 
-def prepare_constraint(accelerator: Accelerator, model: nn.Module, layers: Any = None,
-                       **kwargs: Any) -> SelfSimilarityConstraint:
+def prepare_constraint(
+    accelerator: Accelerator, model: nn.Module, layers: Any = None, **kwargs: Any
+) -> SelfSimilarityConstraint:
     """A constraint on ``accelerator.unwrap_model(model)``, registered for checkpointing.
 
     ``kwargs`` go to :class:`~selfsim.train.constraint.SelfSimilarityConstraint`
@@ -64,8 +65,12 @@ def prepare_constraint(accelerator: Accelerator, model: nn.Module, layers: Any =
     return con
 
 
-def log_constraint(accelerator: Accelerator, con: SelfSimilarityConstraint, step: int,
-                   extra: dict[str, float] | None = None) -> dict[str, float]:
+def log_constraint(
+    accelerator: Accelerator,
+    con: SelfSimilarityConstraint,
+    step: int,
+    extra: dict[str, float] | None = None,
+) -> dict[str, float]:
     """Log the last step of ``con`` (and ``extra``) with ``accelerator.log``; return what was logged."""
     s = con.last
     values: dict[str, float] = {"ss/gate": s.gate, "ss/penalty": s.penalty, "ss/gamma": s.gamma}

@@ -62,16 +62,36 @@ class SelfSimilarityCallback(Callback):
         Built in ``setup("fit")``; kept after fitting (hooks removed) for inspection.
     """
 
-    def __init__(self, layers: Any = None, *, alpha: float = 0.0, gamma: Any = 0.0,
-                 mode: str = "constrain", gate: Any = "code", epochs: int | None = None,
-                 k: float = 1.0, fac: float | None = None, formula: str = "code",
-                 num_thresholds: int = 256, seed: int | None = 0, log_every: int = 1) -> None:
+    def __init__(
+        self,
+        layers: Any = None,
+        *,
+        alpha: float = 0.0,
+        gamma: Any = 0.0,
+        mode: str = "constrain",
+        gate: Any = "code",
+        epochs: int | None = None,
+        k: float = 1.0,
+        fac: float | None = None,
+        formula: str = "code",
+        num_thresholds: int = 256,
+        seed: int | None = 0,
+        log_every: int = 1,
+    ) -> None:
         self.layers = layers
         self.epochs = epochs
         self.log_every = max(int(log_every), 1)
-        self._kwargs: dict[str, Any] = dict(alpha=alpha, gamma=gamma, mode=mode, gate=gate, k=k,
-                                            fac=fac, formula=formula,
-                                            num_thresholds=num_thresholds, seed=seed)
+        self._kwargs: dict[str, Any] = dict(
+            alpha=alpha,
+            gamma=gamma,
+            mode=mode,
+            gate=gate,
+            k=k,
+            fac=fac,
+            formula=formula,
+            num_thresholds=num_thresholds,
+            seed=seed,
+        )
         self.constraint: SelfSimilarityConstraint | None = None
         self._open = False  # an epoch was started and not yet ended
         #: per finished epoch of this process's run: epoch, mean (over processes),
@@ -86,7 +106,8 @@ class SelfSimilarityCallback(Callback):
         if self.constraint is None or self.constraint.model is not pl_module:
             max_epochs = trainer.max_epochs if trainer.max_epochs and trainer.max_epochs > 0 else 1
             self.constraint = SelfSimilarityConstraint(
-                pl_module, self.layers, epochs=self.epochs or max_epochs, **self._kwargs)
+                pl_module, self.layers, epochs=self.epochs or max_epochs, **self._kwargs
+            )
         elif self.constraint.mode != "off":
             self.constraint.attach()
         if self._loaded is not None:
@@ -99,8 +120,10 @@ class SelfSimilarityCallback(Callback):
 
     def _require(self) -> SelfSimilarityConstraint:
         if self.constraint is None:
-            raise TrainingError("SelfSimilarityCallback has no constraint yet: it is built when "
-                                "trainer.fit starts; call ss_penalty(self) only in training_step.")
+            raise TrainingError(
+                "SelfSimilarityCallback has no constraint yet: it is built when "
+                "trainer.fit starts; call ss_penalty(self) only in training_step."
+            )
         return self.constraint
 
     # -- per step ----------------------------------------------------------------------
@@ -120,8 +143,14 @@ class SelfSimilarityCallback(Callback):
         for key, value in values.items():
             pl_module.log(key, value, on_step=True, on_epoch=False, batch_size=1)
 
-    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
-                           outputs: Any, batch: Any, batch_idx: int) -> None:
+    def on_train_batch_end(
+        self,
+        trainer: pl.Trainer,
+        pl_module: pl.LightningModule,
+        outputs: Any,
+        batch: Any,
+        batch_idx: int,
+    ) -> None:
         con = self._require()
         if not con.pending:
             return
@@ -148,15 +177,28 @@ class SelfSimilarityCallback(Callback):
         con = self._require()
         mean = con.end_epoch()  # collective: every process runs this hook
         self._open = False
-        self.history.append({"epoch": con.epoch, "mean": mean, "by_rank": con.epoch_means_by_rank,
-                             "gate_reference": con.gate.reference})
+        self.history.append(
+            {
+                "epoch": con.epoch,
+                "mean": mean,
+                "by_rank": con.epoch_means_by_rank,
+                "gate_reference": con.gate.reference,
+            }
+        )
         # the same value on every process, so averaging them (sync_dist) changes nothing
         if mean is not None:
-            pl_module.log("ss/epoch_mean", mean, on_step=False, on_epoch=True, batch_size=1,
-                          sync_dist=True)
+            pl_module.log(
+                "ss/epoch_mean", mean, on_step=False, on_epoch=True, batch_size=1, sync_dist=True
+            )
         if con.gate.reference is not None:
-            pl_module.log("ss/gate_reference", con.gate.reference, on_step=False,
-                          on_epoch=True, batch_size=1, sync_dist=True)
+            pl_module.log(
+                "ss/gate_reference",
+                con.gate.reference,
+                on_step=False,
+                on_epoch=True,
+                batch_size=1,
+                sync_dist=True,
+            )
 
     # -- checkpoints -------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

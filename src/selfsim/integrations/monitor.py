@@ -84,10 +84,19 @@ class SelfSimilarityMonitor:
     True
     """
 
-    def __init__(self, model: nn.Module, layers: Any = None, *, every: int = 100,
-                 batch: torch.Tensor | None = None, log_dir: str | Path | None = None,
-                 writer: Any = None, num_thresholds: int = 256, formula: str = "code",
-                 prefix: str = "ss_rate") -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        layers: Any = None,
+        *,
+        every: int = 100,
+        batch: torch.Tensor | None = None,
+        log_dir: str | Path | None = None,
+        writer: Any = None,
+        num_thresholds: int = 256,
+        formula: str = "code",
+        prefix: str = "ss_rate",
+    ) -> None:
         caller = "SelfSimilarityMonitor"
         self.every = check_int(every, "every", caller, low=1)
         self.num_thresholds = check_int(num_thresholds, "num_thresholds", caller, low=2)
@@ -122,11 +131,20 @@ class SelfSimilarityMonitor:
         rates = None
         if i % self.every == 0:
             if self.batch is not None:
-                rates = layer_ss_rates(self.model, self.layers, self.batch,
-                                       num_thresholds=self.num_thresholds, formula=self.formula)
+                rates = layer_ss_rates(
+                    self.model,
+                    self.layers,
+                    self.batch,
+                    num_thresholds=self.num_thresholds,
+                    formula=self.formula,
+                )
             elif self._outputs:
-                rates = ss_rates_of_outputs(self._outputs, num_thresholds=self.num_thresholds,
-                                            formula=self.formula, where=f"step {i}")
+                rates = ss_rates_of_outputs(
+                    self._outputs,
+                    num_thresholds=self.num_thresholds,
+                    formula=self.formula,
+                    where=f"step {i}",
+                )
             if rates is not None:
                 self.history.append((i, rates))
                 self._write(i, rates)
@@ -163,8 +181,11 @@ def _open_writer(log_dir: str | Path) -> Any:
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
-        warnings.warn("tensorboard is not installed, so SelfSimilarityMonitor writes no scalars "
-                      "(values are kept in monitor.history); pip install 'selfsim[train]'.",
-                      SelfSimWarning, stacklevel=3)
+        warnings.warn(
+            "tensorboard is not installed, so SelfSimilarityMonitor writes no scalars "
+            "(values are kept in monitor.history); pip install 'selfsim[train]'.",
+            SelfSimWarning,
+            stacklevel=3,
+        )
         return None
     return SummaryWriter(str(log_dir))

@@ -113,9 +113,11 @@ class SSCurve:
     tv: float = math.nan
 
     def __repr__(self) -> str:
-        return (f"SSCurve(value={self.value:.6g}, formula={self.formula!r}, "
-                f"num_nodes={self.num_nodes}, num_samples={self.num_samples}, "
-                f"num_thresholds={self.thresholds.shape[0]}, tz={self.tz:.6g}, tv={self.tv:.6g})")
+        return (
+            f"SSCurve(value={self.value:.6g}, formula={self.formula!r}, "
+            f"num_nodes={self.num_nodes}, num_samples={self.num_samples}, "
+            f"num_thresholds={self.thresholds.shape[0]}, tz={self.tz:.6g}, tv={self.tv:.6g})"
+        )
 
     def with_formula(self, formula: str) -> SSCurve:
         """The same densities read through the other box-count formula (no recount).
@@ -128,8 +130,17 @@ class SSCurve:
         >>> ss_curve(F).with_formula("paper").value == ss_rate(F, formula="paper")
         True
         """
-        return hard_curve(self.densities, 1, self.num_nodes, self.num_samples, self.thresholds,
-                          self.tz, self.tv, formula, self.surrogate)
+        return hard_curve(
+            self.densities,
+            1,
+            self.num_nodes,
+            self.num_samples,
+            self.thresholds,
+            self.tz,
+            self.tv,
+            formula,
+            self.surrogate,
+        )
 
 
 def check_spread(tz: float, tv: float, caller: str) -> None:
@@ -163,5 +174,18 @@ def hard_curve(
     value = float(2.0 / S * np.abs(c - y).sum())
     # d|c - y|/dy = sign(y - c) with sign(0) = 0; dy/dp = N'(p) / (N log D)
     grad_density = 2.0 / S * np.sign(y - c) * box_count_slope(p, num_nodes, formula) / (N * logD)
-    return SSCurve(theta, p, N, y, c, value, num_nodes, num_samples, formula, grad_density,
-                   surrogate, float(tz), float(tv))
+    return SSCurve(
+        theta,
+        p,
+        N,
+        y,
+        c,
+        value,
+        num_nodes,
+        num_samples,
+        formula,
+        grad_density,
+        surrogate,
+        float(tz),
+        float(tv),
+    )

@@ -30,8 +30,13 @@ import numpy as np
 from .._core.errors import DegenerateInputError, ScalingRangeWarning
 from .._core.seeding import SeedLike
 
-__all__ = ["CorrelationDimension", "correlation_dimension", "umap_embed", "delta_across_layers",
-           "MIN_UMAP_SAMPLES"]
+__all__ = [
+    "CorrelationDimension",
+    "correlation_dimension",
+    "umap_embed",
+    "delta_across_layers",
+    "MIN_UMAP_SAMPLES",
+]
 
 UMAP_NEIGHBORS = 20
 MIN_UMAP_SAMPLES = UMAP_NEIGHBORS + 2
@@ -60,8 +65,9 @@ class CorrelationDimension:
     fit_range: tuple[float, float]
 
 
-def correlation_dimension(X: np.ndarray, *, num_radii: int = 32, low: float = 0.01,
-                          high: float = 0.25) -> CorrelationDimension:
+def correlation_dimension(
+    X: np.ndarray, *, num_radii: int = 32, low: float = 0.01, high: float = 0.25
+) -> CorrelationDimension:
     """Correlation dimension of points X (N x d).
 
     The scaling range spans the radii at which T(r) lies between ``low`` and
@@ -83,15 +89,20 @@ def correlation_dimension(X: np.ndarray, *, num_radii: int = 32, low: float = 0.
     d = np.sort(pdist(X))
     d = d[d > 0]
     if len(d) < 10:
-        raise DegenerateInputError("the correlation dimension needs distinct points; nearly all coincide.")
+        raise DegenerateInputError(
+            "the correlation dimension needs distinct points; nearly all coincide."
+        )
     r_lo, r_hi = np.quantile(d, low), np.quantile(d, high)
     radii = np.geomspace(r_lo, r_hi, num_radii)
     integral = np.searchsorted(d, radii, side="left") / len(d)
     ok = integral > 0
     lr, lt = np.log(radii[ok]), np.log(integral[ok])
     if len(lr) < 4:
-        warnings.warn("fewer than 4 radii in the scaling range of the correlation integral.",
-                      ScalingRangeWarning, stacklevel=2)
+        warnings.warn(
+            "fewer than 4 radii in the scaling range of the correlation integral.",
+            ScalingRangeWarning,
+            stacklevel=2,
+        )
     slope, icpt = np.polyfit(lr, lt, 1)
     resid = lt - (slope * lr + icpt)
     ss = np.sum((lt - lt.mean()) ** 2)
@@ -99,8 +110,14 @@ def correlation_dimension(X: np.ndarray, *, num_radii: int = 32, low: float = 0.
     return CorrelationDimension(radii, integral, float(slope), r2, (float(r_lo), float(r_hi)))
 
 
-def umap_embed(X: np.ndarray, *, n_components: int = 30, n_neighbors: int = UMAP_NEIGHBORS,
-               min_dist: float = 0.05, seed: SeedLike = 0) -> np.ndarray:
+def umap_embed(
+    X: np.ndarray,
+    *,
+    n_components: int = 30,
+    n_neighbors: int = UMAP_NEIGHBORS,
+    min_dist: float = 0.05,
+    seed: SeedLike = 0,
+) -> np.ndarray:
     """UMAP embedding of the rows of X with the paper's settings (seeded)."""
     import umap
 
@@ -109,12 +126,20 @@ def umap_embed(X: np.ndarray, *, n_components: int = 30, n_neighbors: int = UMAP
             f"UMAP with n_neighbors={n_neighbors} into {n_components} dimensions needs at least "
             f"{max(n_neighbors + 2, n_components + 2)} samples; got {len(X)}. Use more images."
         )
-    rs = 0 if seed is None else (int(seed) if not isinstance(seed, np.random.Generator)
-                                 else int(seed.integers(2**31)))
+    rs = (
+        0
+        if seed is None
+        else (int(seed) if not isinstance(seed, np.random.Generator) else int(seed.integers(2**31)))
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # umap's n_jobs / spectral-init chatter
-        reducer = umap.UMAP(n_components=n_components, n_neighbors=n_neighbors, min_dist=min_dist,
-                            random_state=rs, init="random")
+        reducer = umap.UMAP(
+            n_components=n_components,
+            n_neighbors=n_neighbors,
+            min_dist=min_dist,
+            random_state=rs,
+            init="random",
+        )
         return reducer.fit_transform(np.asarray(X, dtype=np.float32))
 
 

@@ -190,7 +190,9 @@ def _check_inputs(sizes: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
             f"fractal_dimension needs sizes and counts of the same non-zero length (counts may be "
             f"(seeds, sizes)); got {lb.size} sizes and counts of shape {np.shape(counts)}."
         )
-    if not (np.all(np.isfinite(lb)) and np.all(lb > 0) and np.all(np.isfinite(N)) and np.all(N >= 1)):
+    if not (
+        np.all(np.isfinite(lb)) and np.all(lb > 0) and np.all(np.isfinite(N)) and np.all(N >= 1)
+    ):
         raise InvalidInputError(
             "fractal_dimension needs finite sizes l_B > 0 and counts N_B >= 1; check the inputs "
             "(a count of 0 means the covering failed)."
@@ -200,8 +202,15 @@ def _check_inputs(sizes: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _verdict(
-    k: int, x: np.ndarray, Nmean: np.ndarray, slope: float, r_pow: np.ndarray, r_exp: np.ndarray,
-    num_components: int, min_decades: float, alpha: float,
+    k: int,
+    x: np.ndarray,
+    Nmean: np.ndarray,
+    slope: float,
+    r_pow: np.ndarray,
+    r_exp: np.ndarray,
+    num_components: int,
+    min_decades: float,
+    alpha: float,
 ) -> tuple[str, str, float, float, float]:
     """(verdict, reason, z, p, p_plateau) by the rules in order (see fractal_dimension Notes)."""
     # integer counts: log N_B is not known better than its rounding error
@@ -216,28 +225,74 @@ def _verdict(
         p_flat = math.nan
     decades = math.log10(x.max() / x.min())
     if num_components > 1:
-        return ("undetermined", f"disconnected graph ({num_components} components): N_B cannot fall "
-                "below the number of components; fit the largest component", z, p, p_flat)
+        return (
+            "undetermined",
+            f"disconnected graph ({num_components} components): N_B cannot fall "
+            "below the number of components; fit the largest component",
+            z,
+            p,
+            p_flat,
+        )
     if k < MIN_POINTS:
-        return ("undetermined", f"too few sizes in the fit range ({k} < {MIN_POINTS})", z, p, p_flat)
+        return (
+            "undetermined",
+            f"too few sizes in the fit range ({k} < {MIN_POINTS})",
+            z,
+            p,
+            p_flat,
+        )
     if np.ptp(Nmean) == 0:
         return "undetermined", "flat counts: N_B does not change over the fit range", z, p, p_flat
     if decades < min_decades:
-        return ("undetermined", f"the fit range spans {decades:.2f} decades of l_B "
-                f"(< {min_decades:g}); too short to tell a power law from an exponential", z, p, p_flat)
+        return (
+            "undetermined",
+            f"the fit range spans {decades:.2f} decades of l_B "
+            f"(< {min_decades:g}); too short to tell a power law from an exponential",
+            z,
+            p,
+            p_flat,
+        )
     if not p_flat < alpha or slope >= 0:
-        return ("undetermined", f"counts do not fall significantly (plateau test p = {p_flat:.3g} "
-                f">= {alpha:g})", z, p, p_flat)
+        return (
+            "undetermined",
+            f"counts do not fall significantly (plateau test p = {p_flat:.3g} >= {alpha:g})",
+            z,
+            p,
+            p_flat,
+        )
     count_decades = math.log10(Nmean.max() / Nmean.min())
     if count_decades < min_decades:
-        return ("undetermined", f"N_B spans {count_decades:.2f} decades over the fit range "
-                f"(< {min_decades:g}); a power law needs a decade on both axes", z, p, p_flat)
+        return (
+            "undetermined",
+            f"N_B spans {count_decades:.2f} decades over the fit range "
+            f"(< {min_decades:g}); a power law needs a decade on both axes",
+            z,
+            p,
+            p_flat,
+        )
     if p < alpha:
         if z > 0:
-            return "fractal", f"power law favoured over exponential (z = {z:.2f}, p = {p:.3g})", z, p, p_flat
-        return "not fractal", f"exponential favoured over power law (z = {z:.2f}, p = {p:.3g})", z, p, p_flat
-    return ("undetermined", f"neither power law nor exponential favoured (z = {z:.2f}, "
-            f"p = {p:.3g} >= {alpha:g})", z, p, p_flat)
+            return (
+                "fractal",
+                f"power law favoured over exponential (z = {z:.2f}, p = {p:.3g})",
+                z,
+                p,
+                p_flat,
+            )
+        return (
+            "not fractal",
+            f"exponential favoured over power law (z = {z:.2f}, p = {p:.3g})",
+            z,
+            p,
+            p_flat,
+        )
+    return (
+        "undetermined",
+        f"neither power law nor exponential favoured (z = {z:.2f}, p = {p:.3g} >= {alpha:g})",
+        z,
+        p,
+        p_flat,
+    )
 
 
 def fractal_dimension(
@@ -341,7 +396,9 @@ def fractal_dimension(
     num_components = check_int(num_components, "num_components", "fractal_dimension", low=1)
     min_decades = check_float(min_decades, "min_decades", "fractal_dimension", low=0.0)
     alpha = check_float(alpha, "alpha", "fractal_dimension", low=0.0, high=1.0, closed="neither")
-    ci_level = check_float(ci_level, "ci_level", "fractal_dimension", low=0.0, high=1.0, closed="neither")
+    ci_level = check_float(
+        ci_level, "ci_level", "fractal_dimension", low=0.0, high=1.0, closed="neither"
+    )
     num_bootstrap = check_int(num_bootstrap, "num_bootstrap", "fractal_dimension", low=100)
     rng = as_generator(seed, "fractal_dimension")
     lb, Nall = _check_inputs(sizes, counts)
@@ -371,9 +428,20 @@ def fractal_dimension(
         )
     if k < 2 or np.unique(x).size < 2:
         rng_ = (float(x.min()), float(x.max())) if k else nan2
-        return FractalFit(math.nan, math.nan, math.nan, rng_, k, math.nan, math.nan, False,
-                          verdict="undetermined", reason=f"too few sizes in the fit range ({k} < 2)",
-                          ci_level=ci_level, range_rule=rule)
+        return FractalFit(
+            math.nan,
+            math.nan,
+            math.nan,
+            rng_,
+            k,
+            math.nan,
+            math.nan,
+            False,
+            verdict="undetermined",
+            reason=f"too few sizes in the fit range ({k} < 2)",
+            ci_level=ci_level,
+            range_rule=rule,
+        )
     slope, intercept, r2 = _line(np.log(x), y)
     eslope, eintercept, r2e = _line(x, y)
     r_pow = y - (slope * np.log(x) + intercept)

@@ -36,7 +36,13 @@ from .._core.seeding import SeedLike, as_generator
 from .._core.validation import check_choice, check_float, check_int
 from .fractal import FractalFit, fractal_dimension
 
-__all__ = ["box_grid", "feature_fractal_fit", "surrogate_features", "NullComparison", "feature_null_test"]
+__all__ = [
+    "box_grid",
+    "feature_fractal_fit",
+    "surrogate_features",
+    "NullComparison",
+    "feature_null_test",
+]
 
 SURROGATES = ("spectrum", "shuffle")
 
@@ -225,7 +231,16 @@ def feature_null_test(
     else:
         verdict = fit.verdict
     return NullComparison(
-        surrogate=surrogate, d_B=float(fit.d_B), ss_rate=ss, d_B_null=d_null, ss_rate_null=s_null,
-        d_B_quantiles=_quantiles(d_null), ss_rate_quantiles=sq, p_d_B=p_d, p_ss_rate=p_s, fit=fit,
-        verdict=verdict, ss_rate_verdict=ss_verdict,
+        surrogate=surrogate,
+        d_B=float(fit.d_B),
+        ss_rate=ss,
+        d_B_null=d_null,
+        ss_rate_null=s_null,
+        d_B_quantiles=_quantiles(d_null),
+        ss_rate_quantiles=sq,
+        p_d_B=p_d,
+        p_ss_rate=p_s,
+        fit=fit,
+        verdict=verdict,
+        ss_rate_verdict=ss_verdict,
     )

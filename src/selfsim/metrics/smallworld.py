@@ -110,7 +110,8 @@ def small_world(F: np.ndarray, *, density: float = 0.1, seed: SeedLike = 0) -> S
         warnings.warn(
             f"G_M at edge density {density} is disconnected; its largest component holds "
             f"{frac:.1%} of the nodes and the path length is measured there.",
-            DisconnectedGraphWarning, stacklevel=2,
+            DisconnectedGraphWarning,
+            stacklevel=2,
         )
     rng = as_generator(seed, "small_world")
     R = pair_graph(rng.choice(len(C), size=m, replace=False), D)

@@ -31,8 +31,14 @@ import numpy as np
 
 from .._core.errors import DegenerateInputError, FitQualityWarning, InvalidInputError
 
-__all__ = ["SpectrumFit", "covariance_eigenvalues", "eigenvalues_from_gram", "fit_spectrum",
-           "spectrum_sigma", "MIN_SPECTRUM_SAMPLES"]
+__all__ = [
+    "SpectrumFit",
+    "covariance_eigenvalues",
+    "eigenvalues_from_gram",
+    "fit_spectrum",
+    "spectrum_sigma",
+    "MIN_SPECTRUM_SAMPLES",
+]
 
 MIN_SPECTRUM_SAMPLES = 16  # fewer samples leave too few eigenvalues for a tail fit
 
@@ -152,14 +158,24 @@ def fit_spectrum(eigenvalues: np.ndarray) -> SpectrumFit:
         r_ln, p_ln = fit.distribution_compare("power_law", "lognormal", normalized_ratio=True)
     alpha = float(fit.power_law.alpha)
     xmin = float(fit.power_law.xmin)
-    result = SpectrumFit(ev, alpha, xmin, int(np.sum(ev >= xmin)), float(fit.power_law.D),
-                         float(r_exp), float(p_exp), float(r_ln), float(p_ln))
+    result = SpectrumFit(
+        ev,
+        alpha,
+        xmin,
+        int(np.sum(ev >= xmin)),
+        float(fit.power_law.D),
+        float(r_exp),
+        float(p_exp),
+        float(r_ln),
+        float(p_ln),
+    )
     if (r_exp < 0 and p_exp < 0.1) or (r_ln < 0 and p_ln < 0.1):
         warnings.warn(
             f"the eigenvalue tail (n = {result.n_tail}) is better described by an exponential "
             f"(R = {r_exp:.2f}, p = {p_exp:.2g}) or lognormal (R = {r_ln:.2f}, p = {p_ln:.2g}) "
             "than by a power law; read the exponent with care.",
-            FitQualityWarning, stacklevel=2,
+            FitQualityWarning,
+            stacklevel=2,
         )
     return result
 

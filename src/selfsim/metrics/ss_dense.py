@@ -19,8 +19,14 @@ from ..network.distances import check_features, pair_distances
 __all__ = ["ss_rate_dense"]
 
 
-def ss_rate_dense(F: torch.Tensor, *, num_thresholds: int = 256, formula: str = "code",
-                  k: float = 1.0, fac: float | None = None) -> torch.Tensor:
+def ss_rate_dense(
+    F: torch.Tensor,
+    *,
+    num_thresholds: int = 256,
+    formula: str = "code",
+    k: float = 1.0,
+    fac: float | None = None,
+) -> torch.Tensor:
     """SS_rate with the dense straight-through surrogate (slow, memory-hungry reference).
 
     Parameters and value are those of :func:`selfsim.ss_rate` for torch input.
@@ -44,6 +50,8 @@ def ss_rate_dense(F: torch.Tensor, *, num_thresholds: int = 256, formula: str = 
     else:
         N = 1 + (Dd - 1) * torch.log(Dd - (Dd - 1) * p) / math.log(Dd)
     y = torch.log(N) / math.log(Dd)
-    c = (torch.log1p(tv.double()) - torch.log1p(theta)) / (torch.log1p(tv.double()) - torch.log1p(tz.double()))
+    c = (torch.log1p(tv.double()) - torch.log1p(theta)) / (
+        torch.log1p(tv.double()) - torch.log1p(tz.double())
+    )
     c = torch.cat([c.new_ones(1), c[1:-1], c.new_zeros(1)])
     return (2.0 / S * (c - y).abs().sum()).to(x.dtype)

@@ -19,8 +19,13 @@ from torch import nn
 from .._core.errors import CheckpointError, InvalidInputError, NotFoundError
 from .._core.files import safe_torch_load
 
-__all__ = ["create_model", "load_checkpoint", "read_state_dict", "list_model_names",
-           "register_small_models"]
+__all__ = [
+    "create_model",
+    "load_checkpoint",
+    "read_state_dict",
+    "list_model_names",
+    "register_small_models",
+]
 
 # containers that training scripts wrap a state dict in (timm, DeiT, Lightning, selfsim.train)
 _STATE_KEYS = ("state_dict_ema", "model_ema", "state_dict", "model", "module", "net")
@@ -69,8 +74,9 @@ def _load_safetensors(path: Path) -> Any:
     try:
         return load_file(str(path), device="cpu")
     except Exception as exc:  # corrupt files raise many types
-        raise CheckpointError(f"cannot read checkpoint {path}: {exc}. It is not a valid "
-                              ".safetensors file.") from exc
+        raise CheckpointError(
+            f"cannot read checkpoint {path}: {exc}. It is not a valid .safetensors file."
+        ) from exc
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
@@ -97,7 +103,7 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         )
     state = dict(obj)
     if state and all(k.startswith("module.") for k in state):
-        state = {k[len("module."):]: v for k, v in state.items()}
+        state = {k[len("module.") :]: v for k, v in state.items()}
     return state
 
 
@@ -116,8 +122,11 @@ def load_checkpoint(model: nn.Module, path: str | Path) -> nn.Module:
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
-    shapes = [f"{k} {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
-              for k in own if k in state and state[k].shape != own[k].shape]
+    shapes = [
+        f"{k} {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+        for k in own
+        if k in state and state[k].shape != own[k].shape
+    ]
     if missing or unexpected or shapes:
         parts = []
         if missing:
@@ -127,7 +136,8 @@ def load_checkpoint(model: nn.Module, path: str | Path) -> nn.Module:
         if shapes:
             parts.append(f"shape mismatches ({len(shapes)}): {_listing(shapes)}")
         raise CheckpointError(
-            f"checkpoint {path} does not fit {type(model).__name__}: " + "; ".join(parts)
+            f"checkpoint {path} does not fit {type(model).__name__}: "
+            + "; ".join(parts)
             + ". Create the model with the same name and model_kwargs (img_size, num_classes, ...) "
             "that the checkpoint was trained with."
         )

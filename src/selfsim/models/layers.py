@@ -31,8 +31,15 @@ from torch import nn
 
 from .._core.errors import InvalidInputError, NotFoundError
 
-__all__ = ["PRESETS", "RELEASED_PRESETS", "LAYER_SETS", "select_layers", "default_layers",
-           "automatic_layers", "model_architecture"]
+__all__ = [
+    "PRESETS",
+    "RELEASED_PRESETS",
+    "LAYER_SETS",
+    "select_layers",
+    "default_layers",
+    "automatic_layers",
+    "model_architecture",
+]
 
 # the paper's Table 1 (METHOD section 5): timm architecture -> hooked modules
 _BLOCKS, _STAGES = ("blocks.*",), ("stages.*",)
@@ -116,8 +123,9 @@ def automatic_layers(model: nn.Module) -> list[str]:
     )
 
 
-def default_layers(model: nn.Module, model_name: str | None = None,
-                   layer_set: str = "figure") -> list[str]:
+def default_layers(
+    model: nn.Module, model_name: str | None = None, layer_set: str = "figure"
+) -> list[str]:
     """The ``layer_set`` preset of the paper's nine models and selfsim's small variants,
     else :func:`automatic_layers`."""
     arch = model_architecture(model, model_name)
@@ -216,11 +224,16 @@ def _expand(model: nn.Module, entries: Sequence[str | int], auto: list[str]) -> 
     valid_set = set(valid)
     chosen: list[str] = []
     for entry in entries:
-        as_index = isinstance(entry, str) and entry.strip() not in valid_set and re.fullmatch(
-            r"-?\d+", entry.strip()
+        as_index = (
+            isinstance(entry, str)
+            and entry.strip() not in valid_set
+            and re.fullmatch(r"-?\d+", entry.strip())
         )  # a module named "1" (nn.Sequential) wins over index 1
-        if isinstance(entry, str) and entry.strip() not in valid_set and \
-                _SLICE.fullmatch(entry.strip()):
+        if (
+            isinstance(entry, str)
+            and entry.strip() not in valid_set
+            and _SLICE.fullmatch(entry.strip())
+        ):
             hits = _slice(entry.strip(), auto)
         elif (isinstance(entry, int) and not isinstance(entry, bool)) or as_index:
             k = int(entry)
@@ -296,22 +309,29 @@ def select_layers(
     auto = default_layers(model, model_name)
     if spec is None:
         return auto
-    if isinstance(spec, str) and spec.strip() in LAYER_SETS and spec.strip() not in dict(
-            model.named_modules()):
+    if (
+        isinstance(spec, str)
+        and spec.strip() in LAYER_SETS
+        and spec.strip() not in dict(model.named_modules())
+    ):
         return default_layers(model, model_name, spec.strip())
     if isinstance(spec, bool):
-        raise InvalidInputError(f"layer spec must be None, an int, a string or a list; got {spec!r}.")
+        raise InvalidInputError(
+            f"layer spec must be None, an int, a string or a list; got {spec!r}."
+        )
     if isinstance(spec, int):
         if not 1 <= spec <= len(auto):
             raise InvalidInputError(
                 f"layer count {spec} is out of range: this model has {len(auto)} default layers "
                 f"({', '.join(auto)}); give 1 .. {len(auto)}."
             )
-        return auto[len(auto) - spec:]
+        return auto[len(auto) - spec :]
     if isinstance(spec, str):
         entries: list[str | int] = [e for e in spec.split(",") if e.strip()]
     else:
         entries = list(spec)
     if not entries:
-        raise InvalidInputError("the layer spec is empty; give at least one name, pattern or index.")
+        raise InvalidInputError(
+            "the layer spec is empty; give at least one name, pattern or index."
+        )
     return _expand(model, entries, auto)

@@ -89,15 +89,23 @@ SMALL_MODELS: dict[str, tuple[str, list[str], list[str]]] = {
     "vit_tiny_32": ("vit", ["blocks.*"], ["blocks.*"]),
     "poolformer_tiny_32": ("poolformer", ["stages.*"], ["stages.*.blocks.*"]),
     "pvt_v2_tiny_32": ("pvt_v2", ["stages.*"], ["stages.*.blocks.*"]),
-    "resnet_tiny_32": ("resnet", [f"layer{i}" for i in range(1, 5)],
-                       [f"layer{i}.*" for i in range(1, 5)]),
+    "resnet_tiny_32": (
+        "resnet",
+        [f"layer{i}" for i in range(1, 5)],
+        [f"layer{i}.*" for i in range(1, 5)],
+    ),
     "vgg_tiny_32": ("vgg", [f"features.{i}" for i in (1, 4, 9, 14, 19)], ["features.*"]),
 }
 
 default_cfgs = generate_default_cfgs(
     {
-        "fc_mlp": _cfg(input_size=(1, 28, 28), first_conv="blocks.0.0", classifier="head",
-                       mean=(0.5,), std=(0.5,)),
+        "fc_mlp": _cfg(
+            input_size=(1, 28, 28),
+            first_conv="blocks.0.0",
+            classifier="head",
+            mean=(0.5,),
+            std=(0.5,),
+        ),
         "resmlp_tiny_32": _cfg(first_conv="stem.proj", classifier="head"),
         "mixer_tiny_32": _cfg(first_conv="stem.proj", classifier="head"),
         "vit_tiny_32": _cfg(first_conv="patch_embed.proj", classifier="head"),
@@ -122,16 +130,25 @@ class FCNet(nn.Module):
     feature network G_M of that layer has D = width nodes); ``head`` maps to the classes.
     """
 
-    def __init__(self, img_size: int = 28, in_chans: int = 1,
-                 hidden: Sequence[int] = (512, 512, 512), num_classes: int = 10,
-                 **_: Any) -> None:
+    def __init__(
+        self,
+        img_size: int = 28,
+        in_chans: int = 1,
+        hidden: Sequence[int] = (512, 512, 512),
+        num_classes: int = 10,
+        **_: Any,
+    ) -> None:
         super().__init__()
         widths = [int(in_chans) * int(img_size) ** 2, *(int(h) for h in hidden)]
         self.num_classes = num_classes
         self.num_features = widths[-1]
         self.flatten = nn.Flatten()
-        self.blocks = nn.Sequential(*(nn.Sequential(nn.Linear(a, b), nn.ReLU())
-                                      for a, b in zip(widths[:-1], widths[1:], strict=True)))
+        self.blocks = nn.Sequential(
+            *(
+                nn.Sequential(nn.Linear(a, b), nn.ReLU())
+                for a, b in zip(widths[:-1], widths[1:], strict=True)
+            )
+        )
         self.head = nn.Linear(widths[-1], num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -149,8 +166,15 @@ def fc_mlp(pretrained: bool = False, **kwargs: Any) -> FCNet:
 @register_model
 def resmlp_tiny_32(pretrained: bool = False, **kwargs: Any) -> MlpMixer:
     """ResMLP for 32 x 32 inputs: patch 4 (64 tokens), 4 blocks, width 96."""
-    d = dict(img_size=32, patch_size=4, num_blocks=4, embed_dim=96, mlp_ratio=4,
-             block_layer=ResBlock, norm_layer=Affine)
+    d = dict(
+        img_size=32,
+        patch_size=4,
+        num_blocks=4,
+        embed_dim=96,
+        mlp_ratio=4,
+        block_layer=ResBlock,
+        norm_layer=Affine,
+    )
     return _build(MlpMixer, "resmlp_tiny_32", pretrained, d, kwargs)
 
 
@@ -171,40 +195,59 @@ def vit_tiny_32(pretrained: bool = False, **kwargs: Any) -> VisionTransformer:
 @register_model
 def poolformer_tiny_32(pretrained: bool = False, **kwargs: Any) -> MetaFormer:
     """PoolFormer (v1 layout) for 32 x 32 inputs: one block per stage, widths 32-256."""
-    d = dict(depths=(1, 1, 1, 1), dims=(32, 64, 128, 256), downsample_norm=None,
-             mlp_act=nn.GELU, mlp_bias=True, norm_layers=GroupNorm1,
-             layer_scale_init_values=1e-5, res_scale_init_values=None, use_mlp_head=False)
+    d = dict(
+        depths=(1, 1, 1, 1),
+        dims=(32, 64, 128, 256),
+        downsample_norm=None,
+        mlp_act=nn.GELU,
+        mlp_bias=True,
+        norm_layers=GroupNorm1,
+        layer_scale_init_values=1e-5,
+        res_scale_init_values=None,
+        use_mlp_head=False,
+    )
     return _build(MetaFormer, "poolformer_tiny_32", pretrained, d, kwargs)
 
 
 @register_model
 def pvt_v2_tiny_32(pretrained: bool = False, **kwargs: Any) -> PyramidVisionTransformerV2:
     """PvT-v2 for 32 x 32 inputs: one block per stage, widths 32-256, spatial reduction 2-1."""
-    d = dict(depths=(1, 1, 1, 1), embed_dims=(32, 64, 128, 256), num_heads=(1, 2, 4, 8),
-             sr_ratios=(2, 1, 1, 1), mlp_ratios=(4, 4, 4, 4))
+    d = dict(
+        depths=(1, 1, 1, 1),
+        embed_dims=(32, 64, 128, 256),
+        num_heads=(1, 2, 4, 8),
+        sr_ratios=(2, 1, 1, 1),
+        mlp_ratios=(4, 4, 4, 4),
+    )
     return _build(PyramidVisionTransformerV2, "pvt_v2_tiny_32", pretrained, d, kwargs)
 
 
 @register_model
 def resnet_tiny_32(pretrained: bool = False, **kwargs: Any) -> ResNet:
     """ResNet (BasicBlock, one block per stage) for 32 x 32 inputs, widths 32-256."""
-    d = dict(block=BasicBlock, layers=(1, 1, 1, 1), channels=(32, 64, 128, 256),
-             stem_width=32)
+    d = dict(block=BasicBlock, layers=(1, 1, 1, 1), channels=(32, 64, 128, 256), stem_width=32)
     return _build(ResNet, "resnet_tiny_32", pretrained, d, kwargs)
 
 
 class _SmallVGG(VGG):
     """timm's VGG with a small 1x1 pre-logits block (the 7x7, 4096-wide one is too big)."""
 
-    def __init__(self, cfg: list, num_classes: int = 10, hidden: int = 256,
-                 global_pool: str = "avg", drop_rate: float = 0.0, **kwargs: Any) -> None:
-        super().__init__(cfg, num_classes=num_classes, global_pool=global_pool,
-                         drop_rate=drop_rate, **kwargs)
+    def __init__(
+        self,
+        cfg: list,
+        num_classes: int = 10,
+        hidden: int = 256,
+        global_pool: str = "avg",
+        drop_rate: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            cfg, num_classes=num_classes, global_pool=global_pool, drop_rate=drop_rate, **kwargs
+        )
         prev = [c for c in cfg if c != "M"][-1]
         self.pre_logits = ConvMlp(prev, hidden, kernel_size=1, drop_rate=drop_rate)
         self.num_features = self.head_hidden_size = hidden
-        self.head = ClassifierHead(hidden, num_classes, pool_type=global_pool,
-                                   drop_rate=drop_rate)
+        self.head = ClassifierHead(hidden, num_classes, pool_type=global_pool, drop_rate=drop_rate)
 
 
 @register_model

@@ -34,7 +34,9 @@ from .._core.errors import DataError
 __all__ = ["ParsedEdges", "parse_edgelist", "open_binary", "read_text"]
 
 _COMPRESSED: dict[str, Callable[..., Any]] = {
-    ".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open,
+    ".gz": gzip.open,
+    ".bz2": bz2.open,
+    ".xz": lzma.open,
 }
 
 
@@ -56,14 +58,46 @@ def read_text(path: Path) -> tuple[str, list[str]]:
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
-        return raw.decode("latin-1"), [f"not UTF-8 ({exc.reason} at byte {exc.start}): read as Latin-1"]
+        return raw.decode("latin-1"), [
+            f"not UTF-8 ({exc.reason} at byte {exc.start}): read as Latin-1"
+        ]
+
 
 _HEADER_WORDS = {
-    "source", "target", "from", "to", "src", "dst", "dest", "destination", "node", "nodes",
-    "node1", "node2", "node_1", "node_2", "id1", "id2", "id_1", "id_2", "source_id", "target_id",
-    "head", "tail", "weight", "weights", "length", "strength", "start", "end", "edge", "edges",
+    "source",
+    "target",
+    "from",
+    "to",
+    "src",
+    "dst",
+    "dest",
+    "destination",
+    "node",
+    "nodes",
+    "node1",
+    "node2",
+    "node_1",
+    "node_2",
+    "id1",
+    "id2",
+    "id_1",
+    "id_2",
+    "source_id",
+    "target_id",
+    "head",
+    "tail",
+    "weight",
+    "weights",
+    "length",
+    "strength",
+    "start",
+    "end",
+    "edge",
+    "edges",
 }
-_DECLARATION = re.compile(r"\bweights?\s*[:=]\s*(length|lengths|distance|strength|strengths)\b", re.I)
+_DECLARATION = re.compile(
+    r"\bweights?\s*[:=]\s*(length|lengths|distance|strength|strengths)\b", re.I
+)
 _INT = re.compile(r"[+-]?\d+\Z")
 
 
@@ -200,5 +234,7 @@ def parse_edgelist(path: Path, header: bool | None = None) -> ParsedEdges:
             w = np.array([fields[2] for _, fields in rows], dtype=np.float64)
         except ValueError:
             lineno, fields = next((ln, f) for ln, f in rows if _number(f[2]) is None)
-            raise DataError(f"{path}, line {lineno}: weight {fields[2]!r} is not a number.") from None
+            raise DataError(
+                f"{path}, line {lineno}: weight {fields[2]!r} is not a number."
+            ) from None
     return ParsedEdges([names[i] for i in order], inv[0::2], inv[1::2], w, declared, sep, notes)

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["pair_distances", "check_features", "squareform", "threshold_graph", "pair_graph"]
 
 
-def check_features(F: Any, caller: str, *, min_nodes: int = 3,
-                   min_samples: int = 2) -> tuple[int, int]:
+def check_features(
+    F: Any, caller: str, *, min_nodes: int = 3, min_samples: int = 2
+) -> tuple[int, int]:
     """Validate a feature matrix F of shape (D, B); return (D, B).
 
     Raises :class:`InvalidInputError` for a wrong type or rank and
@@ -78,8 +79,9 @@ def check_features(F: Any, caller: str, *, min_nodes: int = 3,
 def pair_distances(F: np.ndarray, *, check_input: bool = ...) -> np.ndarray: ...
 @overload
 def pair_distances(F: torch.Tensor, *, check_input: bool = ...) -> torch.Tensor: ...
-def pair_distances(F: np.ndarray | torch.Tensor, *,
-                   check_input: bool = True) -> np.ndarray | torch.Tensor:
+def pair_distances(
+    F: np.ndarray | torch.Tensor, *, check_input: bool = True
+) -> np.ndarray | torch.Tensor:
     """Distances ``C_ij = ||F_i - F_j|| / sqrt(B)`` over pairs i < j.
 
     Parameters
@@ -154,8 +156,9 @@ def pair_graph(keep: np.ndarray, num_nodes: int) -> np.ndarray:
     return A + A.T
 
 
-def threshold_graph(C: Any, theta: float | None = None, *,
-                    density: float | None = None) -> np.ndarray:
+def threshold_graph(
+    C: Any, theta: float | None = None, *, density: float | None = None
+) -> np.ndarray:
     """G_M as a dense adjacency: an edge where ``C_ij < theta``, or the closest pairs.
 
     Parameters

@@ -18,7 +18,12 @@ import scipy.sparse as sp
 from .._core.errors import InvalidInputError
 
 __all__ = [
-    "as_adjacency", "is_weighted", "to_networkx", "components", "largest_component", "edges_to_csr",
+    "as_adjacency",
+    "is_weighted",
+    "to_networkx",
+    "components",
+    "largest_component",
+    "edges_to_csr",
 ]
 
 
@@ -74,7 +79,9 @@ def _checked(A: sp.csr_matrix, what: str) -> sp.csr_matrix:
     return A
 
 
-def as_adjacency(graph: Any, caller: str = "this function", weight: str | None = "weight") -> sp.csr_matrix:
+def as_adjacency(
+    graph: Any, caller: str = "this function", weight: str | None = "weight"
+) -> sp.csr_matrix:
     """Return ``graph`` as a symmetric CSR matrix of edge lengths.
 
     Parameters

@@ -112,8 +112,11 @@ class GraphData:
         A = self.adjacency[nodes][:, nodes].tocsr()
         A.sort_indices()
         return replace(
-            self, adjacency=A, labels=tuple(self.labels[i] for i in nodes),
-            weighted=is_weighted(A), notes=(*self.notes, note),
+            self,
+            adjacency=A,
+            labels=tuple(self.labels[i] for i in nodes),
+            weighted=is_weighted(A),
+            notes=(*self.notes, note),
         )
 
     def largest_component(self) -> GraphData:
@@ -124,8 +127,7 @@ class GraphData:
         nodes = largest_component(self.adjacency)
         return self.subgraph(
             nodes,
-            f"largest connected component: {nodes.size} of {self.num_nodes} nodes "
-            f"({k} components)",
+            f"largest connected component: {nodes.size} of {self.num_nodes} nodes ({k} components)",
         )
 
     def summary(self) -> list[str]:
@@ -151,8 +153,18 @@ class GraphData:
 
 
 def _assemble(
-    labels: list[str], u: Any, v: Any, w: np.ndarray | None, *, source: str, fmt: str,
-    directed: bool, declared: str | None, weights: str, on_directed: str, notes: list[str],
+    labels: list[str],
+    u: Any,
+    v: Any,
+    w: np.ndarray | None,
+    *,
+    source: str,
+    fmt: str,
+    directed: bool,
+    declared: str | None,
+    weights: str,
+    on_directed: str,
+    notes: list[str],
 ) -> GraphData:
     """Labels and raw edges/arcs -> GraphData, counting every change (the one place)."""
     n = len(labels)
@@ -216,8 +228,18 @@ def _assemble(
             if rule == "strength":
                 w = w.max() / w
     A = edges_to_csr(u, v, n, w)
-    return GraphData(A, tuple(labels), source, fmt, rule, is_weighted(A), directed,
-                     self_loops, duplicates, tuple(notes))
+    return GraphData(
+        A,
+        tuple(labels),
+        source,
+        fmt,
+        rule,
+        is_weighted(A),
+        directed,
+        self_loops,
+        duplicates,
+        tuple(notes),
+    )
 
 
 def _labels(nodes: list[Any]) -> list[str]:
@@ -227,8 +249,9 @@ def _labels(nodes: list[Any]) -> list[str]:
     return labels
 
 
-def _from_networkx(G: Any, source: str, fmt: str, weights: str, on_directed: str,
-                   notes: list[str]) -> GraphData:
+def _from_networkx(
+    G: Any, source: str, fmt: str, weights: str, on_directed: str, notes: list[str]
+) -> GraphData:
     nodes = list(G.nodes())
     index = {x: i for i, x in enumerate(nodes)}
     edges = list(G.edges(data=True))
@@ -244,10 +267,17 @@ def _from_networkx(G: Any, source: str, fmt: str, weights: str, on_directed: str
         except (TypeError, ValueError) as exc:
             raise DataError(f"{source}: edge attribute {key!r} is not a number ({exc}).") from None
     return _assemble(
-        _labels(nodes), [index[a] for a, _, _ in edges], [index[b] for _, b, _ in edges], w,
-        source=source, fmt=fmt, directed=G.is_directed(),
+        _labels(nodes),
+        [index[a] for a, _, _ in edges],
+        [index[b] for _, b, _ in edges],
+        w,
+        source=source,
+        fmt=fmt,
+        directed=G.is_directed(),
         declared="length" if key in ("length", "distance") else None,
-        weights=weights, on_directed=on_directed, notes=notes,
+        weights=weights,
+        on_directed=on_directed,
+        notes=notes,
     )
 
 
@@ -255,8 +285,10 @@ def _read_mtx(p: Path, weights: str, on_directed: str) -> GraphData:
     import scipy.io
 
     if p.suffix.lower() == ".xz":
-        raise DataError(f"{p}: xz-compressed MatrixMarket is not supported; decompress it first "
-                        "(xz -d) or use gzip.")
+        raise DataError(
+            f"{p}: xz-compressed MatrixMarket is not supported; decompress it first "
+            "(xz -d) or use gzip."
+        )
     try:  # paths, not file objects: scipy's reader aborts the process on some file objects
         rows, cols, _, layout, field, symmetry = scipy.io.mminfo(str(p))
         M = scipy.io.mmread(str(p))
@@ -279,9 +311,16 @@ def _read_mtx(p: Path, weights: str, on_directed: str) -> GraphData:
         keep = r >= c
         r, c, x = r[keep], c[keep], x[keep]
     return _assemble(
-        [str(i + 1) for i in range(rows)], r, c, None if field == "pattern" else x,
-        source=str(p), fmt=f"MatrixMarket {layout} {field} {symmetry}", directed=directed,
-        declared=None, weights=weights, on_directed=on_directed,
+        [str(i + 1) for i in range(rows)],
+        r,
+        c,
+        None if field == "pattern" else x,
+        source=str(p),
+        fmt=f"MatrixMarket {layout} {field} {symmetry}",
+        directed=directed,
+        declared=None,
+        weights=weights,
+        on_directed=on_directed,
         notes=["MatrixMarket indices 1.." + str(rows) + " are the node labels"],
     )
 
@@ -299,7 +338,9 @@ def _read_gml(p: Path, weights: str, on_directed: str) -> GraphData:
             msg = str(exc)
             if label == "label" and ("label" in msg and ("no" in msg or "duplicated" in msg)):
                 label = "id"
-                notes.append(f"GML node labels missing or repeated ({msg}): nodes named by their id")
+                notes.append(
+                    f"GML node labels missing or repeated ({msg}): nodes named by their id"
+                )
             elif re.search(r"edge .* is duplicated", msg) and "multigraph" not in text[:2000]:
                 text = re.sub(r"graph\s*\[", "graph [\n  multigraph 1", text, count=1)
             else:
@@ -343,7 +384,9 @@ def _read_pajek(p: Path, weights: str, on_directed: str) -> GraphData:
                 i += 1
             out.extend(f'{k} "{k}"' for k in range(given + 1, declared_n + 1))
             if given < declared_n:
-                notes.append(f"{declared_n - given} Pajek vertices without a line named by their number")
+                notes.append(
+                    f"{declared_n - given} Pajek vertices without a line named by their number"
+                )
             continue
         i += 1
     kinds = {ln.split()[0].lower() for ln in out if ln.startswith("*")}
@@ -451,9 +494,17 @@ def load_graph(
         return _READERS[fmt](p, weights, directed)
     parsed = parse_edgelist(p, header)
     return _assemble(
-        parsed.labels, parsed.u, parsed.v, parsed.w, source=str(p),
-        fmt=f"edge list, {parsed.separator} separated", directed=False,
-        declared=parsed.declared, weights=weights, on_directed=directed, notes=parsed.notes,
+        parsed.labels,
+        parsed.u,
+        parsed.v,
+        parsed.w,
+        source=str(p),
+        fmt=f"edge list, {parsed.separator} separated",
+        directed=False,
+        declared=parsed.declared,
+        weights=weights,
+        on_directed=directed,
+        notes=parsed.notes,
     )
 
 
@@ -478,8 +529,9 @@ def read_graph(
     >>> read_graph(p).shape
     (3, 3)
     """
-    return load_graph(path, format=format, weights=weights, directed=directed,
-                      header=header).adjacency
+    return load_graph(
+        path, format=format, weights=weights, directed=directed, header=header
+    ).adjacency
 
 
 def write_edgelist(A: Any, path: str | os.PathLike) -> None:

@@ -61,38 +61,63 @@ def _ratio_test(r: Record, kind: str) -> str:
 
 # (key that must be measured, header, cell, hover text); grouped into tables
 _GROUPS: list[tuple[str, list[tuple[str, str, Callable[[Record], str], str]]]] = [
-    ("SS_rate and box counting", [
-        ("num_nodes", "D", _int("num_nodes"), "channels = nodes of G_M"),
-        ("ss_rate", "SS_rate", _num("ss_rate"), "released formula (selfsim's SS_rate)"),
-        ("ss_rate_paper", "SS_rate (printed)", _num("ss_rate_paper"), "printed paper formula"),
-        ("ss_rate_true", "SS_rate (box count)", _num("ss_rate_true"),
-         "the SS_rate sum on greedy box counts"),
-        ("approx_error", "approx. error", _num("approx_error"),
-         "mean |closed form - box count| in log N / log D"),
-        ("d_B", "d_B [95% CI]", _with_ci, "box dimension with bootstrap interval"),
-        ("d_B_r2", "R²", _num("d_B_r2"), "R² of the power-law fit"),
-        ("fractal_verdict", "verdict", _text("fractal_verdict"), "power law vs exponential"),
-    ]),
-    ("Null model (surrogates with the layer's spectrum)", [
-        ("null_d_B_median", "null d_B (median)", _num("null_d_B_median"), ""),
-        ("null_d_B_p", "p (d_B)", _num("null_d_B_p"), "two-sided Monte Carlo p"),
-        ("null_ss_rate_median", "null SS_rate (median)", _num("null_ss_rate_median"), ""),
-        ("null_ss_rate_p", "p (SS_rate)", _num("null_ss_rate_p"), "two-sided Monte Carlo p"),
-        ("null_verdict", "SS_rate vs null", _text("null_verdict"), ""),
-    ]),
-    ("Spectrum, correlation dimension, small world", [
-        ("spectrum_exponent", "g", _num("spectrum_exponent"), "power-law exponent"),
-        ("spectrum_xmin", "λ_min", _num("spectrum_xmin"), "fit starts here"),
-        ("spectrum_R_exponential", "R vs exp.", lambda r: _ratio_test(r, "exponential"),
-         "log-likelihood ratio, > 0 favours the power law"),
-        ("spectrum_R_lognormal", "R vs lognormal", lambda r: _ratio_test(r, "lognormal"),
-         "log-likelihood ratio, > 0 favours the power law"),
-        ("corr_dim", "corr. dim.", _num("corr_dim"), "after UMAP to 30 dimensions"),
-        ("corr_dim_r2", "R² (corr.)", _num("corr_dim_r2"), ""),
-        ("sw_sigma", "small-world σ", _num("sw_sigma"), "(C/C_r)/(L/L_r)"),
-        ("sw_clustering", "C / C_r", lambda r: _ratio(r, "sw_clustering"), ""),
-        ("sw_path_length", "L / L_r", lambda r: _ratio(r, "sw_path_length"), ""),
-    ]),
+    (
+        "SS_rate and box counting",
+        [
+            ("num_nodes", "D", _int("num_nodes"), "channels = nodes of G_M"),
+            ("ss_rate", "SS_rate", _num("ss_rate"), "released formula (selfsim's SS_rate)"),
+            ("ss_rate_paper", "SS_rate (printed)", _num("ss_rate_paper"), "printed paper formula"),
+            (
+                "ss_rate_true",
+                "SS_rate (box count)",
+                _num("ss_rate_true"),
+                "the SS_rate sum on greedy box counts",
+            ),
+            (
+                "approx_error",
+                "approx. error",
+                _num("approx_error"),
+                "mean |closed form - box count| in log N / log D",
+            ),
+            ("d_B", "d_B [95% CI]", _with_ci, "box dimension with bootstrap interval"),
+            ("d_B_r2", "R²", _num("d_B_r2"), "R² of the power-law fit"),
+            ("fractal_verdict", "verdict", _text("fractal_verdict"), "power law vs exponential"),
+        ],
+    ),
+    (
+        "Null model (surrogates with the layer's spectrum)",
+        [
+            ("null_d_B_median", "null d_B (median)", _num("null_d_B_median"), ""),
+            ("null_d_B_p", "p (d_B)", _num("null_d_B_p"), "two-sided Monte Carlo p"),
+            ("null_ss_rate_median", "null SS_rate (median)", _num("null_ss_rate_median"), ""),
+            ("null_ss_rate_p", "p (SS_rate)", _num("null_ss_rate_p"), "two-sided Monte Carlo p"),
+            ("null_verdict", "SS_rate vs null", _text("null_verdict"), ""),
+        ],
+    ),
+    (
+        "Spectrum, correlation dimension, small world",
+        [
+            ("spectrum_exponent", "g", _num("spectrum_exponent"), "power-law exponent"),
+            ("spectrum_xmin", "λ_min", _num("spectrum_xmin"), "fit starts here"),
+            (
+                "spectrum_R_exponential",
+                "R vs exp.",
+                lambda r: _ratio_test(r, "exponential"),
+                "log-likelihood ratio, > 0 favours the power law",
+            ),
+            (
+                "spectrum_R_lognormal",
+                "R vs lognormal",
+                lambda r: _ratio_test(r, "lognormal"),
+                "log-likelihood ratio, > 0 favours the power law",
+            ),
+            ("corr_dim", "corr. dim.", _num("corr_dim"), "after UMAP to 30 dimensions"),
+            ("corr_dim_r2", "R² (corr.)", _num("corr_dim_r2"), ""),
+            ("sw_sigma", "small-world σ", _num("sw_sigma"), "(C/C_r)/(L/L_r)"),
+            ("sw_clustering", "C / C_r", lambda r: _ratio(r, "sw_clustering"), ""),
+            ("sw_path_length", "L / L_r", lambda r: _ratio(r, "sw_path_length"), ""),
+        ],
+    ),
 ]
 
 
@@ -155,14 +180,20 @@ def failed_banner(page: Page, runs: Mapping[str, Sequence[Record]]) -> None:
         more = f", and {len(failed) - 10} more" if len(failed) > 10 else ""
         reason = esc(failed[0].get("reason") or failed[0].get("status"))
         most = 2 * len(failed) > total
-        head = (f"<b>Layers without a measurement ({len(failed)})"
-                + (f" in {esc(label)}" if len(runs) > 1 else "")
-                + f": {len(failed)} of {total}.</b>")
-        tail = (" Most layers are degenerate, so the means and the figures describe only the "
-                f"{total - len(failed)} measured ones; check the weights and the input data."
-                if most else " Means cover only the measured layers.")
-        page.banner(f"{head} {names}{more}. First reason: {reason}.{tail}",
-                    "bad" if most else "warn")
+        head = (
+            f"<b>Layers without a measurement ({len(failed)})"
+            + (f" in {esc(label)}" if len(runs) > 1 else "")
+            + f": {len(failed)} of {total}.</b>"
+        )
+        tail = (
+            " Most layers are degenerate, so the means and the figures describe only the "
+            f"{total - len(failed)} measured ones; check the weights and the input data."
+            if most
+            else " Means cover only the measured layers."
+        )
+        page.banner(
+            f"{head} {names}{more}. First reason: {reason}.{tail}", "bad" if most else "warn"
+        )
 
 
 def paper_references(model: str | None, labels: Sequence[str]) -> dict[str, float]:
@@ -196,12 +227,19 @@ def describe_run(config: Mapping[str, Any]) -> list[tuple[str, Any]]:
     dname = data.get("name", "?") if isinstance(data, Mapping) else str(data)
     split = data.get("split") if isinstance(data, Mapping) else None
     B = data.get("num_images") if isinstance(data, Mapping) else None
-    span = (f"{len(layers)}: {layers[0]} ... {layers[-1]}" if len(layers) > 2
-            else ", ".join(layers) or "?")
+    span = (
+        f"{len(layers)}: {layers[0]} ... {layers[-1]}"
+        if len(layers) > 2
+        else ", ".join(layers) or "?"
+    )
     measures = (config.get("analysis") or {}).get("measures") or []
-    return [("model", model), ("data", dname + (f" ({split} split)" if split else "")),
-            ("images (B)", B if B is not None else "?"), ("hooked layers", span),
-            ("measures", ", ".join(measures) or "?")]
+    return [
+        ("model", model),
+        ("data", dname + (f" ({split} split)" if split else "")),
+        ("images (B)", B if B is not None else "?"),
+        ("hooked layers", span),
+        ("measures", ", ".join(measures) or "?"),
+    ]
 
 
 def _reading(model: str, runs: Mapping[str, Sequence[Record]], main: str) -> str:
@@ -209,20 +247,26 @@ def _reading(model: str, runs: Mapping[str, Sequence[Record]], main: str) -> str
     total = len(recs)
     m, k = mean_of(recs, "ss_rate")
     if k == 0:
-        return (f"No layer of {esc(model)} has a defined SS_rate ({total} hooked); see the banner "
-                "and the notes of each layer.")
+        return (
+            f"No layer of {esc(model)} has a defined SS_rate ({total} hooked); see the banner "
+            "and the notes of each layer."
+        )
     vals = [finite(r.get("ss_rate")) for r in recs]
     good = [v for v in vals if math.isfinite(v)]
     trend, rho = depth_trend(vals)
     rho_text = f" (Spearman &rho; = {rho:.2f})" if math.isfinite(rho) else ""
-    text = [f"Mean SS_rate of <b>{esc(model)}</b> ({esc(main)} weights) is <b>{m:.3f}</b> over "
-            f"{k} of {total} layers (range {min(good):.3f} to {max(good):.3f}; lower is more "
-            f"self-similar) and it {trend}{rho_text}."]
+    text = [
+        f"Mean SS_rate of <b>{esc(model)}</b> ({esc(main)} weights) is <b>{m:.3f}</b> over "
+        f"{k} of {total} layers (range {min(good):.3f} to {max(good):.3f}; lower is more "
+        f"self-similar) and it {trend}{rho_text}."
+    ]
     mt, kt = mean_of(recs, "ss_rate_true")
     if kt:
         err, _ = mean_of(recs, "approx_error")
-        text.append(f"On the real greedy box count the same sum gives {mt:.3f}; the closed form "
-                    f"differs from that count by {err:.3f} in log N / log D on average.")
+        text.append(
+            f"On the real greedy box count the same sum gives {mt:.3f}; the closed form "
+            f"differs from that count by {err:.3f} in log N / log D on average."
+        )
     mp, kp = mean_of(recs, "ss_rate_paper")
     if kp:
         tp, _ = depth_trend([r.get("ss_rate_paper") for r in recs])
@@ -231,28 +275,40 @@ def _reading(model: str, runs: Mapping[str, Sequence[Record]], main: str) -> str
     if verdicts:
         nf = sum(v == "fractal" for v in verdicts)
         nn = sum(v == "not fractal" for v in verdicts)
-        text.append(f"{nf} of {total} layers have a power-law box count (fractal, with a "
-                    f"d<sub>B</sub>), {nn} decay like a small world, {len(verdicts) - nf - nn} are "
-                    "undetermined.")
+        text.append(
+            f"{nf} of {total} layers have a power-law box count (fractal, with a "
+            f"d<sub>B</sub>), {nn} decay like a small world, {len(verdicts) - nf - nn} are "
+            "undetermined."
+        )
     for label, other in runs.items():
         if label != main:
             mo, ko = mean_of(other, "ss_rate")
             if ko:
-                text.append(f"With {esc(label)} weights the mean is {mo:.3f} ({ko} layers): "
-                            f"{'up' if m > mo else 'down'} by {abs(m - mo):.3f} to {esc(main)}.")
+                text.append(
+                    f"With {esc(label)} weights the mean is {mo:.3f} ({ko} layers): "
+                    f"{'up' if m > mo else 'down'} by {abs(m - mo):.3f} to {esc(main)}."
+                )
     known = paper_values(model)
     if known is not None:
         name, pu, pt = known
-        text.append(f"The paper reports {pu:.2f} untrained and {pt:.2f} trained for {name} "
-                    "(mean over its Table 1 layers, 512 ImageNet images at 224 px); expect "
-                    "differences when data, input size or layers differ.")
+        text.append(
+            f"The paper reports {pu:.2f} untrained and {pt:.2f} trained for {name} "
+            "(mean over its Table 1 layers, 512 ImageNet images at 224 px); expect "
+            "differences when data, input size or layers differ."
+        )
     return " ".join(text)
 
 
 def _summary_table(page: Page, run_docs: Mapping[str, Mapping[str, Any]], model: str) -> None:
-    keys = [("mean_ss_rate", "SS_rate"), ("mean_ss_rate_paper", "SS_rate (printed)"),
-            ("mean_ss_rate_true", "SS_rate (box count)"), ("mean_approx_error", "approx. error"),
-            ("mean_d_B", "d_B"), ("spectrum_sigma", "σ of g"), ("corr_dim_delta", "Δ corr. dim.")]
+    keys = [
+        ("mean_ss_rate", "SS_rate"),
+        ("mean_ss_rate_paper", "SS_rate (printed)"),
+        ("mean_ss_rate_true", "SS_rate (box count)"),
+        ("mean_approx_error", "approx. error"),
+        ("mean_d_B", "d_B"),
+        ("spectrum_sigma", "σ of g"),
+        ("corr_dim_delta", "Δ corr. dim."),
+    ]
     sums = {label: doc.get("summary") or {} for label, doc in run_docs.items()}
     keys = [(k, h) for k, h in keys if any(math.isfinite(finite(s.get(k))) for s in sums.values())]
     known = paper_values(model)
@@ -261,24 +317,32 @@ def _summary_table(page: Page, run_docs: Mapping[str, Mapping[str, Any]], model:
         header.append("paper (Table 2)")
     rows = []
     for label, s in sums.items():
-        row = [esc(label), *(fmt(s.get(k)) for k, _ in keys),
-               f"{int(finite(s.get('mean_ss_rate_layers')) or 0)} of "
-               f"{int(finite(s.get('layers_total')) or 0)}"]
+        row = [
+            esc(label),
+            *(fmt(s.get(k)) for k, _ in keys),
+            f"{int(finite(s.get('mean_ss_rate_layers')) or 0)} of "
+            f"{int(finite(s.get('layers_total')) or 0)}",
+        ]
         if known:
             row.append(f"{known[2] if is_trained_label(label) else known[1]:.2f}")
         rows.append(row)
     page.table(header, rows)
 
 
-def _figures(page: Page, runs: Mapping[str, Sequence[Record]], main: str, model: str,
-             folder: Path) -> None:
+def _figures(
+    page: Page, runs: Mapping[str, Sequence[Record]], main: str, model: str, folder: Path
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     recs = runs[main]
     layers = [r["layer"] for r in recs]
-    series: dict[str, list] = {"SS_rate (released formula)": [r.get("ss_rate") for r in recs],
-                               "SS_rate (printed formula)": [r.get("ss_rate_paper") for r in recs]}
-    styles: dict[str, dict[str, Any]] = {"SS_rate (released formula)": {"color": "C0"},
-                                         "SS_rate (printed formula)": {"color": "C1"}}
+    series: dict[str, list] = {
+        "SS_rate (released formula)": [r.get("ss_rate") for r in recs],
+        "SS_rate (printed formula)": [r.get("ss_rate_paper") for r in recs],
+    }
+    styles: dict[str, dict[str, Any]] = {
+        "SS_rate (released formula)": {"color": "C0"},
+        "SS_rate (printed formula)": {"color": "C1"},
+    }
     if _measured(recs, "ss_rate_true"):
         series["SS_rate (greedy box count)"] = [r.get("ss_rate_true") for r in recs]
         styles["SS_rate (greedy box count)"] = {"color": "C2", "marker": "s"}
@@ -289,41 +353,62 @@ def _figures(page: Page, runs: Mapping[str, Sequence[Record]], main: str, model:
             series[key] = [by.get(name, {}).get("ss_rate") for name in layers]
             styles[key] = {"color": "C0", "ls": "--", "marker": "^"}
     refs = paper_references(model, list(runs))
-    depth = plot_depth(series, layers, folder / "ss_rate_depth.png", styles=styles,
-                       references=refs)
+    depth = plot_depth(series, layers, folder / "ss_rate_depth.png", styles=styles, references=refs)
     page.heading("SS_rate against depth", anchor="depth")
-    cap = ("Each point is one hooked layer in hook order. Lower SS_rate = more self-similar. "
-           "Released and printed formulas use the same distances and differ only in how they turn "
-           "edge density into a box count; the greedy box count is the real covering.")
+    cap = (
+        "Each point is one hooked layer in hook order. Lower SS_rate = more self-similar. "
+        "Released and printed formulas use the same distances and differ only in how they turn "
+        "edge density into a box count; the greedy box count is the real covering."
+    )
     if refs:
-        cap += (" Dotted: the paper's mean over its Table 1 layers (ImageNet, 224 px, B = 512), a "
-                "single number, not a per-layer value.")
+        cap += (
+            " Dotted: the paper's mean over its Table 1 layers (ImageNet, 224 px, B = 512), a "
+            "single number, not a per-layer value."
+        )
     page.figure(depth, esc(cap), "SS_rate against depth")
-    curves = plot_curves(runs if len(runs) > 1 else {main: recs}, layers,
-                         folder / "curves.png")
+    curves = plot_curves(runs if len(runs) > 1 else {main: recs}, layers, folder / "curves.png")
     page.heading("N(θ) per layer", anchor="curves")
-    page.figure(curves, esc(
-        "Box count N against 1 + θ on log-log axes. SS_rate is twice the mean gap between the "
-        "curve and the dashed chord (in log N / log D): a straight curve is a power law. Dots: "
-        "real greedy box counts (when measured)."
-        + (" One colour per weights; the SS values in each title follow the legend's order."
-           if len(runs) > 1 else "")), "N(theta) per layer")
+    page.figure(
+        curves,
+        esc(
+            "Box count N against 1 + θ on log-log axes. SS_rate is twice the mean gap between the "
+            "curve and the dashed chord (in log N / log D): a straight curve is a power law. Dots: "
+            "real greedy box counts (when measured)."
+            + (
+                " One colour per weights; the SS values in each title follow the legend's order."
+                if len(runs) > 1
+                else ""
+            )
+        ),
+        "N(theta) per layer",
+    )
     for label, other in runs.items():
         if any(r.get("eigenvalues") is not None for r in other):
             if label == next(iter(runs)):
                 page.heading("Covariance spectra (Appendix B)", anchor="spectra")
             path = plot_spectra(other, folder / f"spectra_{safe_name(label)}.png")
-            page.figure(path, esc(f"{label}: rank-ordered covariance eigenvalues, colour from "
-                                  "shallow (dark) to deep (yellow); dotted: each fit's "
-                                  "lambda_min."),
-                        f"spectra {label}")
+            page.figure(
+                path,
+                esc(
+                    f"{label}: rank-ordered covariance eigenvalues, colour from "
+                    "shallow (dark) to deep (yellow); dotted: each fit's "
+                    "lambda_min."
+                ),
+                f"spectra {label}",
+            )
     if any(r.get("mds") is not None for recs_ in runs.values() for r in recs_):
         order = [k for k in runs if k != main] + [main]  # untrained above trained
         path = plot_mds({k: list(runs[k]) for k in order}, folder / "mds.png")
         page.heading("Metric MDS of G_M (Figure 2)", anchor="mds")
-        page.figure(path, esc("Each panel: up to 128 channels of a layer placed so that distances "
-                              "approximate C_ij; shallow to deep, left to right. Colour = node "
-                              "index: one channel keeps its colour in every panel."), "MDS")
+        page.figure(
+            path,
+            esc(
+                "Each panel: up to 128 channels of a layer placed so that distances "
+                "approximate C_ij; shallow to deep, left to right. Colour = node "
+                "index: one channel keeps its colour in every panel."
+            ),
+            "MDS",
+        )
 
 
 def analysis_page(results: Mapping[str, Any], folder: Path | None) -> str:
@@ -334,22 +419,28 @@ def analysis_page(results: Mapping[str, Any], folder: Path | None) -> str:
     cfg = run_docs[main].get("config") or {}
     model = str(cfg.get("model", ""))
     page = Page(f"selfsim analysis: {model}")
-    weights = "; ".join(_weights(label, doc.get("config") or {})
-                        for label, doc in run_docs.items())
+    weights = "; ".join(_weights(label, doc.get("config") or {}) for label, doc in run_docs.items())
     items = describe_run(cfg)
     items.insert(1, ("weights", weights))
     versions = results.get("versions") or {}
-    items.append(("created", f"{results.get('created', '?')}, selfsim "
-                             f"{versions.get('selfsim', '?')} ({versions.get('git_commit', '?')})"))
+    items.append(
+        (
+            "created",
+            f"{results.get('created', '?')}, selfsim "
+            f"{versions.get('selfsim', '?')} ({versions.get('git_commit', '?')})",
+        )
+    )
     page.meta(items)
     failed_banner(page, runs)
     page.reading(_reading(model, runs, main))
     if folder is not None:
         _figures(page, runs, main, model, folder)
     page.heading("Per layer", anchor="layers")
-    page.raw("<p>Only measured columns are shown; rows with notes or a reason open below "
-             "themselves. All values are also in <code>layers.csv</code> and "
-             "<code>results.json</code>.</p>")
+    page.raw(
+        "<p>Only measured columns are shown; rows with notes or a reason open below "
+        "themselves. All values are also in <code>layers.csv</code> and "
+        "<code>results.json</code>.</p>"
+    )
     order = [main, *(k for k in runs if k != main)]
     for label in order:
         layer_tables(page, runs[label], label if len(runs) > 1 else "")

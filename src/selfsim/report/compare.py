@@ -24,8 +24,15 @@ from .html import Page, esc
 from .plots import finite, plot_curves, plot_depth
 from .reading import depth_trend, fmt, how_to_read, mean_of, paper_values
 
-__all__ = ["RunData", "read_run", "natural_key", "layer_order", "compare_runs", "run_labels",
-           "COMPARE_COLUMNS"]
+__all__ = [
+    "RunData",
+    "read_run",
+    "natural_key",
+    "layer_order",
+    "compare_runs",
+    "run_labels",
+    "COMPARE_COLUMNS",
+]
 
 COMPARE_COLUMNS = ("ss_rate", "ss_rate_paper", "ss_rate_true", "approx_error", "d_B")
 
@@ -33,10 +40,21 @@ COMPARE_COLUMNS = ("ss_rate", "ss_rate_paper", "ss_rate_true", "approx_error", "
 class RunData:
     """The main analysis of one run folder: its label, configuration and layer records."""
 
-    def __init__(self, path: Path, label: str, config: dict[str, Any],
-                 layers: list[dict[str, Any]], weights: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        label: str,
+        config: dict[str, Any],
+        layers: list[dict[str, Any]],
+        weights: str,
+    ) -> None:
         self.path, self.label, self.config, self.layers, self.weights = (
-            path, label, config, layers, weights)
+            path,
+            label,
+            config,
+            layers,
+            weights,
+        )
 
     @property
     def model(self) -> str:
@@ -55,19 +73,24 @@ def read_run(run: str | Path) -> RunData:
             doc = json.loads(results.read_text())
             main = doc["main"]
             body = doc["runs"][main]
-            return RunData(path, path.name, dict(body.get("config") or {}),
-                           list(body["layers"]), main)
+            return RunData(
+                path, path.name, dict(body.get("config") or {}), list(body["layers"]), main
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(f"{results} is not a readable selfsim analysis ({exc}).") from exc
     if csv.is_file():
         import pandas as pd
 
         frame = pd.read_csv(csv)
-        records = [{k: (None if isinstance(v, float) and math.isnan(v) else v)
-                    for k, v in row.items()} for row in frame.to_dict("records")]
+        records = [
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in frame.to_dict("records")
+        ]
         return RunData(path, path.name, {}, records, "?")
-    raise DataError(f"{run} is not an analysis run: {results} is missing. Run "
-                    "`selfsim analyze --out DIR` first.")
+    raise DataError(
+        f"{run} is not an analysis run: {results} is missing. Run "
+        "`selfsim analyze --out DIR` first."
+    )
 
 
 _DIGITS = re.compile(r"(\d+)")
@@ -97,8 +120,9 @@ def run_labels(paths: Sequence[str | Path]) -> list[str]:
     names = [Path(p).resolve().name or "run" for p in paths]
     out = []
     for i, name in enumerate(names):
-        out.append(f"{name} ({chr(65 + i) if i < 26 else i + 1})" if names.count(name) > 1
-                   else name)
+        out.append(
+            f"{name} ({chr(65 + i) if i < 26 else i + 1})" if names.count(name) > 1 else name
+        )
     return out
 
 
@@ -110,7 +134,8 @@ def _check_models(runs: Sequence[RunData], allow: bool) -> None:
             f"The runs analysed different models ({listing}). The same layer name is a different "
             "module in another architecture, so a layer-by-layer comparison would mislead. "
             "Compare runs of one model, or pass --allow-different-models to match layers by name "
-            "anyway.")
+            "anyway."
+        )
 
 
 def _table(runs: Sequence[RunData], order: Sequence[str]):
@@ -134,46 +159,69 @@ def _reading(runs: Sequence[RunData], order: Sequence[str]) -> str:
     for r in runs:
         m, k = mean_of(r.layers, "ss_rate")
         means.append(m)
-        trend, _ = depth_trend([next((x.get("ss_rate") for x in r.layers if x["layer"] == name),
-                                     None) for name in order])
-        parts.append(f"<b>{esc(r.label)}</b> ({esc(r.model or '?')}, {esc(r.weights)} weights): "
-                     f"mean SS_rate {fmt(m)} over {k} of {len(r.layers)} layers, {trend}")
+        trend, _ = depth_trend(
+            [
+                next((x.get("ss_rate") for x in r.layers if x["layer"] == name), None)
+                for name in order
+            ]
+        )
+        parts.append(
+            f"<b>{esc(r.label)}</b> ({esc(r.model or '?')}, {esc(r.weights)} weights): "
+            f"mean SS_rate {fmt(m)} over {k} of {len(r.layers)} layers, {trend}"
+        )
     text = "; ".join(parts) + "."
     if len(runs) >= 2 and all(math.isfinite(m) for m in means):
         first, last = runs[0], runs[-1]
         a = {x["layer"]: finite(x.get("ss_rate")) for x in first.layers}
         b = {x["layer"]: finite(x.get("ss_rate")) for x in last.layers}
-        both = [n for n in order if math.isfinite(a.get(n, math.nan))
-                and math.isfinite(b.get(n, math.nan))]
+        both = [
+            n
+            for n in order
+            if math.isfinite(a.get(n, math.nan)) and math.isfinite(b.get(n, math.nan))
+        ]
         up = sum(b[n] > a[n] for n in both)
-        text += (f" From {esc(first.label)} to {esc(last.label)} the mean moves by "
-                 f"{means[-1] - means[0]:+.3f}.")
+        text += (
+            f" From {esc(first.label)} to {esc(last.label)} the mean moves by "
+            f"{means[-1] - means[0]:+.3f}."
+        )
         if both:
-            text += (f" SS_rate rises in {up} and falls in {len(both) - up} of the "
-                     f"{len(both)} layers both measured (higher = less self-similar).")
+            text += (
+                f" SS_rate rises in {up} and falls in {len(both) - up} of the "
+                f"{len(both)} layers both measured (higher = less self-similar)."
+            )
     known = paper_values(runs[0].model)
     if known is not None:
         name, pu, pt = known
-        text += (f" The paper's Table 2 reports {pu:.2f} untrained and {pt:.2f} trained for "
-                 f"{name}.")
+        text += f" The paper's Table 2 reports {pu:.2f} untrained and {pt:.2f} trained for {name}."
     return text
 
 
-def compare_page(runs: Sequence[RunData], order: Sequence[str], folder: Path,
-                 frame: Any) -> str:
+def compare_page(runs: Sequence[RunData], order: Sequence[str], folder: Path, frame: Any) -> str:
     """The comparison page (the Table 2 view when the runs are untrained and trained)."""
     models = sorted({r.model for r in runs if r.model})
     page = Page("selfsim compare: " + " vs ".join(r.label for r in runs))
     if len(models) > 1:
-        page.banner("<b>Different models:</b> " + esc(", ".join(models)) + ". Layers are matched "
-                    "by name only; the same name may be a different module.", "warn")
+        page.banner(
+            "<b>Different models:</b> " + esc(", ".join(models)) + ". Layers are matched "
+            "by name only; the same name may be a different module.",
+            "warn",
+        )
     header = ["run", "model", "weights", "data", "B", "layers", "mean SS_rate"]
     rows = []
     for r in runs:
         d = dict(describe_run(r.config))
         m, k = mean_of(r.layers, "ss_rate")
-        rows.append([esc(r.label), esc(d["model"]), esc(r.weights), esc(d["data"]),
-                     esc(d["images (B)"]), str(len(r.layers)), f"{fmt(m)} ({k} layers)"])
+        rows.append(
+            [
+                esc(r.label),
+                esc(d["model"]),
+                esc(r.weights),
+                esc(d["data"]),
+                esc(d["images (B)"]),
+                str(len(r.layers)),
+                f"{fmt(m)} ({k} layers)",
+            ]
+        )
     page.table(header, rows)
     failed_banner(page, {r.label: r.layers for r in runs})
     page.reading(_reading(runs, order))
@@ -187,22 +235,31 @@ def compare_page(runs: Sequence[RunData], order: Sequence[str], folder: Path,
             key = f"{r.label} (greedy box count)"
             series[key] = [by.get(n, {}).get("ss_rate_true") for n in order]
             styles[key] = {"color": f"C{k}", "ls": "--", "marker": "s", "ms": 3}
-    refs = paper_references(models[0] if len(models) == 1 else None,
-                            [r.weights for r in runs])
+    refs = paper_references(models[0] if len(models) == 1 else None, [r.weights for r in runs])
     depth = plot_depth(series, order, folder / "compare.png", styles=styles, references=refs)
     page.heading("SS_rate against depth", anchor="depth")
-    page.figure(depth, esc("SS_rate (released formula) per layer, one colour per run; dashed: "
-                           "the SS_rate sum on the real greedy box count, when measured."
-                           + (" Dotted: the paper's Table 2 mean." if refs else "")),
-                "SS_rate against depth")
+    page.figure(
+        depth,
+        esc(
+            "SS_rate (released formula) per layer, one colour per run; dashed: "
+            "the SS_rate sum on the real greedy box count, when measured."
+            + (" Dotted: the paper's Table 2 mean." if refs else "")
+        ),
+        "SS_rate against depth",
+    )
     plots = folder / "plots"
     plots.mkdir(exist_ok=True)
     curves = plot_curves({r.label: r.layers for r in runs}, order, plots / "curves.png")
     page.heading("N(θ) per layer", anchor="curves")
-    page.figure(curves, esc("Closed-form box count against 1 + θ, one colour per run, with "
-                            "each run's chord (dashed) and real box counts (open circles); the SS "
-                            "values in each title follow the runs' order."),
-                "N(theta) per layer")
+    page.figure(
+        curves,
+        esc(
+            "Closed-form box count against 1 + θ, one colour per run, with "
+            "each run's chord (dashed) and real box counts (open circles); the SS "
+            "values in each title follow the runs' order."
+        ),
+        "N(theta) per layer",
+    )
     page.heading("Per layer", anchor="layers")
     cols = [c for c in COMPARE_COLUMNS if any(f"{c}_{s}" in frame for s in ("a", "1"))]
     header = ["layer"]
@@ -219,23 +276,37 @@ def compare_page(runs: Sequence[RunData], order: Sequence[str], folder: Path,
             cells.append(fmt(row.get("ss_rate_diff")))
         body.append(cells)
     page.table(header, body)
-    page.raw(f"<p>All compared columns ({esc(', '.join(cols))}) per run are in "
-             "<code>compare.csv</code>.</p>")
+    page.raw(
+        f"<p>All compared columns ({esc(', '.join(cols))}) per run are in "
+        "<code>compare.csv</code>.</p>"
+    )
     for r in runs:
         page.raw(f"<details><summary>All measurements of {esc(r.label)}</summary>")
-        layer_tables(page, sorted(r.layers, key=lambda x: order.index(x["layer"])
-                                  if x["layer"] in order else len(order)), r.label)
+        layer_tables(
+            page,
+            sorted(
+                r.layers,
+                key=lambda x: order.index(x["layer"]) if x["layer"] in order else len(order),
+            ),
+            r.label,
+        )
         page.raw("</details>")
     page.heading("How to read this", anchor="howto")
-    measures = sorted({m for r in runs for m in (r.config.get("analysis") or {}).get("measures")
-                       or []})
+    measures = sorted(
+        {m for r in runs for m in (r.config.get("analysis") or {}).get("measures") or []}
+    )
     page.raw(f"<div class='howto'>{how_to_read(measures)}</div>")
     page.config({r.label: {"path": str(r.path), **r.config} for r in runs}, "Configurations")
     return page.render()
 
 
-def compare_runs(paths: Sequence[str | Path], out: str | Path, *, overwrite: bool = False,
-                 allow_different_models: bool = False) -> tuple[Path, Any]:
+def compare_runs(
+    paths: Sequence[str | Path],
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    allow_different_models: bool = False,
+) -> tuple[Path, Any]:
     """Write compare.csv, compare.png, plots/ and report.html for two or more runs.
 
     Returns the output folder and the comparison table (one row per layer, in
@@ -262,4 +333,3 @@ def compare_runs(paths: Sequence[str | Path], out: str | Path, *, overwrite: boo
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return out, frame
-

@@ -86,34 +86,48 @@ class Page:
             return self
         data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
         cap = f"<figcaption>{caption_html}</figcaption>" if caption_html else ""
-        self.parts.append(f"<figure><img alt='{esc(alt or Path(path).stem)}' "
-                          f"src='data:image/png;base64,{data}'>{cap}</figure>")
+        self.parts.append(
+            f"<figure><img alt='{esc(alt or Path(path).stem)}' "
+            f"src='data:image/png;base64,{data}'>{cap}</figure>"
+        )
         return self
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], *,
-              details: Sequence[str] | None = None, name_columns: int = 1,
-              title_attrs: Sequence[str] | None = None) -> Page:
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        details: Sequence[str] | None = None,
+        name_columns: int = 1,
+        title_attrs: Sequence[str] | None = None,
+    ) -> Page:
         """A table; cells are HTML (escape values with :func:`esc`).
 
         ``details`` gives, per row, HTML for an expandable line below it
         (``<details>``), or "" for none. The first ``name_columns`` columns
         are left-aligned. ``title_attrs`` are hover texts for the headers.
         """
+
         def cls(j: int) -> str:
             return " class='name'" if j < name_columns else ""
 
         titles = list(title_attrs or [""] * len(header))
-        head = "".join(f"<th{cls(j)}" + (f" title='{esc(titles[j])}'" if titles[j] else "")
-                       + f">{h}</th>" for j, h in enumerate(header))
+        head = "".join(
+            f"<th{cls(j)}" + (f" title='{esc(titles[j])}'" if titles[j] else "") + f">{h}</th>"
+            for j, h in enumerate(header)
+        )
         body = []
         for i, row in enumerate(rows):
-            body.append("<tr>" + "".join(f"<td{cls(j)}>{c}</td>" for j, c in enumerate(row))
-                        + "</tr>")
+            body.append(
+                "<tr>" + "".join(f"<td{cls(j)}>{c}</td>" for j, c in enumerate(row)) + "</tr>"
+            )
             extra = details[i] if details is not None else ""
             if extra:
                 body.append(f"<tr class='sub'><td colspan='{len(header)}'>{extra}</td></tr>")
-        self.parts.append(f"<div class='tablebox'><table><thead><tr>{head}</tr></thead>"
-                          f"<tbody>{''.join(body)}</tbody></table></div>")
+        self.parts.append(
+            f"<div class='tablebox'><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>"
+        )
         return self
 
     def config(self, config: Any, summary: str = "Configuration (resolved settings)") -> Page:
@@ -122,7 +136,10 @@ class Page:
         return self
 
     def render(self) -> str:
-        return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-                "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-                f"<title>{esc(self.title)}</title><style>{_STYLE}</style></head><body>"
-                + "\n".join(self.parts) + "</body></html>")
+        return (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{esc(self.title)}</title><style>{_STYLE}</style></head><body>"
+            + "\n".join(self.parts)
+            + "</body></html>"
+        )

@@ -23,8 +23,18 @@ import numpy as np
 
 from ._mpl import colormap, new_figure, save_figure
 
-__all__ = ["plot_depth", "plot_curves", "plot_mds", "plot_spectra", "plot_lines",
-           "plot_layer_epochs", "plot_bands", "plot_boxcover", "safe_name", "finite"]
+__all__ = [
+    "plot_depth",
+    "plot_curves",
+    "plot_mds",
+    "plot_spectra",
+    "plot_lines",
+    "plot_layer_epochs",
+    "plot_bands",
+    "plot_boxcover",
+    "safe_name",
+    "finite",
+]
 
 FULL_WIDTH = 11.0  # inches at 100 dpi: 1100 px, the width of the report's column
 _DPI = 100
@@ -72,10 +82,16 @@ def _depth_labels(ax: Any, layers: Sequence[str]) -> None:
     ax.set_xlim(-0.5, len(layers) - 0.5)
 
 
-def plot_depth(series: Mapping[str, Sequence], layers: Sequence[str], path: str | Path, *,
-               ylabel: str = "SS_rate", styles: Mapping[str, Mapping[str, Any]] | None = None,
-               references: Mapping[str, float] | None = None,
-               title: str | None = None) -> Path:
+def plot_depth(
+    series: Mapping[str, Sequence],
+    layers: Sequence[str],
+    path: str | Path,
+    *,
+    ylabel: str = "SS_rate",
+    styles: Mapping[str, Mapping[str, Any]] | None = None,
+    references: Mapping[str, float] | None = None,
+    title: str | None = None,
+) -> Path:
     """One line per series against depth (layers in hook order, shallow to deep).
 
     ``styles`` gives matplotlib keyword arguments per series; ``references``
@@ -113,8 +129,13 @@ def _curve_xy(rec: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return x, counts, chord
 
 
-def plot_curves(runs: Mapping[str, Sequence[Mapping[str, Any]]], layers: Sequence[str],
-                path: str | Path, *, ncol: int = 4) -> Path:
+def plot_curves(
+    runs: Mapping[str, Sequence[Mapping[str, Any]]],
+    layers: Sequence[str],
+    path: str | Path,
+    *,
+    ncol: int = 4,
+) -> Path:
     """N(theta) against 1 + theta on log-log axes, one small panel per layer.
 
     Each panel shows the closed-form box count (the SS_rate curve), the
@@ -141,23 +162,38 @@ def plot_curves(runs: Mapping[str, Sequence[Mapping[str, Any]]], layers: Sequenc
                 continue
             x, counts, chord = got
             color = "C0" if single else f"C{k}"
-            line, = ax.loglog(x, counts, lw=1.5, color=color)
-            chord_line, = ax.loglog(x, chord, ls="--", lw=0.9,
-                                    color="0.45" if single else color, alpha=0.8)
+            (line,) = ax.loglog(x, counts, lw=1.5, color=color)
+            (chord_line,) = ax.loglog(
+                x, chord, ls="--", lw=0.9, color="0.45" if single else color, alpha=0.8
+            )
             handles.setdefault("closed form N(theta)" if single else label, line)
             handles.setdefault("chord", chord_line)
             box = rec.get("box_count")
             if box:
                 bx, bc = 1.0 + _array(box["thresholds"]), _array(box["counts"])
-                pts, = ax.loglog(bx, bc, "o", ms=2.5, color="C3" if single else color,
-                                 mfc="none" if not single else None)
+                (pts,) = ax.loglog(
+                    bx,
+                    bc,
+                    "o",
+                    ms=2.5,
+                    color="C3" if single else color,
+                    mfc="none" if not single else None,
+                )
                 handles.setdefault("greedy box count", pts)
             lo, hi = min(lo, np.nanmin(x)), max(hi, np.nanmax(x))
             nmax = max(nmax, finite(rec.get("num_nodes")))
             values.append(finite(rec.get("ss_rate")))
         if not values:
-            ax.text(0.5, 0.5, "no curve\n(no measurement)", ha="center", va="center",
-                    transform=ax.transAxes, fontsize=8, color="0.4")
+            ax.text(
+                0.5,
+                0.5,
+                "no curve\n(no measurement)",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                fontsize=8,
+                color="0.4",
+            )
             ax.set_xticks([])
             ax.set_yticks([])
         else:
@@ -166,20 +202,27 @@ def plot_curves(runs: Mapping[str, Sequence[Mapping[str, Any]]], layers: Sequenc
             ax.tick_params(labelsize=7)
         text = ", ".join("-" if math.isnan(v) else f"{v:.3f}" for v in values)
         ax.set_title(f"{layer}  (SS {text})" if values else layer, fontsize=8)
-    for ax in axes[len(layers):]:
+    for ax in axes[len(layers) :]:
         ax.axis("off")
     if handles:
         keys = [*(k for k in runs if k in handles), *(k for k in handles if k not in runs)]
-        fig.legend([handles[k] for k in keys], keys, loc="upper center",
-                   ncol=min(len(handles), 5), fontsize=8, frameon=False)
+        fig.legend(
+            [handles[k] for k in keys],
+            keys,
+            loc="upper center",
+            ncol=min(len(handles), 5),
+            fontsize=8,
+            frameon=False,
+        )
     fig.supxlabel("1 + theta (distance threshold)", fontsize=9)
     fig.supylabel("N(theta) (boxes)", fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / (0.6 + 2.35 * nrow)))
     return save_figure(fig, path)
 
 
-def plot_mds(rows: Mapping[str, Sequence[Mapping[str, Any]]], path: str | Path, *,
-             ncol: int = 6) -> Path:
+def plot_mds(
+    rows: Mapping[str, Sequence[Mapping[str, Any]]], path: str | Path, *, ncol: int = 6
+) -> Path:
     """Metric MDS of the nodes of G_M (the paper's Figure 2), shallow to deep, one block per run.
 
     A node keeps its colour in every panel (the same nodes are drawn for the
@@ -192,8 +235,9 @@ def plot_mds(rows: Mapping[str, Sequence[Mapping[str, Any]]], path: str | Path, 
     blocks = {run: max(1, math.ceil(counts[run] / ncol)) for run in names}
     nrow = sum(blocks.values())
     fig = new_figure(FULL_WIDTH, 0.4 + 1.9 * nrow, _DPI)
-    axes = fig.subplots(nrow, ncol + 1, squeeze=False,
-                        gridspec_kw={"width_ratios": [1] * ncol + [0.08]})
+    axes = fig.subplots(
+        nrow, ncol + 1, squeeze=False, gridspec_kw={"width_ratios": [1] * ncol + [0.08]}
+    )
     cmap = colormap("viridis")
     scatter = None
     row0 = 0
@@ -209,11 +253,26 @@ def plot_mds(rows: Mapping[str, Sequence[Mapping[str, Any]]], path: str | Path, 
             mds = rec.get("mds")
             if mds is not None and len(mds):
                 xy = np.asarray(mds, dtype=np.float64)
-                scatter = ax.scatter(xy[:, 0], xy[:, 1], s=5, c=np.arange(len(xy)), cmap=cmap,
-                                     vmin=0, vmax=max(len(xy) - 1, 1))
+                scatter = ax.scatter(
+                    xy[:, 0],
+                    xy[:, 1],
+                    s=5,
+                    c=np.arange(len(xy)),
+                    cmap=cmap,
+                    vmin=0,
+                    vmax=max(len(xy) - 1, 1),
+                )
             else:
-                ax.text(0.5, 0.5, "not measured", ha="center", va="center", fontsize=7,
-                        transform=ax.transAxes, color="0.4")
+                ax.text(
+                    0.5,
+                    0.5,
+                    "not measured",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    transform=ax.transAxes,
+                    color="0.4",
+                )
             ax.set_title(f"{run}: {rec['layer']}" if len(names) > 1 else rec["layer"], fontsize=7)
         row0 += blocks[run]
     cax = axes[0][ncol]
@@ -245,8 +304,13 @@ def plot_spectra(layers: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
             continue
         color = cmap(k / n)
         g = finite(rec.get("spectrum_exponent"))
-        ax.loglog(np.arange(1, len(ev) + 1), ev, lw=1, color=color,
-                  label=f"{rec['layer']} (g {g:.2f})" if math.isfinite(g) else rec["layer"])
+        ax.loglog(
+            np.arange(1, len(ev) + 1),
+            ev,
+            lw=1,
+            color=color,
+            label=f"{rec['layer']} (g {g:.2f})" if math.isfinite(g) else rec["layer"],
+        )
         xmin = finite(rec.get("spectrum_xmin"))
         if math.isfinite(xmin) and xmin > 0:
             ax.axhline(xmin, color=color, lw=0.5, ls=":")
@@ -254,14 +318,27 @@ def plot_spectra(layers: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
     ax.set_ylabel("eigenvalue (dotted: lambda_min of the fit)")
     ax.grid(alpha=0.3)
     ncol = 1 if len(layers) <= 14 else 2
-    ax.legend(fontsize=7, ncol=ncol, loc="center left", bbox_to_anchor=(1.01, 0.5),
-              frameon=False, title="shallow to deep", title_fontsize=7)
+    ax.legend(
+        fontsize=7,
+        ncol=ncol,
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+        frameon=False,
+        title="shallow to deep",
+        title_fontsize=7,
+    )
     fig.tight_layout()
     return save_figure(fig, path)
 
 
-def plot_lines(x: Sequence, panels: Sequence[tuple[str, str, Mapping[str, Sequence]]],
-               path: str | Path, *, xlabel: str = "epoch", marker: str | None = "o") -> Path:
+def plot_lines(
+    x: Sequence,
+    panels: Sequence[tuple[str, str, Mapping[str, Sequence]]],
+    path: str | Path,
+    *,
+    xlabel: str = "epoch",
+    marker: str | None = "o",
+) -> Path:
     """Side-by-side panels of lines against a shared x: ``(title, ylabel, {label: values})``."""
     n = max(1, len(panels))
     fig = new_figure(FULL_WIDTH, 3.4, _DPI)
@@ -282,9 +359,16 @@ def plot_lines(x: Sequence, panels: Sequence[tuple[str, str, Mapping[str, Sequen
     return save_figure(fig, path)
 
 
-def plot_layer_epochs(x: Sequence, layers: Mapping[str, Sequence], path: str | Path, *,
-                      mean: Sequence | None = None, extra: Mapping[str, Sequence] | None = None,
-                      target: float | None = None, ylabel: str = "SS_rate") -> Path:
+def plot_layer_epochs(
+    x: Sequence,
+    layers: Mapping[str, Sequence],
+    path: str | Path,
+    *,
+    mean: Sequence | None = None,
+    extra: Mapping[str, Sequence] | None = None,
+    target: float | None = None,
+    ylabel: str = "SS_rate",
+) -> Path:
     """One line per layer over epochs, coloured shallow (dark) to deep (yellow), with the mean."""
     fig = new_figure(FULL_WIDTH, 3.9, _DPI)
     ax = fig.subplots()
@@ -311,8 +395,13 @@ def plot_layer_epochs(x: Sequence, layers: Mapping[str, Sequence], path: str | P
     return save_figure(fig, path)
 
 
-def plot_bands(panels: Sequence[tuple[str, Mapping[str, np.ndarray]]], path: str | Path, *,
-               title: str = "", xlabel: str = "epoch") -> Path:
+def plot_bands(
+    panels: Sequence[tuple[str, Mapping[str, np.ndarray]]],
+    path: str | Path,
+    *,
+    title: str = "",
+    xlabel: str = "epoch",
+) -> Path:
     """Mean +- one standard deviation over repeats: ``(title, {label: array (repeats, x)})``."""
     fig = new_figure(9.0, 3.4, 110)
     axes = np.atleast_1d(fig.subplots(1, max(1, len(panels)), squeeze=False)).ravel()
@@ -337,13 +426,22 @@ def plot_bands(panels: Sequence[tuple[str, Mapping[str, np.ndarray]]], path: str
     return save_figure(fig, path)
 
 
-def plot_boxcover(sizes: Sequence | np.ndarray, counts: Sequence | np.ndarray, path: str | Path, *, d_B: float,
-                  intercept: float, fit_range: tuple[float, float], title: str = "") -> Path:
+def plot_boxcover(
+    sizes: Sequence | np.ndarray,
+    counts: Sequence | np.ndarray,
+    path: str | Path,
+    *,
+    d_B: float,
+    intercept: float,
+    fit_range: tuple[float, float],
+    title: str = "",
+) -> Path:
     """Box counts N_B against l_B (log-log) with the fitted power law over its fit range."""
     fig = new_figure(4.5, 3.5, 120)
     ax = fig.subplots()
-    ax.loglog(np.asarray(sizes, dtype=float), np.asarray(counts, dtype=float), "o",
-              label="box counts")
+    ax.loglog(
+        np.asarray(sizes, dtype=float), np.asarray(counts, dtype=float), "o", label="box counts"
+    )
     lo, hi = fit_range
     if lo > 0 and hi > lo and math.isfinite(d_B):
         x = np.linspace(math.log(lo), math.log(hi), 20)

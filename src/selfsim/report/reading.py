@@ -14,8 +14,14 @@ import numpy as np
 
 from .plots import finite
 
-__all__ = ["PAPER_TABLE2", "paper_values", "HOW_TO_READ", "how_to_read", "depth_trend",
-           "is_trained_label"]
+__all__ = [
+    "PAPER_TABLE2",
+    "paper_values",
+    "HOW_TO_READ",
+    "how_to_read",
+    "depth_trend",
+    "is_trained_label",
+]
 
 # Ding et al., arXiv 2507.17785, Table 2: mean SS_rate over the hooked layers of Table 1 on one
 # batch of 512 ImageNet images, (name in the paper, untrained, trained on ImageNet)
@@ -117,9 +123,15 @@ C<sub>ij</sub>. The same channels are drawn in every panel of a layer width and 
 so untrained and trained panels compare point by point. Tight clumps are near-duplicate channels;
 clusters within clusters at several scales is what self-similarity looks like.</p>"""
 
-HOW_TO_READ: dict[str, str] = {"ss": _SS, "boxcount": _BOX, "null": _NULL,
-                               "spectrum": _SPECTRUM, "umap": _UMAP, "smallworld": _SMALLWORLD,
-                               "mds": _MDS}
+HOW_TO_READ: dict[str, str] = {
+    "ss": _SS,
+    "boxcount": _BOX,
+    "null": _NULL,
+    "spectrum": _SPECTRUM,
+    "umap": _UMAP,
+    "smallworld": _SMALLWORLD,
+    "mds": _MDS,
+}
 
 
 def how_to_read(measures: Sequence[str]) -> str:

@@ -37,8 +37,12 @@ def default_run_dir(prefix: str = "analyze") -> Path:
 def _layer_json(r) -> dict[str, Any]:
     d = r.row()
     if r.curve is not None:
-        d["curve"] = {"thresholds": r.curve.thresholds, "densities": r.curve.densities,
-                      "counts": r.curve.counts, "chord": r.curve.chord}
+        d["curve"] = {
+            "thresholds": r.curve.thresholds,
+            "densities": r.curve.densities,
+            "counts": r.curve.counts,
+            "chord": r.curve.chord,
+        }
     if r.box_counts is not None:
         d["box_count"] = {"thresholds": r.box_thresholds, "counts": r.box_counts}
     if r.eigenvalues is not None:
@@ -48,8 +52,15 @@ def _layer_json(r) -> dict[str, Any]:
     return d
 
 
-def write_run(reports: dict[str, Any], out: str | Path | None = None, *, main: str | None = None,
-              overwrite: bool = False, plots: bool = True, extra: dict[str, Any] | None = None) -> Path:
+def write_run(
+    reports: dict[str, Any],
+    out: str | Path | None = None,
+    *,
+    main: str | None = None,
+    overwrite: bool = False,
+    plots: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> Path:
     """Write the run directory for one or more :class:`~selfsim.analysis.pipeline.AnalysisReport`.
 
     Parameters
@@ -81,7 +92,9 @@ def write_run(reports: dict[str, Any], out: str | Path | None = None, *, main: s
         for label, frame in frames.items():
             if label != main:
                 frame.to_csv(tmp / f"layers_{label}.csv", index=False)
-        summary = pd.DataFrame([{"weights": label, **rep.summary()} for label, rep in reports.items()])
+        summary = pd.DataFrame(
+            [{"weights": label, **rep.summary()} for label, rep in reports.items()]
+        )
         summary.to_csv(tmp / "summary.csv", index=False)
         if len(reports) > 1:
             summary.to_csv(tmp / "table2.csv", index=False)
@@ -89,11 +102,19 @@ def write_run(reports: dict[str, Any], out: str | Path | None = None, *, main: s
             "main": main,
             **provenance(),  # versions (with the git commit), host, command, created
             **(extra or {}),
-            "runs": {label: {"config": rep.config, "timings": rep.timings, "summary": rep.summary(),
-                             "failed_layers": [{"layer": n, "status": st, "reason": why}
-                                               for n, st, why in rep.failed_layers()],
-                             "layers": [_layer_json(r) for r in rep.layers]}
-                     for label, rep in reports.items()},
+            "runs": {
+                label: {
+                    "config": rep.config,
+                    "timings": rep.timings,
+                    "summary": rep.summary(),
+                    "failed_layers": [
+                        {"layer": n, "status": st, "reason": why}
+                        for n, st, why in rep.failed_layers()
+                    ],
+                    "layers": [_layer_json(r) for r in rep.layers],
+                }
+                for label, rep in reports.items()
+            },
         }
         doc = to_jsonable(results)
         (tmp / RESULTS_FILE).write_text(json.dumps(doc, indent=1, allow_nan=False))
@@ -108,9 +129,11 @@ def write_run(reports: dict[str, Any], out: str | Path | None = None, *, main: s
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OutputError):
             raise
-        raise OutputError(f"cannot write the run into {out} ({describe_os_error(exc)}"
-                          f"{': ' + str(exc.filename) if exc.filename else ''}); nothing in {out} "
-                          "was changed.") from exc
+        raise OutputError(
+            f"cannot write the run into {out} ({describe_os_error(exc)}"
+            f"{': ' + str(exc.filename) if exc.filename else ''}); nothing in {out} "
+            "was changed."
+        ) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -34,9 +34,20 @@ from typing import Any
 from .._core.config import Config, SSParams, deep_merge, did_you_mean
 from .._core.errors import DataError, InvalidInputError
 
-__all__ = ["ModelConfig", "DataConfig", "OptimConfig", "AugConfig", "SSConfig", "SSParams",
-           "TrainConfig", "resolve_config", "config_to_dict", "config_from_dict", "PRESETS",
-           "read_config_file"]
+__all__ = [
+    "ModelConfig",
+    "DataConfig",
+    "OptimConfig",
+    "AugConfig",
+    "SSConfig",
+    "SSParams",
+    "TrainConfig",
+    "resolve_config",
+    "config_to_dict",
+    "config_from_dict",
+    "PRESETS",
+    "read_config_file",
+]
 
 SS_MODES = ("off", "record", "constrain")
 SS_GATES = ("code", "none")
@@ -133,8 +144,11 @@ class AugConfig(Config):
         self._float("re_prob", low=0.0, high=1.0)
         self._float("hflip", low=0.0, high=1.0)
         cs = self.crop_scale
-        if not (len(cs) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                     for v in cs) and 0 < cs[0] <= cs[1] <= 1):
+        if not (
+            len(cs) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cs)
+            and 0 < cs[0] <= cs[1] <= 1
+        ):
             raise self._fail("crop_scale", "two numbers [LOW, HIGH] with 0 < LOW <= HIGH <= 1")
         self._int("pad_crop", low=0)
         self._int("repeated_aug", low=1)
@@ -181,11 +195,18 @@ class SSConfig(SSParams):
         try:
             parse_gamma(g)
         except (InvalidInputError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
-            hint = (" 'auto' alone belongs in an experiment file; here give auto:RUN_DIR."
-                    if g == "auto" else "")
-            raise self._fail("gamma", "the target gamma: a number in [0, 1], 'linear:START:END', "
-                             "'cosine:START:END' or 'auto:RUN_DIR' (the final-epoch mean "
-                             "SS_rate of a record-only run)", hint) from exc
+            hint = (
+                " 'auto' alone belongs in an experiment file; here give auto:RUN_DIR."
+                if g == "auto"
+                else ""
+            )
+            raise self._fail(
+                "gamma",
+                "the target gamma: a number in [0, 1], 'linear:START:END', "
+                "'cosine:START:END' or 'auto:RUN_DIR' (the final-epoch mean "
+                "SS_rate of a record-only run)",
+                hint,
+            ) from exc
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,17 +243,31 @@ class TrainConfig(Config):
         self._choice("preset", PRESETS)
 
 
-SECTIONS: dict[str, type[Config]] = {"model": ModelConfig, "data": DataConfig,
-                                     "optim": OptimConfig, "aug": AugConfig, "ss": SSConfig}
+SECTIONS: dict[str, type[Config]] = {
+    "model": ModelConfig,
+    "data": DataConfig,
+    "optim": OptimConfig,
+    "aug": AugConfig,
+    "ss": SSConfig,
+}
 
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": {},
     "small": {
-        "epochs": 10, "batch_size": 64, "ema": False,
+        "epochs": 10,
+        "batch_size": 64,
+        "ema": False,
         "data": {"img_size": 32},
         "optim": {"lr": 1e-3, "lr_base_batch": None, "warmup_epochs": 1, "min_lr": 1e-5},
-        "aug": {"mixup": 0.0, "cutmix": 0.0, "auto_augment": None, "color_jitter": 0.0,
-                "re_prob": 0.0, "smoothing": 0.1, "crop_scale": [0.6, 1.0]},
+        "aug": {
+            "mixup": 0.0,
+            "cutmix": 0.0,
+            "auto_augment": None,
+            "color_jitter": 0.0,
+            "re_prob": 0.0,
+            "smoothing": 0.1,
+            "crop_scale": [0.6, 1.0],
+        },
     },
 }
 
@@ -244,14 +279,16 @@ def config_to_dict(cfg: TrainConfig) -> dict[str, Any]:
 
 def _check_keys(cls: type[Config], values: Any, prefix: str) -> None:
     if not isinstance(values, dict):
-        raise InvalidInputError(f"Configuration key {prefix.rstrip('.')!r} needs a mapping of "
-                                f"settings; got {values!r}.")
+        raise InvalidInputError(
+            f"Configuration key {prefix.rstrip('.')!r} needs a mapping of settings; got {values!r}."
+        )
     known = [f.name for f in dataclasses.fields(cls)]
     for key in values:
         if key not in known:
             raise InvalidInputError(
                 f"Unknown configuration key {prefix + str(key)!r}.{did_you_mean(key, known)} "
-                f"Known keys here: {', '.join(known)}.")
+                f"Known keys here: {', '.join(known)}."
+            )
 
 
 def config_from_dict(values: dict[str, Any]) -> TrainConfig:
@@ -310,21 +347,29 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-            raise DataError(f"Configuration file {str(p)!r} is not valid YAML{where}: "
-                            f"{getattr(exc, 'problem', None) or exc}.") from exc
+            raise DataError(
+                f"Configuration file {str(p)!r} is not valid YAML{where}: "
+                f"{getattr(exc, 'problem', None) or exc}."
+            ) from exc
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DataError(f"Configuration file {str(p)!r} is not valid JSON (line {exc.lineno}: "
-                            f"{exc.msg}); YAML files need the ending .yaml.") from exc
+            raise DataError(
+                f"Configuration file {str(p)!r} is not valid JSON (line {exc.lineno}: "
+                f"{exc.msg}); YAML files need the ending .yaml."
+            ) from exc
     if not isinstance(data, dict):
         raise DataError(f"Configuration file {str(p)!r} must hold a mapping at the top level.")
     return data
 
 
-def resolve_config(*, preset: str | None = None, file: str | Path | dict | None = None,
-                   overrides: list[str] | tuple[str, ...] = ()) -> TrainConfig:
+def resolve_config(
+    *,
+    preset: str | None = None,
+    file: str | Path | dict | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+) -> TrainConfig:
     """Preset, then file (path or dict), then dotted overrides -> :class:`TrainConfig`.
 
     The layers are merged with :func:`~selfsim._core.config.deep_merge`: a
@@ -334,8 +379,9 @@ def resolve_config(*, preset: str | None = None, file: str | Path | dict | None 
     data = read_config_file(file) if isinstance(file, (str, Path)) else dict(file or {})
     preset = preset or data.get("preset", "paper")
     if preset not in PRESETS:
-        raise InvalidInputError(f"Unknown preset {preset!r}; choose one of {sorted(PRESETS)}."
-                                f"{did_you_mean(preset, PRESETS)}")
-    merged = deep_merge(PRESETS[preset], data, *(_dotted(o) for o in overrides),
-                        {"preset": preset})
+        raise InvalidInputError(
+            f"Unknown preset {preset!r}; choose one of {sorted(PRESETS)}."
+            f"{did_you_mean(preset, PRESETS)}"
+        )
+    merged = deep_merge(PRESETS[preset], data, *(_dotted(o) for o in overrides), {"preset": preset})
     return config_from_dict(merged)

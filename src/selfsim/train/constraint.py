@@ -96,11 +96,23 @@ class SelfSimilarityConstraint:
     True
     """
 
-    def __init__(self, model: nn.Module, layers: list[str] | None = None, *, alpha: float,
-                 gamma: Any = 0.0, mode: str = "constrain", gate: Any = "code",
-                 epochs: int = 1, k: float = 1.0, fac: float | None = None,
-                 formula: str = "code", num_thresholds: int = 256,
-                 seed: int | None = None, surrogate: str = "exact") -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        layers: list[str] | None = None,
+        *,
+        alpha: float,
+        gamma: Any = 0.0,
+        mode: str = "constrain",
+        gate: Any = "code",
+        epochs: int = 1,
+        k: float = 1.0,
+        fac: float | None = None,
+        formula: str = "code",
+        num_thresholds: int = 256,
+        seed: int | None = None,
+        surrogate: str = "exact",
+    ) -> None:
         caller = "SelfSimilarityConstraint"
         self.mode = check_choice(mode, "mode", caller, MODES)
         self.alpha = check_float(alpha, "alpha", caller, low=0.0)
@@ -182,12 +194,21 @@ class SelfSimilarityConstraint:
         constrain = self.mode == "constrain" and torch.is_grad_enabled()
         F = feature_matrix(h if constrain else h.detach()).float()
         try:
-            ss = ss_rate(F, num_thresholds=self.num_thresholds, formula=self.formula,
-                         k=self.k, fac=self.fac, surrogate=self.surrogate)
+            ss = ss_rate(
+                F,
+                num_thresholds=self.num_thresholds,
+                formula=self.formula,
+                k=self.k,
+                fac=self.fac,
+                surrogate=self.surrogate,
+            )
         except DegenerateInputError as exc:
             if not self._warned:
-                warnings.warn(f"SS_rate undefined at layer {layer!r}; step skipped ({exc})",
-                              SelfSimWarning, stacklevel=2)
+                warnings.warn(
+                    f"SS_rate undefined at layer {layer!r}; step skipped ({exc})",
+                    SelfSimWarning,
+                    stacklevel=2,
+                )
                 self._warned = True
             self.last = StepRecord(math.nan, layer, 0.0, gamma, 0.0)
             return torch.zeros((), device=h.device)
@@ -225,9 +246,15 @@ class SelfSimilarityConstraint:
     # -- checkpoints -------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         # epoch_sum / epoch_count: this process's partial epoch mean, for resuming mid-epoch
-        return {"gate": self.gate.state_dict(), "rng": self._rng.getstate(),
-                "current": self._current, "epoch": self.epoch, "layers": list(self.layers),
-                "epoch_sum": self._sum, "epoch_count": self._count}
+        return {
+            "gate": self.gate.state_dict(),
+            "rng": self._rng.getstate(),
+            "current": self._current,
+            "epoch": self.epoch,
+            "layers": list(self.layers),
+            "epoch_sum": self._sum,
+            "epoch_count": self._count,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if list(state.get("layers", self.layers)) != list(self.layers):

@@ -51,8 +51,16 @@ class EpochSampler(Sampler[int]):
         Repeated augmentation factor (1 = off).
     """
 
-    def __init__(self, n: int, *, seed: int = 0, rank: int = 0, world_size: int = 1,
-                 shuffle: bool = True, repeats: int = 1) -> None:
+    def __init__(
+        self,
+        n: int,
+        *,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+        shuffle: bool = True,
+        repeats: int = 1,
+    ) -> None:
         self.n, self.seed, self.rank, self.world = n, seed, rank, world_size
         self.shuffle, self.repeats = shuffle, max(1, int(repeats))
         self.epoch = 0
@@ -110,12 +118,27 @@ def build_transforms(cfg: TrainConfig, img_size: int, mean: Any, std: Any) -> tu
         _fix_timm_posterize()
     a = cfg.aug
     train_tf = create_transform(
-        input_size=img_size, is_training=True, auto_augment=a.auto_augment,
-        color_jitter=a.color_jitter, re_prob=a.re_prob, re_mode="pixel", re_count=1,
-        hflip=a.hflip, scale=tuple(a.crop_scale), interpolation="bicubic", mean=mean, std=std,
+        input_size=img_size,
+        is_training=True,
+        auto_augment=a.auto_augment,
+        color_jitter=a.color_jitter,
+        re_prob=a.re_prob,
+        re_mode="pixel",
+        re_count=1,
+        hflip=a.hflip,
+        scale=tuple(a.crop_scale),
+        interpolation="bicubic",
+        mean=mean,
+        std=std,
     )
-    eval_tf = create_transform(input_size=img_size, is_training=False, crop_pct=1.0,
-                               interpolation="bicubic", mean=mean, std=std)
+    eval_tf = create_transform(
+        input_size=img_size,
+        is_training=False,
+        crop_pct=1.0,
+        interpolation="bicubic",
+        mean=mean,
+        std=std,
+    )
     return train_tf, eval_tf
 
 
@@ -123,21 +146,29 @@ def build_transforms(cfg: TrainConfig, img_size: int, mean: Any, std: Any) -> tu
 class Loaders:
     """Training loader (with its sampler), evaluation loader, fixed evaluation batch."""
 
-    train: DataLoader
+    train: DataLoader | ResidentLoader
     sampler: EpochSampler
-    test: DataLoader
+    test: DataLoader | ResidentLoader
     eval_batch: torch.Tensor
     num_classes: int
     num_test: int
 
 
-def _dataset(cfg: TrainConfig, split: str, transform: Any, num: int | None,
-             in_chans: int = 3) -> Any:  # a torch Dataset with num_classes (get_dataset)
+def _dataset(
+    cfg: TrainConfig, split: str, transform: Any, num: int | None, in_chans: int = 3
+) -> Any:  # a torch Dataset with num_classes (get_dataset)
     from ..data import get_dataset
 
-    return get_dataset(cfg.data.name, split, root=cfg.data.root, transform=transform,
-                       download=cfg.data.download, num_samples=num, seed=cfg.seed,
-                       rgb=in_chans != 1)
+    return get_dataset(
+        cfg.data.name,
+        split,
+        root=cfg.data.root,
+        transform=transform,
+        download=cfg.data.download,
+        num_samples=num,
+        seed=cfg.seed,
+        rgb=in_chans != 1,
+    )
 
 
 class ResidentLoader:
@@ -149,8 +180,17 @@ class ResidentLoader:
     the loop reseeds every epoch, so resumed runs see the same batches.
     """
 
-    def __init__(self, x: torch.Tensor, y: torch.Tensor, sampler: Sampler[int], batch_size: int,
-                 *, drop_last: bool, hflip: float = 0.0, pad_crop: int = 0) -> None:
+    def __init__(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        sampler: Sampler[int],
+        batch_size: int,
+        *,
+        drop_last: bool,
+        hflip: float = 0.0,
+        pad_crop: int = 0,
+    ) -> None:
         self.x, self.y, self.sampler, self.batch_size = x, y, sampler, int(batch_size)
         self.drop_last, self.hflip, self.pad_crop = drop_last, float(hflip), int(pad_crop)
 
@@ -179,22 +219,27 @@ class ResidentLoader:
         order = torch.as_tensor(list(iter(self.sampler)), dtype=torch.long)
         stop = len(self) * self.batch_size
         for i in range(0, min(stop, len(order)), self.batch_size):
-            idx = order[i:i + self.batch_size].to(self.x.device)
+            idx = order[i : i + self.batch_size].to(self.x.device)
             yield self._augment(self.x[idx]), self.y[idx]
 
 
 _RESIDENT_OFF = {"auto_augment": None, "color_jitter": 0.0, "re_prob": 0.0}
 
 
-def _resident_tensors(ds: Any, in_chans: int, img_size: int,
-                      stats: tuple[torch.Tensor, torch.Tensor] | None, device: str
-                      ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+def _resident_tensors(
+    ds: Any,
+    in_chans: int,
+    img_size: int,
+    stats: tuple[torch.Tensor, torch.Tensor] | None,
+    device: str,
+) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
     """(x, y, (mean, std)) of a whole split; mean/std per channel from ``stats`` or this split."""
     images = getattr(ds, "images", None)
     if images is None:
         raise InvalidInputError(
             f"data.resident needs an in-memory data set (digits, mnist, fashion-mnist, cifar10, "
-            f"cifar100, synthetic); {getattr(ds, 'name', type(ds).__name__)!r} is read from files. Set data.resident=false.")
+            f"cifar100, synthetic); {getattr(ds, 'name', type(ds).__name__)!r} is read from files. Set data.resident=false."
+        )
     arr = torch.from_numpy(np.asarray(images)[ds.indices])
     x = arr.float().div_(255.0)
     x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
@@ -204,10 +249,12 @@ def _resident_tensors(ds: Any, in_chans: int, img_size: int,
         else:
             raise InvalidInputError(
                 f"The model takes {in_chans} input channel(s) but {ds.name} has {x.shape[1]}; "
-                f"set model.kwargs.in_chans={x.shape[1]}.")
+                f"set model.kwargs.in_chans={x.shape[1]}."
+            )
     if x.shape[-1] != img_size or x.shape[-2] != img_size:
-        x = torch.nn.functional.interpolate(x, size=(img_size, img_size), mode="bilinear",
-                                            align_corners=False, antialias=True)
+        x = torch.nn.functional.interpolate(
+            x, size=(img_size, img_size), mode="bilinear", align_corners=False, antialias=True
+        )
     if stats is None:
         stats = (x.mean(dim=(0, 2, 3)), x.std(dim=(0, 2, 3)).clamp_min(1e-6))
     mean, std = stats
@@ -221,26 +268,41 @@ def _build_resident(cfg: TrainConfig, dist: DistInfo, img_size: int, in_chans: i
     if bad:
         raise InvalidInputError(
             f"data.resident applies only flips and pad-and-crop; turn off aug.{', aug.'.join(bad)} "
-            "(or set data.resident=false for the full PIL recipe).")
+            "(or set data.resident=false for the full PIL recipe)."
+        )
     train_ds = _dataset(cfg, "train", None, cfg.data.train_samples, in_chans)
     test_ds = _dataset(cfg, "test", None, cfg.data.test_samples, in_chans)
     xtr, ytr, stats = _resident_tensors(train_ds, in_chans, img_size, None, dist.device)
     xte, yte, _ = _resident_tensors(test_ds, in_chans, img_size, stats, dist.device)
     repeats = cfg.aug.repeated_aug if dist.distributed else 1
-    sampler = EpochSampler(len(ytr), seed=cfg.seed, rank=dist.rank, world_size=dist.world_size,
-                           repeats=repeats)
-    train = ResidentLoader(xtr, ytr, sampler, cfg.batch_size, drop_last=True,
-                           hflip=cfg.aug.hflip, pad_crop=cfg.aug.pad_crop)
-    test_sampler = EpochSampler(len(yte), rank=dist.rank, world_size=dist.world_size,
-                                shuffle=False)
+    sampler = EpochSampler(
+        len(ytr), seed=cfg.seed, rank=dist.rank, world_size=dist.world_size, repeats=repeats
+    )
+    train = ResidentLoader(
+        xtr,
+        ytr,
+        sampler,
+        cfg.batch_size,
+        drop_last=True,
+        hflip=cfg.aug.hflip,
+        pad_crop=cfg.aug.pad_crop,
+    )
+    test_sampler = EpochSampler(len(yte), rank=dist.rank, world_size=dist.world_size, shuffle=False)
     test = ResidentLoader(xte, yte, test_sampler, max(cfg.batch_size, 256), drop_last=False)
     k = min(cfg.data.eval_batch, len(yte))
-    return Loaders(train, sampler, test, xte[:k].clone(), int(train_ds.num_classes),  # type: ignore[arg-type]
-                   len(yte))
+    return Loaders(
+        train,
+        sampler,
+        test,
+        xte[:k].clone(),
+        int(train_ds.num_classes),
+        len(yte),
+    )
 
 
-def build_loaders(cfg: TrainConfig, dist: DistInfo, img_size: int, mean: Any,
-                  std: Any, in_chans: int = 3) -> Loaders:
+def build_loaders(
+    cfg: TrainConfig, dist: DistInfo, img_size: int, mean: Any, std: Any, in_chans: int = 3
+) -> Loaders:
     """Loaders of one process; the test set is sharded, the evaluation batch is not."""
     if cfg.data.resident:
         return _build_resident(cfg, dist, img_size, in_chans)
@@ -248,16 +310,29 @@ def build_loaders(cfg: TrainConfig, dist: DistInfo, img_size: int, mean: Any,
     train_ds = _dataset(cfg, "train", train_tf, cfg.data.train_samples, in_chans)
     test_ds = _dataset(cfg, "test", eval_tf, cfg.data.test_samples, in_chans)
     repeats = cfg.aug.repeated_aug if dist.distributed else 1
-    sampler = EpochSampler(len(train_ds), seed=cfg.seed, rank=dist.rank,
-                           world_size=dist.world_size, repeats=repeats)
+    sampler = EpochSampler(
+        len(train_ds), seed=cfg.seed, rank=dist.rank, world_size=dist.world_size, repeats=repeats
+    )
     pin = dist.device.startswith("cuda")
-    train = DataLoader(train_ds, batch_size=cfg.batch_size, sampler=sampler, drop_last=True,
-                       num_workers=cfg.data.num_workers, pin_memory=pin,
-                       persistent_workers=False)
-    test_sampler = EpochSampler(len(test_ds), rank=dist.rank, world_size=dist.world_size,
-                                shuffle=False)
-    test = DataLoader(test_ds, batch_size=max(cfg.batch_size, 64), sampler=test_sampler,
-                      num_workers=cfg.data.num_workers, pin_memory=pin)
+    train = DataLoader(
+        train_ds,
+        batch_size=cfg.batch_size,
+        sampler=sampler,
+        drop_last=True,
+        num_workers=cfg.data.num_workers,
+        pin_memory=pin,
+        persistent_workers=False,
+    )
+    test_sampler = EpochSampler(
+        len(test_ds), rank=dist.rank, world_size=dist.world_size, shuffle=False
+    )
+    test = DataLoader(
+        test_ds,
+        batch_size=max(cfg.batch_size, 64),
+        sampler=test_sampler,
+        num_workers=cfg.data.num_workers,
+        pin_memory=pin,
+    )
     k = min(cfg.data.eval_batch, len(test_ds))
     eval_batch = torch.stack([test_ds[i][0] for i in range(k)])
     return Loaders(train, sampler, test, eval_batch, int(train_ds.num_classes), len(test_ds))

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-__all__ = ["DistInfo", "setup", "teardown", "all_reduce_sum", "all_gather_float", "is_main", "barrier"]
+__all__ = [
+    "DistInfo",
+    "setup",
+    "teardown",
+    "all_reduce_sum",
+    "all_gather_float",
+    "is_main",
+    "barrier",
+]
 
 
 @dataclass(frozen=True)

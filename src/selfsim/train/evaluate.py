@@ -24,8 +24,9 @@ __all__ = ["top1_accuracy", "layer_ss_rates", "ss_rates_of_outputs"]
 
 
 @torch.no_grad()
-def top1_accuracy(model: nn.Module, loader: Any, device: str, *,
-                  amp: torch.dtype | None = None) -> float:
+def top1_accuracy(
+    model: nn.Module, loader: Any, device: str, *, amp: torch.dtype | None = None
+) -> float:
     """Top-1 accuracy in percent over the loader, summed over all processes.
 
     ``amp``: the CUDA autocast dtype, or None for full precision.
@@ -46,8 +47,14 @@ def top1_accuracy(model: nn.Module, loader: Any, device: str, *,
 
 
 @torch.no_grad()
-def layer_ss_rates(model: nn.Module, layers: list[str], x: torch.Tensor, *,
-                   num_thresholds: int = 256, formula: str = "code") -> dict[str, float]:
+def layer_ss_rates(
+    model: nn.Module,
+    layers: list[str],
+    x: torch.Tensor,
+    *,
+    num_thresholds: int = 256,
+    formula: str = "code",
+) -> dict[str, float]:
     """SS_rate of every hooked layer on the batch ``x`` (model in eval mode).
 
     A layer whose SS_rate is undefined on this batch gets NaN and a warning.
@@ -60,13 +67,22 @@ def layer_ss_rates(model: nn.Module, layers: list[str], x: torch.Tensor, *,
     finally:
         model.train(was_training)
     outputs = cap.outputs
-    return ss_rates_of_outputs({n: outputs[n] for n in layers}, num_thresholds=num_thresholds,
-                               formula=formula, where="the evaluation batch")
+    return ss_rates_of_outputs(
+        {n: outputs[n] for n in layers},
+        num_thresholds=num_thresholds,
+        formula=formula,
+        where="the evaluation batch",
+    )
 
 
 @torch.no_grad()
-def ss_rates_of_outputs(outputs: dict[str, torch.Tensor], *, num_thresholds: int = 256,
-                        formula: str = "code", where: str = "this batch") -> dict[str, float]:
+def ss_rates_of_outputs(
+    outputs: dict[str, torch.Tensor],
+    *,
+    num_thresholds: int = 256,
+    formula: str = "code",
+    where: str = "this batch",
+) -> dict[str, float]:
     """SS_rate of each captured layer output (name -> output tensor), without gradient.
 
     A layer whose SS_rate is undefined gets NaN and a warning naming ``where``.
@@ -82,7 +98,10 @@ def ss_rates_of_outputs(outputs: dict[str, torch.Tensor], *, num_thresholds: int
             curve = ss_curve(F, num_thresholds=num_thresholds, formula=formula, dtype="float32")
             rates[name] = float(curve.value)
         except DegenerateInputError as exc:
-            warnings.warn(f"SS_rate undefined at layer {name!r} on {where}: {exc}",
-                          SelfSimWarning, stacklevel=2)
+            warnings.warn(
+                f"SS_rate undefined at layer {name!r} on {where}: {exc}",
+                SelfSimWarning,
+                stacklevel=2,
+            )
             rates[name] = math.nan
     return rates

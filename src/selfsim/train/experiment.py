@@ -75,7 +75,9 @@ def _model_entry(entry: Any) -> tuple[str, dict[str, Any]]:
     if isinstance(entry, dict) and "name" in entry:
         label = entry["label"] if "label" in entry else entry["name"]
         return label, {k: v for k, v in entry.items() if k != "label"}
-    raise InvalidInputError(f"A model entry must be a name or a mapping with 'name'; got {entry!r}.")
+    raise InvalidInputError(
+        f"A model entry must be a name or a mapping with 'name'; got {entry!r}."
+    )
 
 
 def _arms(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -116,16 +118,17 @@ def plan_grid(spec: dict[str, Any] | str | Path, out: str | Path | None = None) 
         for entry in models:
             label, model_cfg = _model_entry(entry)
             for seed in seeds:
-                cfg = deep_merge(doc.get("base") or {}, override,
-                                 {"model": model_cfg, "seed": int(seed)})
-                cfg.setdefault("ss", {}).setdefault("mode", "record" if arm == "baseline"
-                                                    else "constrain")
+                cfg = deep_merge(
+                    doc.get("base") or {}, override, {"model": model_cfg, "seed": int(seed)}
+                )
+                cfg.setdefault("ss", {}).setdefault(
+                    "mode", "record" if arm == "baseline" else "constrain"
+                )
                 if arm != "baseline" and cfg["ss"].get("gamma") == "auto":
                     base_dir = root / label / "baseline" / f"seed{seed}"
                     cfg["ss"]["gamma"] = f"auto:{base_dir}"
                 resolve_config(file=cfg)  # fail early on a bad key
-                runs.append(RunSpec(label, arm, int(seed), root / label / arm / f"seed{seed}",
-                                    cfg))
+                runs.append(RunSpec(label, arm, int(seed), root / label / arm / f"seed{seed}", cfg))
     return runs
 
 
@@ -135,8 +138,11 @@ def _settled(run: RunSpec) -> str | None:
     if state == "finished":
         return "skipped"
     if state == "failed":  # keep it (and its checkpoint) for the user to look at
-        log.warning("%s failed earlier and is left as it is; see its status.json, then resume it "
-                    "with selfsim train --resume or delete it to run it again.", run.out)
+        log.warning(
+            "%s failed earlier and is left as it is; see its status.json, then resume it "
+            "with selfsim train --resume or delete it to run it again.",
+            run.out,
+        )
         return "failed"
     return None
 
@@ -225,8 +231,9 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
 
     def report(r: RunSpec, what: str) -> None:
         done[str(r.out)] = what
-        log.info("%s %s (%d/%d runs, %.0f s)", what, r.out, len(done), total,
-                 time.perf_counter() - t0)
+        log.info(
+            "%s %s (%d/%d runs, %.0f s)", what, r.out, len(done), total, time.perf_counter() - t0
+        )
 
     for batch in stages:
         if parallel <= 1:
@@ -249,8 +256,20 @@ def _mean_std(values: Sequence[float | None]) -> tuple[float, float]:
     return float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else 0.0
 
 
-RUN_KEYS = ["model", "arm", "seed", "epochs", "final_top1", "best_top1", "ss_rate",
-            "train_ss_rate", "gamma", "gate_mean", "penalty_mean", "time_s"]
+RUN_KEYS = [
+    "model",
+    "arm",
+    "seed",
+    "epochs",
+    "final_top1",
+    "best_top1",
+    "ss_rate",
+    "train_ss_rate",
+    "gamma",
+    "gate_mean",
+    "penalty_mean",
+    "time_s",
+]
 
 
 def run_records(runs: list[RunSpec]) -> list[dict[str, Any]]:
@@ -269,17 +288,26 @@ def run_records(runs: list[RunSpec]) -> list[dict[str, Any]]:
         epochs = [m for m in lines if m.get("kind") == "epoch"]
         steps = [m for m in lines if m.get("kind") == "step" and m.get("epoch", 0) >= 1]
         cfg_path = r.out / "config.json"
-        gamma = json.loads(cfg_path.read_text()).get("gamma_resolved") if cfg_path.is_file() \
-            else None
+        gamma = (
+            json.loads(cfg_path.read_text()).get("gamma_resolved") if cfg_path.is_file() else None
+        )
         last = epochs[-1]
-        records.append({
-            "model": r.model, "arm": r.arm, "seed": r.seed, "epochs": len(epochs),
-            "final_top1": last["top1"], "best_top1": last["best_top1"],
-            "ss_rate": last["ss_rate_mean"], "train_ss_rate": last.get("train_ss_rate_mean"),
-            "gamma": gamma if r.arm != "baseline" else None,
-            "gate_mean": _mean_std([m.get("gate") for m in steps])[0],
-            "penalty_mean": _mean_std([m.get("penalty") for m in steps])[0],
-            "time_s": float(sum(e.get("epoch_time_s", 0.0) for e in epochs))})
+        records.append(
+            {
+                "model": r.model,
+                "arm": r.arm,
+                "seed": r.seed,
+                "epochs": len(epochs),
+                "final_top1": last["top1"],
+                "best_top1": last["best_top1"],
+                "ss_rate": last["ss_rate_mean"],
+                "train_ss_rate": last.get("train_ss_rate_mean"),
+                "gamma": gamma if r.arm != "baseline" else None,
+                "gate_mean": _mean_std([m.get("gate") for m in steps])[0],
+                "penalty_mean": _mean_std([m.get("penalty") for m in steps])[0],
+                "time_s": float(sum(e.get("epoch_time_s", 0.0) for e in epochs)),
+            }
+        )
     return records
 
 
@@ -289,32 +317,42 @@ def paired_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     rows = []
     for model in dict.fromkeys(rec["model"] for rec in records):
-        base = {rec["seed"]: rec for rec in records
-                if rec["model"] == model and rec["arm"] == "baseline"}
+        base = {
+            rec["seed"]: rec
+            for rec in records
+            if rec["model"] == model and rec["arm"] == "baseline"
+        }
         for arm in dict.fromkeys(rec["arm"] for rec in records if rec["model"] == model):
             if arm == "baseline":
                 continue
-            pairs = [(base[rec["seed"]], rec) for rec in records
-                     if rec["model"] == model and rec["arm"] == arm and rec["seed"] in base]
+            pairs = [
+                (base[rec["seed"]], rec)
+                for rec in records
+                if rec["model"] == model and rec["arm"] == arm and rec["seed"] in base
+            ]
             if not pairs:
                 continue
             row: dict[str, Any] = {"model": model, "arm": arm, "n": len(pairs)}
             for key in ("final_top1", "best_top1", "ss_rate", "train_ss_rate"):
-                res = paired_difference([float(b[key]) for b, _ in pairs],
-                                        [float(t[key]) for _, t in pairs])
+                res = paired_difference(
+                    [float(b[key]) for b, _ in pairs], [float(t[key]) for _, t in pairs]
+                )
                 row[key] = res
             row["gate_mean"] = _mean_std([t["gate_mean"] for _, t in pairs])[0]
             # median: one pair run while the machine was busier should not decide it
-            row["time_ratio"] = float(np.median([t["time_s"] / b["time_s"] for b, t in pairs
-                                                 if b["time_s"] > 0]))
+            row["time_ratio"] = float(
+                np.median([t["time_s"] / b["time_s"] for b, t in pairs if b["time_s"] > 0])
+            )
             rows.append(row)
     return rows
 
 
 def _paired_markdown(rows: list[dict[str, Any]]) -> str:
-    head = ("| model | arm | n | Δ final top-1 (pp) [95 % CI] | wins/losses | sign p | MDE (pp) "
-            "| Δ SS_rate (eval) [95 % CI] | Δ SS_rate (train) | gate open | time × |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|\n")
+    head = (
+        "| model | arm | n | Δ final top-1 (pp) [95 % CI] | wins/losses | sign p | MDE (pp) "
+        "| Δ SS_rate (eval) [95 % CI] | Δ SS_rate (train) | gate open | time × |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
 
     def ci(res: Any, fmt: str) -> str:
         if res.n < 2:
@@ -327,15 +365,18 @@ def _paired_markdown(rows: list[dict[str, Any]]) -> str:
         body.append(
             f"| {r['model']} | {arm_label(r['arm'])} | {r['n']} | {ci(t, '.2f')} | "
             f"{t.wins}/{t.losses} | {t.sign_p:.2g} | {t.mde:.2f} | {ci(r['ss_rate'], '.3f')} | "
-            f"{r['train_ss_rate'].mean:+.3f} | {r['gate_mean']:.2f} | {r['time_ratio']:.2f} |")
-    note = ("\nΔ = arm minus baseline, paired by seed (same initial weights and data order). "
-            "CI: two-sided 95 % t interval of the mean difference; sign p: exact two-sided "
-            "binomial test of wins against losses; MDE: smallest true mean difference a paired "
-            "t-test at the 5 % level would detect with 80 % power given the observed spread. "
-            "Δ SS_rate: final-epoch mean over the hooked layers (eval: fixed test batch; train: "
-            "mean over the last epoch's steps). Gate open: mean z over logged steps after "
-            "epoch 0 (1 = penalty fully on). Time ×: median over seeds of the training time "
-            "relative to the baseline (wall clock of a shared machine: indicative only).\n")
+            f"{r['train_ss_rate'].mean:+.3f} | {r['gate_mean']:.2f} | {r['time_ratio']:.2f} |"
+        )
+    note = (
+        "\nΔ = arm minus baseline, paired by seed (same initial weights and data order). "
+        "CI: two-sided 95 % t interval of the mean difference; sign p: exact two-sided "
+        "binomial test of wins against losses; MDE: smallest true mean difference a paired "
+        "t-test at the 5 % level would detect with 80 % power given the observed spread. "
+        "Δ SS_rate: final-epoch mean over the hooked layers (eval: fixed test batch; train: "
+        "mean over the last epoch's steps). Gate open: mean z over logged steps after "
+        "epoch 0 (1 = penalty fully on). Time ×: median over seeds of the training time "
+        "relative to the baseline (wall clock of a shared machine: indicative only).\n"
+    )
     return head + "\n".join(body) + "\n" + note
 
 
@@ -362,17 +403,37 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
             if not best:
                 continue
             (bm, bs), (fm, fs), (sm, sd) = _mean_std(best), _mean_std(final), _mean_std(ss)
-            rows.append({"model": model, "arm": arm, "n": len(best), "best_top1_mean": bm,
-                         "best_top1_std": bs, "final_top1_mean": fm, "final_top1_std": fs,
-                         "ss_rate_mean": sm, "ss_rate_std": sd})
+            rows.append(
+                {
+                    "model": model,
+                    "arm": arm,
+                    "n": len(best),
+                    "best_top1_mean": bm,
+                    "best_top1_std": bs,
+                    "final_top1_mean": fm,
+                    "final_top1_std": fs,
+                    "ss_rate_mean": sm,
+                    "ss_rate_std": sd,
+                }
+            )
     out.mkdir(parents=True, exist_ok=True)
-    keys = ["model", "arm", "n", "best_top1_mean", "best_top1_std", "final_top1_mean",
-            "final_top1_std", "ss_rate_mean", "ss_rate_std"]
+    keys = [
+        "model",
+        "arm",
+        "n",
+        "best_top1_mean",
+        "best_top1_std",
+        "final_top1_mean",
+        "final_top1_std",
+        "ss_rate_mean",
+        "ss_rate_std",
+    ]
     lines = [",".join(keys)] + [",".join(str(row[k]) for k in keys) for row in rows]
     atomic_write_text(out / "summary.csv", "\n".join(lines) + "\n")
     records = run_records(runs)
-    run_lines = [",".join(RUN_KEYS)] + [",".join("" if rec[k] is None else str(rec[k])
-                                                 for k in RUN_KEYS) for rec in records]
+    run_lines = [",".join(RUN_KEYS)] + [
+        ",".join("" if rec[k] is None else str(rec[k]) for k in RUN_KEYS) for rec in records
+    ]
     atomic_write_text(out / "runs.csv", "\n".join(run_lines) + "\n")
     paired = paired_rows(records)
     text = _markdown(rows)
@@ -389,14 +450,20 @@ def arm_label(arm: str) -> str:
 
 def _markdown(rows: list[dict[str, Any]]) -> str:
     """One row per model and arm (arms in grid order): runs, top-1 and SS_rate, mean ± std."""
-    head = ("| model | arm | runs | best top-1 (%) | final top-1 (%) | SS_rate |\n"
-            "|---|---|---|---|---|---|\n")
+    head = (
+        "| model | arm | runs | best top-1 (%) | final top-1 (%) | SS_rate |\n"
+        "|---|---|---|---|---|---|\n"
+    )
     body = []
     for r in rows:  # summarize() lists them by model, then in grid order of the arms
-        body.append(f"| {r['model']} | {arm_label(r['arm'])} | {r['n']} | "
-                    f"{r['best_top1_mean']:.2f} ± {r['best_top1_std']:.2f} | "
-                    f"{r['final_top1_mean']:.2f} ± {r['final_top1_std']:.2f} | "
-                    f"{r['ss_rate_mean']:.3f} ± {r['ss_rate_std']:.3f} |")
-    note = ("\nBest (over epochs) and final-epoch test top-1; SS_rate: final-epoch mean over the "
-            "hooked layers on the fixed evaluation batch; mean ± std over seeds.\n")
+        body.append(
+            f"| {r['model']} | {arm_label(r['arm'])} | {r['n']} | "
+            f"{r['best_top1_mean']:.2f} ± {r['best_top1_std']:.2f} | "
+            f"{r['final_top1_mean']:.2f} ± {r['final_top1_std']:.2f} | "
+            f"{r['ss_rate_mean']:.3f} ± {r['ss_rate_std']:.3f} |"
+        )
+    note = (
+        "\nBest (over epochs) and final-epoch test top-1; SS_rate: final-epoch mean over the "
+        "hooked layers on the fixed evaluation batch; mean ± std over seeds.\n"
+    )
     return head + "\n".join(body) + "\n" + note

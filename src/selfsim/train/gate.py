@@ -65,8 +65,14 @@ class SimilarityGate:
     0.5
     """
 
-    def __init__(self, kind: str = "code", *, off_epochs: int = 1, refresh_every: int = 5,
-                 limit: float = 0.05) -> None:
+    def __init__(
+        self,
+        kind: str = "code",
+        *,
+        off_epochs: int = 1,
+        refresh_every: int = 5,
+        limit: float = 0.05,
+    ) -> None:
         self.kind = check_choice(kind, "gate", "SimilarityGate", GATES)
         self.off_epochs = check_int(off_epochs, "off_epochs", "SimilarityGate", low=1)
         self.refresh_every = check_int(refresh_every, "refresh_every", "SimilarityGate", low=1)
@@ -105,17 +111,23 @@ class SimilarityGate:
         return True
 
     def state_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "off_epochs": self.off_epochs,
-                "refresh_every": self.refresh_every, "limit": self.limit,
-                "reference": self.reference}
+        return {
+            "kind": self.kind,
+            "off_epochs": self.off_epochs,
+            "refresh_every": self.refresh_every,
+            "limit": self.limit,
+            "reference": self.reference,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.reference = None if state.get("reference") is None else float(state["reference"])
 
     def __repr__(self) -> str:
-        return (f"SimilarityGate(kind={self.kind!r}, off_epochs={self.off_epochs}, "
-                f"refresh_every={self.refresh_every}, limit={self.limit}, "
-                f"reference={self.reference})")
+        return (
+            f"SimilarityGate(kind={self.kind!r}, off_epochs={self.off_epochs}, "
+            f"refresh_every={self.refresh_every}, limit={self.limit}, "
+            f"reference={self.reference})"
+        )
 
 
 @dataclass(frozen=True)
@@ -176,8 +188,9 @@ def parse_gamma(spec: Any, *, epochs: int = 1) -> GammaSchedule:
     if isinstance(spec, GammaSchedule):
         return spec
     if isinstance(spec, dict):
-        return GammaSchedule(spec["start"], spec.get("end"), spec.get("kind", "constant"),
-                             epochs=epochs)
+        return GammaSchedule(
+            spec["start"], spec.get("end"), spec.get("kind", "constant"), epochs=epochs
+        )
     if isinstance(spec, (int, float)) and not isinstance(spec, bool):
         return GammaSchedule(float(spec), epochs=epochs)
     if isinstance(spec, str):

@@ -56,10 +56,17 @@ def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
 def _rng_state() -> dict[str, Any]:
     # plain Python and tensors only, so the checkpoint loads with torch.load(weights_only=True)
     name, keys, pos, has_gauss, gauss = np.random.get_state()
-    state = {"python": random.getstate(),
-             "numpy": (name, torch.from_numpy(np.asarray(keys, dtype=np.int64)), int(pos), int(has_gauss),
-                       float(gauss)),
-             "torch": torch.get_rng_state()}
+    state = {
+        "python": random.getstate(),
+        "numpy": (
+            name,
+            torch.from_numpy(np.asarray(keys, dtype=np.int64)),
+            int(pos),
+            int(has_gauss),
+            float(gauss),
+        ),
+        "torch": torch.get_rng_state(),
+    }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -68,8 +75,9 @@ def _rng_state() -> dict[str, Any]:
 def _set_rng_state(state: dict[str, Any]) -> None:
     random.setstate(state["python"])
     name, keys, pos, has_gauss, gauss = state["numpy"]
-    np.random.set_state((name, np.asarray(keys, dtype=np.int64).astype(np.uint32), pos, has_gauss,
-                         gauss))
+    np.random.set_state(
+        (name, np.asarray(keys, dtype=np.int64).astype(np.uint32), pos, has_gauss, gauss)
+    )
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -78,20 +86,30 @@ def _set_rng_state(state: dict[str, Any]) -> None:
 def _build_model(cfg: TrainConfig, num_classes: int) -> nn.Module:
     from ..models import create_model
 
-    return create_model(cfg.model.name, checkpoint=cfg.model.checkpoint,
-                        model_kwargs=dict(cfg.model.kwargs), num_classes=num_classes)
+    return create_model(
+        cfg.model.name,
+        checkpoint=cfg.model.checkpoint,
+        model_kwargs=dict(cfg.model.kwargs),
+        num_classes=num_classes,
+    )
 
 
 def _resolve_gamma(cfg: TrainConfig) -> Any:
     g = cfg.ss.gamma
     if isinstance(g, str) and g.startswith("auto:"):
-        return auto_gamma(g[len("auto:"):])
+        return auto_gamma(g[len("auto:") :])
     return g
 
 
-def train(cfg: TrainConfig, out: str | Path, *, resume: bool = False, overwrite: bool = False,
-          stop_after_epoch: int | None = None,
-          on_epoch_end: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+def train(
+    cfg: TrainConfig,
+    out: str | Path,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    stop_after_epoch: int | None = None,
+    on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Train one model; return the last epoch's metrics (with ``best_top1``).
 
     ``stop_after_epoch`` ends the run after that epoch's checkpoint, as a kill
@@ -104,8 +122,15 @@ def train(cfg: TrainConfig, out: str | Path, *, resume: bool = False, overwrite:
         teardown()
 
 
-def _train(cfg: TrainConfig, out: Path, dist: DistInfo, resume: bool, overwrite: bool,
-           stop_after_epoch: int | None, on_epoch_end: Any) -> dict[str, Any]:
+def _train(
+    cfg: TrainConfig,
+    out: Path,
+    dist: DistInfo,
+    resume: bool,
+    overwrite: bool,
+    stop_after_epoch: int | None,
+    on_epoch_end: Any,
+) -> dict[str, Any]:
     from .distributed import barrier
 
     main = dist.rank == 0
@@ -128,24 +153,36 @@ def _check_resume(cfg: TrainConfig, out: Path, overwrite: bool) -> dict[str, Any
     plan_output(out, "train", resume=True, overwrite=overwrite)
     ck_path = out / CHECKPOINT
     if not ck_path.is_file():
-        raise CheckpointError(f"Cannot resume: {str(ck_path)!r} does not exist (the run ended "
-                              "before its first epoch). Start it again with --overwrite.")
+        raise CheckpointError(
+            f"Cannot resume: {str(ck_path)!r} does not exist (the run ended "
+            "before its first epoch). Start it again with --overwrite."
+        )
     if run_state(out) == "finished":
         last = epoch_lines(out)[-1]
-        log.debug("%s is already finished (epoch %d); nothing to resume, nothing changed.",
-                    out, last["epoch"])
+        log.debug(
+            "%s is already finished (epoch %d); nothing to resume, nothing changed.",
+            out,
+            last["epoch"],
+        )
         return {**last, "already_finished": True}
     saved = safe_torch_load(ck_path).get("config", {})
     diff = resume_mismatch(saved, config_to_dict(cfg))
     if diff:
         raise InvalidInputError(
             f"Cannot resume {out}: settings differ from the saved run: {'; '.join(diff)}. Resume "
-            "with the saved settings, or start a new run with another --out.")
+            "with the saved settings, or start a new run with another --out."
+        )
     return None
 
 
-def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
-         stop_after_epoch: int | None, on_epoch_end: Any) -> dict[str, Any]:
+def _run(
+    cfg: TrainConfig,
+    run: RunDir,
+    dist: DistInfo,
+    resume: bool,
+    stop_after_epoch: int | None,
+    on_epoch_end: Any,
+) -> dict[str, Any]:
     from timm.data import Mixup
     from timm.loss import LabelSmoothingCrossEntropy, SoftTargetCrossEntropy
     from timm.optim import create_optimizer_v2
@@ -168,24 +205,44 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
     model = _build_model(cfg, loaders.num_classes)
     model.to(device)
     con = SelfSimilarityConstraint(
-        model, cfg.model.layers, alpha=cfg.ss.alpha, gamma=gamma, mode=cfg.ss.mode,
-        gate=_gate(cfg), epochs=cfg.epochs, k=cfg.ss.k, fac=cfg.ss.fac,
-        formula=cfg.ss.formula, num_thresholds=cfg.ss.num_thresholds, seed=cfg.seed,
-        surrogate=cfg.ss.surrogate)
+        model,
+        cfg.model.layers,
+        alpha=cfg.ss.alpha,
+        gamma=gamma,
+        mode=cfg.ss.mode,
+        gate=_gate(cfg),
+        epochs=cfg.epochs,
+        k=cfg.ss.k,
+        fac=cfg.ss.fac,
+        formula=cfg.ss.formula,
+        num_thresholds=cfg.ss.num_thresholds,
+        seed=cfg.seed,
+        surrogate=cfg.ss.surrogate,
+    )
     total_batch = cfg.batch_size * dist.world_size
     lr = cfg.optim.lr * (total_batch / cfg.optim.lr_base_batch if cfg.optim.lr_base_batch else 1)
-    optimizer = create_optimizer_v2(model, opt=cfg.optim.opt, lr=lr,
-                                    weight_decay=cfg.optim.weight_decay)
+    optimizer = create_optimizer_v2(
+        model, opt=cfg.optim.opt, lr=lr, weight_decay=cfg.optim.weight_decay
+    )
     warmup = min(cfg.optim.warmup_epochs, max(cfg.epochs - 1, 0))
-    scheduler = CosineLRScheduler(optimizer, t_initial=cfg.epochs, lr_min=cfg.optim.min_lr,
-                                  warmup_t=warmup, warmup_lr_init=cfg.optim.warmup_lr)
+    scheduler = CosineLRScheduler(
+        optimizer,
+        t_initial=cfg.epochs,
+        lr_min=cfg.optim.min_lr,
+        warmup_t=warmup,
+        warmup_lr_init=cfg.optim.warmup_lr,
+    )
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
     ema = ModelEmaV3(model, decay=cfg.ema_decay) if cfg.ema else None
     a = cfg.aug
     mixup = None
     if a.mixup > 0 or a.cutmix > 0:
-        mixup = Mixup(mixup_alpha=a.mixup, cutmix_alpha=a.cutmix, label_smoothing=a.smoothing,
-                      num_classes=loaders.num_classes)
+        mixup = Mixup(
+            mixup_alpha=a.mixup,
+            cutmix_alpha=a.cutmix,
+            label_smoothing=a.smoothing,
+            num_classes=loaders.num_classes,
+        )
         criterion: nn.Module = SoftTargetCrossEntropy()
     elif a.smoothing > 0:
         criterion = LabelSmoothingCrossEntropy(smoothing=a.smoothing)
@@ -209,9 +266,15 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
         _set_rng_state(ck["rng"])
         start_epoch, step, best = ck["epoch"] + 1, ck["step"], ck["best_top1"]
         del ck
-    info = {"seed": cfg.seed, "world_size": dist.world_size, "layers": con.layers,
-            "gamma_resolved": gamma if not isinstance(gamma, str) else None,
-            "lr_resolved": lr, "img_size": img_size, "num_classes": loaders.num_classes}
+    info = {
+        "seed": cfg.seed,
+        "world_size": dist.world_size,
+        "layers": con.layers,
+        "gamma_resolved": gamma if not isinstance(gamma, str) else None,
+        "lr_resolved": lr,
+        "img_size": img_size,
+        "num_classes": loaders.num_classes,
+    }
     run.write_config(config_to_dict(cfg), **info)
     run.set_status("running", epoch=start_epoch)
     run.commit()  # model and data are built: now the new run may replace the old one
@@ -224,10 +287,19 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
     record: dict[str, Any] = {}
     done: list[int] = []  # epochs finished (checkpointed) in this call
     if main:
-        log.info("training %s on %s: epochs %d..%d of %d, %s steps per epoch, ss %s, on %s%s; "
-                 "run in %s", cfg.model.name, cfg.data.name, start_epoch, cfg.epochs - 1,
-                 cfg.epochs, _steps(loaders.train), cfg.ss.mode, device,
-                 f" x {dist.world_size}" if dist.world_size > 1 else "", run.target)
+        log.info(
+            "training %s on %s: epochs %d..%d of %d, %s steps per epoch, ss %s, on %s%s; run in %s",
+            cfg.model.name,
+            cfg.data.name,
+            start_epoch,
+            cfg.epochs - 1,
+            cfg.epochs,
+            _steps(loaders.train),
+            cfg.ss.mode,
+            device,
+            f" x {dist.world_size}" if dist.world_size > 1 else "",
+            run.target,
+        )
     try:
         for epoch in range(start_epoch, cfg.epochs):
             seed_everything(_epoch_seed(cfg.seed, epoch, dist.rank))
@@ -236,8 +308,11 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
             con.start_epoch(epoch)
             net.train()
             t0, losses = time.perf_counter(), []
-            steps = Progress(log, f"epoch {epoch}", total=_steps(loaders.train), unit="steps") \
-                if main else None
+            steps = (
+                Progress(log, f"epoch {epoch}", total=_steps(loaders.train), unit="steps")
+                if main
+                else None
+            )
             for x, y in loaders.train:
                 x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
                 if mixup is not None:
@@ -251,7 +326,8 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
                     raise TrainingError(
                         f"Non-finite loss {float(loss.detach())} at epoch {epoch}, step {step} "
                         f"(task loss {float(task.detach())}, penalty {float(pen.detach())}, layer "
-                        f"{con.last.layer}). " + _kept(run, epoch))
+                        f"{con.last.layer}). " + _kept(run, epoch)
+                    )
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 if cfg.optim.clip_grad:
@@ -266,56 +342,102 @@ def _run(cfg: TrainConfig, run: RunDir, dist: DistInfo, resume: bool,
                     steps.update(1, note=f"loss {losses[-1]:.4f}")
                 if main and step % cfg.log_every == 0:
                     s = con.last
-                    run.log({"kind": "step", "epoch": epoch, "step": step, "loss": losses[-1],
-                             "task_loss": float(task.detach()), "penalty": s.penalty, "ss_rate": s.ss_rate,
-                             "layer": s.layer, "gate": s.gate, "gamma": s.gamma,
-                             "lr": optimizer.param_groups[0]["lr"]})
+                    run.log(
+                        {
+                            "kind": "step",
+                            "epoch": epoch,
+                            "step": step,
+                            "loss": losses[-1],
+                            "task_loss": float(task.detach()),
+                            "penalty": s.penalty,
+                            "ss_rate": s.ss_rate,
+                            "layer": s.layer,
+                            "gate": s.gate,
+                            "gamma": s.gamma,
+                            "lr": optimizer.param_groups[0]["lr"],
+                        }
+                    )
                 step += 1
             train_ss = con.end_epoch()  # collective: gate reference averaged over processes
             amp = amp_dtype if use_amp else None
             top1 = top1_accuracy(net, loaders.test, device, amp=amp)
             top1_ema = top1_accuracy(ema.module, loaders.test, device, amp=amp) if ema else None
-            rates = layer_ss_rates(model, con.layers, loaders.eval_batch.to(device),
-                                   num_thresholds=cfg.ss.num_thresholds, formula=cfg.ss.formula)
+            rates = layer_ss_rates(
+                model,
+                con.layers,
+                loaders.eval_batch.to(device),
+                num_thresholds=cfg.ss.num_thresholds,
+                formula=cfg.ss.formula,
+            )
             finite = [v for v in rates.values() if math.isfinite(v)]
             best = max(best, top1)
-            record = {"kind": "epoch", "epoch": epoch, "step": step, "top1": top1,
-                      "top1_ema": top1_ema, "best_top1": best,
-                      "ss_rate_mean": float(np.mean(finite)) if finite else math.nan,
-                      "ss_rate_layers": rates, "train_ss_rate_mean": train_ss,
-                      "train_ss_rate_by_rank": con.epoch_means_by_rank,
-                      "train_loss": float(np.mean(losses)) if losses else math.nan,
-                      "gate_reference": con.gate.reference,
-                      "lr": optimizer.param_groups[0]["lr"],
-                      "epoch_time_s": time.perf_counter() - t0}
+            record = {
+                "kind": "epoch",
+                "epoch": epoch,
+                "step": step,
+                "top1": top1,
+                "top1_ema": top1_ema,
+                "best_top1": best,
+                "ss_rate_mean": float(np.mean(finite)) if finite else math.nan,
+                "ss_rate_layers": rates,
+                "train_ss_rate_mean": train_ss,
+                "train_ss_rate_by_rank": con.epoch_means_by_rank,
+                "train_loss": float(np.mean(losses)) if losses else math.nan,
+                "gate_reference": con.gate.reference,
+                "lr": optimizer.param_groups[0]["lr"],
+                "epoch_time_s": time.perf_counter() - t0,
+            }
             run.log(record)
-            run.save_checkpoint({
-                "epoch": epoch, "step": step, "best_top1": best, "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "scaler": scaler.state_dict(), "ema": ema.state_dict() if ema else None,
-                "constraint": con.state_dict(), "rng": _rng_state(),
-                "config": config_to_dict(cfg)})
+            run.save_checkpoint(
+                {
+                    "epoch": epoch,
+                    "step": step,
+                    "best_top1": best,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "scaler": scaler.state_dict(),
+                    "ema": ema.state_dict() if ema else None,
+                    "constraint": con.state_dict(),
+                    "rng": _rng_state(),
+                    "config": config_to_dict(cfg),
+                }
+            )
             done.append(epoch)
             if record["epoch_time_s"] > REPORT_EVERY_EPOCH_S:  # cheap next to such an epoch
                 _write_report(run)
             barrier()
             if main:
-                log.info("epoch %d of %d: loss %.4f, top1 %.2f %%, ss_rate %.4f (%.1f s)", epoch,
-                         cfg.epochs, record["train_loss"], top1, record["ss_rate_mean"],
-                         record["epoch_time_s"])
+                log.info(
+                    "epoch %d of %d: loss %.4f, top1 %.2f %%, ss_rate %.4f (%.1f s)",
+                    epoch,
+                    cfg.epochs,
+                    record["train_loss"],
+                    top1,
+                    record["ss_rate_mean"],
+                    record["epoch_time_s"],
+                )
             if on_epoch_end is not None:
                 on_epoch_end(record)
-            if stop_after_epoch is not None and epoch >= stop_after_epoch \
-                    and epoch < cfg.epochs - 1:
+            if (
+                stop_after_epoch is not None
+                and epoch >= stop_after_epoch
+                and epoch < cfg.epochs - 1
+            ):
                 run.set_status("stopped", epoch=epoch)
                 return record
-        run.set_status("finished", epoch=cfg.epochs - 1, best_top1=best,
-                       final_top1=record.get("top1"))
+        run.set_status(
+            "finished", epoch=cfg.epochs - 1, best_top1=best, final_top1=record.get("top1")
+        )
         return record
     except KeyboardInterrupt:
         how = "--resume" if run.checkpoint_path.is_file() else "--overwrite (no checkpoint yet)"
-        _final_status(run, "interrupted", epoch=start_epoch + len(done) - 1,
-                      reason=f"stopped by the user (Ctrl-C); continue with {how}")
+        _final_status(
+            run,
+            "interrupted",
+            epoch=start_epoch + len(done) - 1,
+            reason=f"stopped by the user (Ctrl-C); continue with {how}",
+        )
         raise
     except Exception as exc:
         _final_status(run, "failed", reason=str(exc))
@@ -346,10 +468,14 @@ def _steps(loader: Any) -> int | None:
 
 def _kept(run: RunDir, epoch: int) -> str:
     if epoch > 0 and run.checkpoint_path.is_file():
-        return (f"The last good checkpoint {str(run.checkpoint_path)!r} (epoch {epoch - 1}) is "
-                "kept; lower --lr or --ss-alpha and continue with --resume.")
-    return ("No checkpoint was written yet (this is the first epoch); lower --lr or --ss-alpha "
-            "and start again with --overwrite.")
+        return (
+            f"The last good checkpoint {str(run.checkpoint_path)!r} (epoch {epoch - 1}) is "
+            "kept; lower --lr or --ss-alpha and continue with --resume."
+        )
+    return (
+        "No checkpoint was written yet (this is the first epoch); lower --lr or --ss-alpha "
+        "and start again with --overwrite."
+    )
 
 
 def _final_status(run: RunDir, state: str, **info: Any) -> None:
@@ -362,8 +488,12 @@ def _final_status(run: RunDir, state: str, **info: Any) -> None:
 def _gate(cfg: TrainConfig) -> Any:
     from .gate import SimilarityGate
 
-    return SimilarityGate(cfg.ss.gate, off_epochs=cfg.ss.gate_off_epochs,
-                          refresh_every=cfg.ss.gate_refresh_every, limit=cfg.ss.gate_limit)
+    return SimilarityGate(
+        cfg.ss.gate,
+        off_epochs=cfg.ss.gate_off_epochs,
+        refresh_every=cfg.ss.gate_refresh_every,
+        limit=cfg.ss.gate_limit,
+    )
 
 
 def _probe_input(cfg: TrainConfig) -> tuple[int, Any, Any, int]:
@@ -389,5 +519,9 @@ def _probe_input(cfg: TrainConfig) -> tuple[int, Any, Any, int]:
     shape = pcd.get("input_size", (3, 224, 224))
     size = size or shape[-1]
     chans = int(cfg.model.kwargs.get("in_chans", shape[0]))
-    return (int(size), pcd.get("mean", (0.485, 0.456, 0.406)),
-            pcd.get("std", (0.229, 0.224, 0.225)), chans)
+    return (
+        int(size),
+        pcd.get("mean", (0.485, 0.456, 0.406)),
+        pcd.get("std", (0.229, 0.224, 0.225)),
+        chans,
+    )

@@ -47,7 +47,7 @@ class PairedResult:
 
     @property
     def verdict(self) -> str:
-        """"better", "worse" or "no resolvable difference" (the CI against 0)."""
+        """ "better", "worse" or "no resolvable difference" (the CI against 0)."""
         if not (self.n >= 2 and math.isfinite(self.ci_low)):
             return "not enough data"
         if self.ci_low > 0:
@@ -80,8 +80,10 @@ def paired_difference(baseline: Sequence[float], treatment: Sequence[float]) -> 
 
     b, t = np.asarray(baseline, dtype=float), np.asarray(treatment, dtype=float)
     if b.shape != t.shape or b.ndim != 1:
-        raise ValueError(f"paired_difference needs two 1-D sequences of equal length; "
-                         f"got shapes {b.shape} and {t.shape}.")
+        raise ValueError(
+            f"paired_difference needs two 1-D sequences of equal length; "
+            f"got shapes {b.shape} and {t.shape}."
+        )
     d = t - b
     n = int(d.size)
     mean = float(d.mean()) if n else math.nan

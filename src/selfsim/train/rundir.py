@@ -42,8 +42,16 @@ from .._core.files import (
 )
 from .._core.provenance import git_commit, provenance, to_jsonable
 
-__all__ = ["RunDir", "read_metrics", "epoch_lines", "auto_gamma", "git_commit", "run_state",
-           "resume_mismatch", "RESUME_FREE_KEYS"]
+__all__ = [
+    "RunDir",
+    "read_metrics",
+    "epoch_lines",
+    "auto_gamma",
+    "git_commit",
+    "run_state",
+    "resume_mismatch",
+    "RESUME_FREE_KEYS",
+]
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -62,7 +70,7 @@ def epoch_lines(run_dir: str | Path) -> list[dict[str, Any]]:
 
 
 def run_state(run_dir: str | Path) -> str | None:
-    """"running", "finished", "failed" or None (no run there)."""
+    """ "running", "finished", "failed" or None (no run there)."""
     path = Path(run_dir) / "status.json"
     if not path.is_file():
         return None
@@ -87,8 +95,9 @@ def auto_gamma(run_dir: str | Path) -> float:
 
 
 # settings that do not change a run's numbers; all others must match to resume
-RESUME_FREE_KEYS = frozenset({"device", "data.root", "data.num_workers", "data.download",
-                              "tensorboard", "log_every"})
+RESUME_FREE_KEYS = frozenset(
+    {"device", "data.root", "data.num_workers", "data.download", "tensorboard", "log_every"}
+)
 
 
 def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -101,8 +110,9 @@ def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def resume_mismatch(saved: dict[str, Any], current: dict[str, Any],
-                    defaults: dict[str, Any] | None = None) -> list[str]:
+def resume_mismatch(
+    saved: dict[str, Any], current: dict[str, Any], defaults: dict[str, Any] | None = None
+) -> list[str]:
     """The dotted keys whose values differ between a saved and a new configuration.
 
     Keys in :data:`RESUME_FREE_KEYS` (device, data location, logging) may differ.
@@ -142,8 +152,14 @@ class RunDir:
     staging directory and leaves ``path`` as it was.
     """
 
-    def __init__(self, path: str | Path, *, resume: bool = False, overwrite: bool = False,
-                 writer: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        resume: bool = False,
+        overwrite: bool = False,
+        writer: bool = True,
+    ) -> None:
         self.target = Path(path)
         self.path = self.target
         self.writer = writer
@@ -183,8 +199,13 @@ class RunDir:
         from .. import __version__
 
         # "config" and "selfsim_version" mark a training run (run_kind); the rest is provenance
-        doc = {"config": config, "selfsim_version": __version__, "git_commit": git_commit(),
-               **info, **provenance()}
+        doc = {
+            "config": config,
+            "selfsim_version": __version__,
+            "git_commit": git_commit(),
+            **info,
+            **provenance(),
+        }
         atomic_write_text(self.path / "config.json", json.dumps(to_jsonable(doc), indent=2) + "\n")
 
     def set_status(self, state: str, **info: Any) -> None:
@@ -204,8 +225,10 @@ class RunDir:
         except OSError as exc:  # a full disk: drop the partial line, keep the earlier ones
             with open(path, "r+") as fh:
                 fh.truncate(size)
-            raise OutputError(f"cannot write {path} ({describe_os_error(exc)}); the lines "
-                              "written before are kept.") from exc
+            raise OutputError(
+                f"cannot write {path} ({describe_os_error(exc)}); the lines "
+                "written before are kept."
+            ) from exc
         if self._tb is not None:
             step = record.get("step", record.get("epoch", 0))
             prefix = record.get("kind", "step")
@@ -220,10 +243,8 @@ class RunDir:
                 else:
                     parts = (("", value),)
                 for sub, v in parts:
-                    if isinstance(v, (int, float)) and not isinstance(v, bool) \
-                            and math.isfinite(v):
-                        self._tb.add_scalar(f"{prefix}/{key}" + (f"/{sub}" if sub else ""), v,
-                                            step)
+                    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+                        self._tb.add_scalar(f"{prefix}/{key}" + (f"/{sub}" if sub else ""), v, step)
 
     def open_tensorboard(self) -> bool:
         if not self.writer:
@@ -252,8 +273,11 @@ class RunDir:
         path = self.path / "metrics.jsonl"
         if not self.writer or not path.is_file():
             return
-        keep = [line for line in path.read_text().splitlines()
-                if line.strip() and json.loads(line).get("epoch", -1) <= epoch]
+        keep = [
+            line
+            for line in path.read_text().splitlines()
+            if line.strip() and json.loads(line).get("epoch", -1) <= epoch
+        ]
         atomic_write_text(path, "".join(line + "\n" for line in keep))
 
     # -- checkpoints -------------------------------------------------------------------
