@@ -215,11 +215,17 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact):
             assert tau[u] == (t[k - 1] if not exact and t.size >= k else -1)
 
 
-def test_sketch_equals_reference_with_small_sketches(monkeypatch):
-    """k = 4: several passes, pruned sketches, sketch bounds replaced by exact masses."""
+@pytest.mark.parametrize("budget", [None, 0.05])
+def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget):
+    """k = 4: several passes, pruned sketches, sketch bounds replaced by exact masses.
+
+    budget 0.05: the counts' budget runs out, so centres are also taken early.
+    """
     pytest.importorskip("numba")
     from selfsim.covering import sketch
 
+    if budget is not None:
+        monkeypatch.setattr(sketch, "COUNT_BUDGET", budget)
     monkeypatch.setattr(sketch, "SKETCH_K", 4)
     monkeypatch.setattr(sketch, "EXACT_PER_NODE", 4)
     monkeypatch.setattr(sketch, "REBUILD_FRACTION", 0.75)
