@@ -1,8 +1,8 @@
 """Sketch covering against exact MEMB (and the published C++ code when given).
 
 For each network, prints N_B of ``memb`` (exact), of ``sketch`` (two seeds),
-their ratio, the sketch passes per radius and wall / CPU times measured in
-this run. With ``--cpp BINARY`` (``bin/box_cover`` of
+their ratio, the sketch passes per radius, the work per radius (exact counts of
+contenders and the nodes they walked) and wall / CPU times measured in this run. With ``--cpp BINARY`` (``bin/box_cover`` of
 github.com/kenkoooo/graph-sketch-fractality, built with g++ -O3) the same
 graph is written as an edge list and covered by its ``sketch`` method with
 the same k at the same radii.
@@ -93,6 +93,9 @@ def main() -> None:
         lims = np.array([radius_limit(float(s)) for s in sizes])
         sketch.sketch_labels(ip, ix, w, False, lims, np.random.default_rng(0).permutation(A.shape[0]), stats=stats)
         print(f"  passes per radius {stats['passes'].tolist()}")
+        w = stats["work"]
+        print(f"  per radius: exact counts {w[:, 1].tolist()}, nodes they walked "
+              f"{w[:, 2].tolist()}, nodes the centres' balls walked {w[:, 3].tolist()}")
         if args.cpp:
             radii = [(s - 1) // 2 for s in sizes]
             t = time.perf_counter()

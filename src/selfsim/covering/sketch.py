@@ -75,7 +75,7 @@ BOUND_Z = 2.0
 #: the truncated searches that count exact masses of sketched candidates reach
 #: at most about COUNT_BUDGET n nodes per centre; once they have, the centre is
 #: the largest exact mass counted since the last centre
-COUNT_BUDGET = 32.0
+COUNT_BUDGET = 128.0
 
 #: a pass ends once the best candidate's estimate rests on fewer than this
 #: fraction of its k sketch members (the rest are covered)
