@@ -31,7 +31,12 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
    bounds); a sketch key is recomputed from the sketch and, if still on top,
    replaced by the exact mass (one truncated BFS). So a centre has the
    largest exact mass among the candidates whose bounds reached the top,
-   which is MEMB's choice unless a bound fell short of the true mass. A
+   which is MEMB's choice unless a bound fell short of the true mass. The
+   counts are capped: once the truncated searches since the last centre
+   have reached ``COUNT_BUDGET`` n nodes, the centre is the largest exact
+   mass counted so far (at large radii thousands of bounds can exceed the
+   best mass and each count walks a large ball; without the cap one centre
+   could cost thousands of searches of a tenth of the graph). A
    pass ends when the sketch key on top rests on fewer than k/4 uncovered
    members (``REBUILD_FRACTION``): such a bound says little, and the next
    pass sketches the nodes left afresh. A centre covers its exact ball.
