@@ -2,7 +2,8 @@
 
 For each network, prints N_B of ``memb`` (exact), of ``sketch`` (two seeds),
 their ratio, the sketch passes per radius, the work per radius (exact counts of
-contenders and the nodes they walked) and wall / CPU times measured in this run. With ``--cpp BINARY`` (``bin/box_cover`` of
+contenders and the nodes they walked) and wall / CPU times measured in this run.
+With ``--cpp BINARY`` (``bin/box_cover`` of
 github.com/kenkoooo/graph-sketch-fractality, built with g++ -O3) the same
 graph is written as an edge list and covered by its ``sketch`` method with
 the same k at the same radii.
