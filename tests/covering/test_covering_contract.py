@@ -242,6 +242,28 @@ def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget):
     assert np.array_equal(fast, cover_labels(A, sizes, method="sketch", seed=4, engine="python"))
 
 
+def test_sketch_count_budget_bounds_the_walks(monkeypatch):
+    """Per centre (or pass that ends without one) the counts walk < COUNT_BUDGET n + n nodes."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr
+
+    A = barabasi_albert(3000, 3, seed=5)
+    n = A.shape[0]
+    ip, ix, w = _csr(A.tocsr())
+    rank = np.random.default_rng(0).permutation(n)
+    walked = {}
+    for budget in (1e18, 2.0):
+        monkeypatch.setattr(sketch, "COUNT_BUDGET", budget)
+        stats: dict = {}
+        labels = sketch.sketch_labels(ip, ix, w, False, [3.0, 4.0], rank, stats=stats)
+        nb = np.array([np.unique(row).size for row in labels])
+        walked[budget] = stats["work"][:, 2]
+        if budget < n:
+            assert np.all(walked[budget] <= (nb + stats["passes"]) * (budget * n + n))
+    assert walked[1e18].max() > 2 * 2.0 * n  # uncapped, the counts walk far more
+
+
 @pytest.mark.parametrize(
     "gname, A, sizes",
     [
