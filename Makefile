@@ -7,9 +7,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.selfsim-installed
 
-# `ruff format --check` joins `make lint` when FORMAT_CHECK=1 (to become the default once the
-# code base has been formatted in one go)
-FORMAT_CHECK ?= 0
+# `make lint` checks the formatting too (`ruff format`); FORMAT_CHECK=0 skips that check
+FORMAT_CHECK ?= 1
 LINT_PATHS := src tests benchmarks scripts examples conftest.py
 
 .PHONY: run test lint bench setup clean

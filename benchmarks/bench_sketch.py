@@ -1,8 +1,9 @@
 """Sketch covering against exact MEMB (and the published C++ code when given).
 
 For each network, prints N_B of ``memb`` (exact), of ``sketch`` (two seeds),
-their ratio, the sketch passes per radius and wall / CPU times measured in
-this run. With ``--cpp BINARY`` (``bin/box_cover`` of
+their ratio, the sketch passes per radius, the work per radius (exact counts of
+contenders and the nodes they walked) and wall / CPU times measured in this run.
+With ``--cpp BINARY`` (``bin/box_cover`` of
 github.com/kenkoooo/graph-sketch-fractality, built with g++ -O3) the same
 graph is written as an edge list and covered by its ``sketch`` method with
 the same k at the same radii.
@@ -32,8 +33,16 @@ def _cpp_counts(binary: str, A, radii, k: int, seed: int) -> list[int]:
         path = f.name
     try:
         for r in radii:
-            cmd = [binary, "-type=tsv", f"-graph={path}", "-method=sketch", f"-sketch_k={k}",
-                   f"-rad_min={r}", f"-rad_max={r}", f"-random_seed={seed}"]
+            cmd = [
+                binary,
+                "-type=tsv",
+                f"-graph={path}",
+                "-method=sketch",
+                f"-sketch_k={k}",
+                f"-rad_min={r}",
+                f"-rad_max={r}",
+                f"-random_seed={seed}",
+            ]
             text = subprocess.run(  # in the temporary directory: the binary writes a jlog/ folder
                 cmd, capture_output=True, text=True, check=True, cwd=os.path.dirname(path)
             ).stderr
@@ -79,7 +88,9 @@ def main() -> None:
         if with_memb:
             t, c = time.perf_counter(), time.process_time()
             memb = box_counts(A, sizes, method="memb")
-            print(f"  memb      {memb.tolist()}  ({time.perf_counter() - t:.2f} s, cpu {time.process_time() - c:.2f} s)")
+            print(
+                f"  memb      {memb.tolist()}  ({time.perf_counter() - t:.2f} s, cpu {time.process_time() - c:.2f} s)"
+            )
         for seed in (0, 1):
             t, c = time.perf_counter(), time.process_time()
             sk = box_counts(A, sizes, method="sketch", seed=seed)
@@ -91,8 +102,15 @@ def main() -> None:
         stats: dict = {}
         ip, ix, w = _csr(A.tocsr())
         lims = np.array([radius_limit(float(s)) for s in sizes])
-        sketch.sketch_labels(ip, ix, w, False, lims, np.random.default_rng(0).permutation(A.shape[0]), stats=stats)
+        sketch.sketch_labels(
+            ip, ix, w, False, lims, np.random.default_rng(0).permutation(A.shape[0]), stats=stats
+        )
         print(f"  passes per radius {stats['passes'].tolist()}")
+        w = stats["work"]
+        print(
+            f"  per radius: exact counts {w[:, 1].tolist()}, nodes they walked "
+            f"{w[:, 2].tolist()}, nodes the centres' balls walked {w[:, 3].tolist()}"
+        )
         if args.cpp:
             radii = [(s - 1) // 2 for s in sizes]
             t = time.perf_counter()

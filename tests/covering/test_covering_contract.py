@@ -20,6 +20,7 @@ def all_pairs(A, weighted=False):
 
     return shortest_path(A, directed=False, unweighted=not weighted)
 
+
 GRAPHS = {
     "flower22": uv_flower(2, 2, 3),
     "gasket": sierpinski_gasket(3),
@@ -91,12 +92,14 @@ def test_keep_best_cover_reuses_the_best_smaller_cover():
     """Hand-made rows: a row with more boxes than a smaller size's is replaced by that cover."""
     from selfsim.covering.api import keep_best_cover
 
-    rows = np.array([
-        [0, 1, 2, 3],  # l = 1: 4 boxes
-        [0, 0, 1, 1],  # l = 2: 2 boxes
-        [0, 1, 2, 2],  # l = 3: 3 boxes (worse than l = 2)
-        [0, 0, 0, 0],  # l = 4: 1 box
-    ])
+    rows = np.array(
+        [
+            [0, 1, 2, 3],  # l = 1: 4 boxes
+            [0, 0, 1, 1],  # l = 2: 2 boxes
+            [0, 1, 2, 2],  # l = 3: 3 boxes (worse than l = 2)
+            [0, 0, 0, 0],  # l = 4: 1 box
+        ]
+    )
     out = keep_best_cover(rows.copy(), np.arange(4))
     assert out.tolist() == [[0, 1, 2, 3], [0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 0, 0]]
     # rows given out of size order: ``ascending`` says which row is which size
@@ -117,7 +120,8 @@ def test_public_counts_are_monotone_even_when_a_kernel_is_not(monkeypatch):
         return np.stack([by_size[int(s)] for s in sizes])
 
     fake = dataclasses.replace(
-        METHODS["greedy"], fast=worse_at_three,
+        METHODS["greedy"],
+        fast=worse_at_three,
         reference=lambda Dm, sizes, rank: worse_at_three(A, False, sizes, rank),
     )
     monkeypatch.setitem(METHODS, "greedy", fake)
@@ -171,7 +175,8 @@ def test_networkx_input_equals_scipy_input(method):
     A = GRAPHS["gasket"]
     G = nx.from_scipy_sparse_array(A)
     assert np.array_equal(
-        box_counts(G, [2, 3, 5], method=method, seed=1), box_counts(A, [2, 3, 5], method=method, seed=1)
+        box_counts(G, [2, 3, 5], method=method, seed=1),
+        box_counts(A, [2, 3, 5], method=method, seed=1),
     )
 
 
@@ -260,8 +265,23 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact):
         head, tau = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
         nxt, ent = np.empty(k * n, dtype=np.int32), np.empty(k * n, dtype=np.int32)
         ne = ball_sketches(
-            A.indptr.astype(np.int64), A.indices.astype(np.int64), np.ones(A.nnz), float(r), order,
-            order.size, k, exact, head, nxt, ent, tau, np.empty((n, k)), dist, touched, heap_d, heap_v,
+            A.indptr.astype(np.int64),
+            A.indices.astype(np.int64),
+            np.ones(A.nnz),
+            float(r),
+            order,
+            order.size,
+            k,
+            exact,
+            head,
+            nxt,
+            ent,
+            tau,
+            np.empty((n, k)),
+            dist,
+            touched,
+            heap_d,
+            heap_v,
         )
         inside = D[:, order] <= r
         if exact and inside.sum() > k * n:
@@ -278,11 +298,17 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact):
             assert tau[u] == (t[k - 1] if not exact and t.size >= k else -1)
 
 
-def test_sketch_equals_reference_with_small_sketches(monkeypatch):
-    """k = 4: several passes, pruned sketches, sketch bounds replaced by exact masses."""
+@pytest.mark.parametrize("budget", [None, 0.05])
+def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget):
+    """k = 4: several passes, pruned sketches, sketch bounds replaced by exact masses.
+
+    budget 0.05: the counts' budget runs out, so centres are also taken early.
+    """
     pytest.importorskip("numba")
     from selfsim.covering import sketch
 
+    if budget is not None:
+        monkeypatch.setattr(sketch, "COUNT_BUDGET", budget)
     monkeypatch.setattr(sketch, "SKETCH_K", 4)
     monkeypatch.setattr(sketch, "EXACT_PER_NODE", 4)
     monkeypatch.setattr(sketch, "REBUILD_FRACTION", 0.75)
@@ -297,6 +323,28 @@ def test_sketch_equals_reference_with_small_sketches(monkeypatch):
     assert stats["passes"].max() > 1
     fast = cover_labels(A, sizes, method="sketch", seed=4, engine="numba")
     assert np.array_equal(fast, cover_labels(A, sizes, method="sketch", seed=4, engine="python"))
+
+
+def test_sketch_count_budget_bounds_the_walks(monkeypatch):
+    """Per centre (or pass that ends without one) the counts walk < COUNT_BUDGET n + n nodes."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr
+
+    A = barabasi_albert(3000, 3, seed=5)
+    n = A.shape[0]
+    ip, ix, w = _csr(A.tocsr())
+    rank = np.random.default_rng(0).permutation(n)
+    walked = {}
+    for budget in (1e18, 2.0):
+        monkeypatch.setattr(sketch, "COUNT_BUDGET", budget)
+        stats: dict = {}
+        labels = sketch.sketch_labels(ip, ix, w, False, [3.0, 4.0], rank, stats=stats)
+        nb = np.array([np.unique(row).size for row in labels])
+        walked[budget] = stats["work"][:, 2]
+        if budget < n:
+            assert np.all(walked[budget] <= (nb + stats["passes"]) * (budget * n + n))
+    assert walked[1e18].max() > 2 * 2.0 * n  # uncapped, the counts walk far more
 
 
 @pytest.mark.parametrize(

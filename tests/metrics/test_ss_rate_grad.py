@@ -106,8 +106,78 @@ def test_threshold_binning_equals_binary_search_on_ties():
         theta = torch.from_numpy(sf.thresholds(tz, tv, S))
         # distances sitting exactly on thresholds, one ulp either side, and random
         on = theta.float().double()
-        C = torch.cat([theta, on, torch.nextafter(theta, theta + 1), torch.nextafter(theta, theta - 1),
-                       tz + (tv - tz) * torch.from_numpy(rng.random(5000))]).clamp(tz, tv)
+        C = torch.cat(
+            [
+                theta,
+                on,
+                torch.nextafter(theta, theta + 1),
+                torch.nextafter(theta, theta - 1),
+                tz + (tv - tz) * torch.from_numpy(rng.random(5000)),
+            ]
+        ).clamp(tz, tv)
         for Cx in (C, C.float()):
             expected = torch.searchsorted(theta, Cx.double(), right=True)
             assert torch.equal(_first_threshold_above(Cx, theta, tz, tv), expected)
+
+
+def _brute_smooth_grad(values: np.ndarray, theta: np.ndarray, w: np.ndarray, k: float):
+    """sum_s w_s sigmoid'(k (theta_s - v)) over all P x S pairs (float64, numpy)."""
+    x = k * (theta[None, :] - values[:, None])
+    s = 0.5 * (1.0 + np.tanh(0.5 * x))  # sigmoid, written independently of torch
+    return (s * (1.0 - s)) @ w
+
+
+@pytest.mark.parametrize("k, spread", [(1.0, 3.0), (5.0, 200.0), (50.0, 40.0), (0.2, 1e4)])
+def test_windowed_smooth_gradient_equals_every_threshold(k, spread):
+    """Only thresholds within 40 / k of a value: error <= exp(-40) sum |w| (stated bound)."""
+    from selfsim.metrics.ss_rate import _smooth_grad_at
+
+    rng = np.random.default_rng(3)
+    theta = np.expm1(np.linspace(0.0, np.log1p(spread), 256))  # evenly spaced in log(1 + theta)
+    values = rng.uniform(0.0, spread, size=5000)
+    values[:10] = theta[:10]  # values on thresholds, and at both ends
+    values[10], values[11] = 0.0, spread
+    w = rng.normal(size=256)
+    want = _brute_smooth_grad(values, theta, w, k)
+    got = _smooth_grad_at(
+        torch.from_numpy(values), torch.from_numpy(theta), torch.from_numpy(w), k
+    ).numpy()
+    bound = np.exp(-40.0) * np.abs(w).sum() + 1e-12 * np.abs(want) + 1e-300
+    assert np.all(np.abs(got - want) <= bound + 1e-15 * np.abs(w).sum())
+    assert np.abs(want).max() > 1e-3  # not a vacuous all-zero case
+
+
+def test_spread_activations_take_the_windowed_path_and_match_dense():
+    """Pairs spread over many multiples of 1 / k (no interpolation grid): equals the dense."""
+    import selfsim.metrics.ss_rate as mod
+
+    rng = np.random.default_rng(11)
+    F = rng.normal(size=(80, 16)) * np.exp(rng.uniform(0, 6, size=(80, 1)))
+    P = 80 * 79 // 2
+    x = torch.tensor(F)
+    C = torch.pdist(x) / 4.0
+    tz, tv = float(C.min()), float(C.max())
+    assert (tv - tz) * 5.0 / mod._GRID_STEP >= P // 4  # the fall-back branch is taken
+    (v_fast, g_fast), (v_dense, g_dense) = _grads(F, torch.float64, k=5.0)
+    assert v_fast == pytest.approx(v_dense, abs=1e-12)
+    assert g_dense.norm() > 0
+    assert _rel(g_fast, g_dense) < 1e-10
+
+
+@pytest.mark.parametrize("k, spread", [(1.0, 600.0), (20.0, 30.0)])
+def test_cubic_grid_gradient_equals_every_threshold(k, spread):
+    """Hermite cubic on a grid of step 0.05 / k: within 1e-6 of max |dC| of the full sum."""
+    from selfsim.metrics.ss_rate import _cubic_on_grid
+
+    rng = np.random.default_rng(5)
+    theta = np.expm1(np.linspace(np.log1p(1.0), np.log1p(spread), 256))
+    C = np.sort(rng.uniform(1.0, spread, size=20000))
+    C[0], C[-1] = 1.0, spread
+    g = rng.normal(size=256)
+    num = int(np.ceil((spread - 1.0) * k / 0.05)) + 1
+    got = _cubic_on_grid(
+        torch.from_numpy(C), torch.from_numpy(theta), torch.from_numpy(g), k, -2.0, 1.0, spread, num
+    ).numpy()
+    want = -2.0 * _brute_smooth_grad(C, theta, g, k)
+    assert np.abs(want).max() > 1e-3
+    assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max()

@@ -14,7 +14,11 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
-    "distance_matrix", "greedy_reference", "memb_reference", "cbb_reference", "random_reference",
+    "distance_matrix",
+    "greedy_reference",
+    "memb_reference",
+    "cbb_reference",
+    "random_reference",
     "sketch_reference",
 ]
 
@@ -104,7 +108,14 @@ def _sketch_bound(m: int, nu: int, tau: int, z: float, left: int) -> float:
 
 
 def sketch_reference(
-    Dm: np.ndarray, radius: float, rank: np.ndarray, k: int, m_min: int, z: float, exact_per_node: int
+    Dm: np.ndarray,
+    radius: float,
+    rank: np.ndarray,
+    k: int,
+    m_min: int,
+    z: float,
+    exact_per_node: int,
+    count_budget: float,
 ) -> np.ndarray:
     """Sketch-based radius covering (see :mod:`selfsim.covering.sketch`) from distances.
 
@@ -119,8 +130,11 @@ def sketch_reference(
     greedy over the keys, written with argmax over arrays: the largest key
     (ties: smallest index) is a centre if it is an exact mass computed since
     the last centre; a stale exact key is recomputed; a sketch key is
-    recomputed and, if still the largest, replaced by the exact mass. The
-    pass ends when a sketch key on top rests on fewer than ``m_min`` members.
+    recomputed and, if still the largest, replaced by the exact mass. Once
+    the balls of the sketched nodes counted since the last centre hold at
+    least ``count_budget`` n nodes in total, the centre is the largest mass
+    counted since then (ties: smallest index). The pass ends when a sketch key
+    on top rests on fewer than ``m_min`` members.
     """
     from .sketch import pass_keys
 
@@ -150,8 +164,13 @@ def sketch_reference(
             m = _left(sk[u], covered)
             if m > 0:
                 state[u] = 2 if tau[u] < 0 else 1
-                key[u] = float(m) if tau[u] < 0 else _sketch_bound(m, unc.size, tau[u], z, n - int(covered.sum()))
+                key[u] = (
+                    float(m)
+                    if tau[u] < 0
+                    else _sketch_bound(m, unc.size, tau[u], z, n - int(covered.sum()))
+                )
                 stamp[u] = len(centres)
+        walked, best, best_m = 0, -1, 0
         while (state > 0).any():
             live = np.where(state > 0, key, -np.inf)
             u = int(np.argmax(live))  # ties: smallest index
@@ -159,6 +178,7 @@ def sketch_reference(
                 centres.append(u)
                 state[u] = 0
                 covered |= within[u]
+                walked, best, best_m = 0, -1, 0
                 continue
             if state[u] == 1:
                 m = _left(sk[u], covered)
@@ -174,6 +194,15 @@ def sketch_reference(
                     key[u] = kb
                     continue
             mass = int(np.count_nonzero(within[u] & ~covered))
+            if not exact and tau[u] >= 0:
+                walked += int(np.count_nonzero(within[u]))
             state[u], key[u], stamp[u] = (2 if mass > 0 else 0), float(mass), len(centres)
+            if mass > 0 and (mass > best_m or (mass == best_m and u < best)):
+                best, best_m = u, mass
+            if best >= 0 and walked >= count_budget * n:
+                centres.append(best)
+                state[best] = 0
+                covered |= within[best]
+                walked, best, best_m = 0, -1, 0
         p += 1
     return np.argmin(Dm[np.asarray(centres)], axis=0).astype(np.int64)

@@ -93,8 +93,9 @@ def _memb_fast(A, weighted, sizes, rank):
             out = np.empty_like(lab)
             out[:, dense.perm] = lab
             return out[inv]
-    return _per_limit(lambda lim: memb_labels(ip, ix, w, weighted, lim), sizes, radius_limit,
-                      "memb")
+    return _per_limit(
+        lambda lim: memb_labels(ip, ix, w, weighted, lim), sizes, radius_limit, "memb"
+    )
 
 
 def _memb_ref(Dm, sizes, rank):
@@ -107,8 +108,9 @@ def _cbb_fast(A, weighted, sizes, rank):
     ip, ix, w = _csr(A)
     by_rank = np.argsort(rank, kind="stable").astype(np.int64)
     rk = rank.astype(np.int64)
-    return _per_limit(lambda lim: cbb_labels(ip, ix, w, weighted, lim, by_rank, rk), sizes,
-                      size_limit, "cbb")
+    return _per_limit(
+        lambda lim: cbb_labels(ip, ix, w, weighted, lim, by_rank, rk), sizes, size_limit, "cbb"
+    )
 
 
 def _cbb_ref(Dm, sizes, rank):
@@ -120,8 +122,9 @@ def _random_fast(A, weighted, sizes, rank):
 
     ip, ix, w = _csr(A)
     by_rank = np.argsort(rank, kind="stable").astype(np.int64)
-    return _per_limit(lambda lim: random_labels(ip, ix, w, weighted, lim, by_rank), sizes,
-                      radius_limit, "random")
+    return _per_limit(
+        lambda lim: random_labels(ip, ix, w, weighted, lim, by_rank), sizes, radius_limit, "random"
+    )
 
 
 def _random_ref(Dm, sizes, rank):
@@ -138,11 +141,13 @@ def _sketch_fast(A, weighted, sizes, rank):
 
 
 def _sketch_ref(Dm, sizes, rank):
-    from .sketch import BOUND_Z, EXACT_PER_NODE, SKETCH_K, rebuild_below
+    from .sketch import BOUND_Z, COUNT_BUDGET, EXACT_PER_NODE, SKETCH_K, rebuild_below
 
     m_min = rebuild_below(SKETCH_K)
     return _per_limit(
-        lambda lim: ref.sketch_reference(Dm, lim, rank, SKETCH_K, m_min, BOUND_Z, EXACT_PER_NODE),
+        lambda lim: ref.sketch_reference(
+            Dm, lim, rank, SKETCH_K, m_min, BOUND_Z, EXACT_PER_NODE, COUNT_BUDGET
+        ),
         sizes,
         radius_limit,
     )
@@ -177,27 +182,39 @@ class CoverMethod:
 
 METHODS: dict[str, CoverMethod] = {
     "greedy": CoverMethod(
-        "greedy", "diameter", False,
+        "greedy",
+        "diameter",
+        False,
         "greedy colouring of the dual graph, all sizes in one pass (Song et al. 2007)",
-        _greedy_fast, _greedy_ref,
+        _greedy_fast,
+        _greedy_ref,
     ),
     "cbb": CoverMethod(
         "cbb", "diameter", True, "compact-box-burning (Song et al. 2007)", _cbb_fast, _cbb_ref
     ),
     "memb": CoverMethod(
-        "memb", "radius", False,
+        "memb",
+        "radius",
+        False,
         "maximum-excluded-mass burning, radius boxes l_B = 2 r_B + 1 (Song et al. 2007)",
-        _memb_fast, _memb_ref,
+        _memb_fast,
+        _memb_ref,
     ),
     "random": CoverMethod(
-        "random", "radius", True,
+        "random",
+        "radius",
+        True,
         "random sequential burning of radius boxes (Kim et al. 2004)",
-        _random_fast, _random_ref,
+        _random_fast,
+        _random_ref,
     ),
     "sketch": CoverMethod(
-        "sketch", "radius", True,
+        "sketch",
+        "radius",
+        True,
         "MEMB with excluded mass estimated from bottom-k all-distances sketches, no all-pairs "
         "distances; for large graphs (after Akiba, Nakamura, Takaguchi 2016)",
-        _sketch_fast, _sketch_ref,
+        _sketch_fast,
+        _sketch_ref,
     ),
 }

@@ -31,7 +31,12 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
    bounds); a sketch key is recomputed from the sketch and, if still on top,
    replaced by the exact mass (one truncated BFS). So a centre has the
    largest exact mass among the candidates whose bounds reached the top,
-   which is MEMB's choice unless a bound fell short of the true mass. A
+   which is MEMB's choice unless a bound fell short of the true mass. The
+   counts are capped: once the truncated searches since the last centre
+   have reached ``COUNT_BUDGET`` n nodes, the centre is the largest exact
+   mass counted so far (at large radii thousands of bounds can exceed the
+   best mass and each count walks a large ball; without the cap one centre
+   could cost thousands of searches of a tenth of the graph). A
    pass ends when the sketch key on top rests on fewer than k/4 uncovered
    members (``REBUILD_FRACTION``): such a bound says little, and the next
    pass sketches the nodes left afresh. A centre covers its exact ball.
@@ -60,7 +65,7 @@ import numpy as np
 from ._jit import kernel, prange
 from ._sssp import heap_pop, heap_push, reset, sssp
 
-__all__ = ["SKETCH_K", "ball_sketches", "pass_keys", "sketch_labels"]
+__all__ = ["COUNT_BUDGET", "SKETCH_K", "ball_sketches", "pass_keys", "sketch_labels"]
 
 #: sketch size k (relative error of a ball-size estimate about 1/sqrt(k - 2))
 SKETCH_K = 16
@@ -71,6 +76,11 @@ EXACT_PER_NODE = 16
 
 #: optimistic bound of a sketch estimate from m members: est (1 + BOUND_Z / sqrt(m))
 BOUND_Z = 2.0
+
+#: the truncated searches that count exact masses of sketched candidates reach
+#: at most about COUNT_BUDGET n nodes per centre; once they have, the centre is
+#: the largest exact mass counted since the last centre
+COUNT_BUDGET = 128.0
 
 #: a pass ends once the best candidate's estimate rests on fewer than this
 #: fraction of its k sketch members (the rest are covered)
@@ -251,18 +261,25 @@ def sketch_centres(
     m_min,
     z,
     exact_per_node,
+    count_budget,
     base_rank,
     by_rank,
     centres_out,
     nc_out,
     passes_out,
+    work_out,
 ):
-    """Centres for every radius limit (parallel over radii); row s of ``centres_out``."""
+    """Centres for every radius limit (parallel over radii); row s of ``centres_out``.
+
+    ``work_out[s]``: sketched passes, exact counts of contenders, nodes those
+    counts walked, nodes the centres' balls walked.
+    """
     n = indptr.shape[0] - 1
     R = limits.shape[0]
     hn = indices.shape[0] + 1
     hs = hn if weighted else 1
     cap = max(k, exact_per_node) * n
+    budget = count_budget * n
     for s in prange(R):
         r = limits[s]
         covered = np.zeros(n, dtype=np.bool_)
@@ -306,6 +323,8 @@ def sketch_centres(
                 if ball_sketches(indptr, indices, weights, r, order, nu, k, exact, *ws) >= 0:
                     break
                 exact = False
+            if not exact:
+                work_out[s, 0] += 1
             # lazy greedy: keys are exact masses (state 2, fresh when stamp == nc) or
             # optimistic sketch bounds (state 1), evaluated exactly once on top
             size = 0
@@ -322,9 +341,15 @@ def sketch_centres(
                     size = _heap_push(hk, hv, size, _bound(m, nu, tau[u], z, n - ncov), u)
             while True:  # the centres of this pass
                 c = -1
+                walked = 0  # nodes reached by the truncated searches since the last centre
+                best = -1  # the largest exact mass counted since then (ties: smallest index)
+                best_m = 0
+                left = n - ncov
                 while size > 0:
                     u = hv[0]
                     size = _heap_pop(hk, hv, size)
+                    if state[u] == 0:
+                        continue  # a centre chosen while still on the heap
                     if state[u] == 2 and stamp[u] == nc:
                         c = u
                         break
@@ -334,7 +359,7 @@ def sketch_centres(
                             continue
                         if m < m_min:
                             break  # the best bound rests on < m_min members: next pass
-                        key = _bound(m, nu, tau[u], z, n - ncov)
+                        key = _bound(m, nu, tau[u], z, left)
                         if size > 0 and (key < hk[0] or (key == hk[0] and u > hv[0])):
                             size = _heap_push(hk, hv, size, key, u)
                             continue
@@ -342,6 +367,9 @@ def sketch_centres(
                         mass = _uncovered(u, head, nxt, ent, covered)
                     else:
                         cnt = sssp(indptr, indices, weights, weighted, u, r, dist, ball, hd, hvv)
+                        walked += cnt
+                        work_out[s, 1] += 1
+                        work_out[s, 2] += cnt
                         mass = 0
                         for j in range(cnt):
                             if not covered[ball[j]]:
@@ -351,11 +379,19 @@ def sketch_centres(
                     stamp[u] = nc
                     if mass > 0:
                         size = _heap_push(hk, hv, size, float(mass), u)
+                        if mass > best_m or (mass == best_m and u < best):
+                            best = u
+                            best_m = mass
+                    if best >= 0 and walked >= budget:
+                        c = best  # the budget of the counts is spent
+                        break
                 if c < 0:
                     break  # nothing uncovered in reach, or too few members: next pass
+                state[c] = 0
                 centres_out[s, nc] = c
                 nc += 1
                 cnt = sssp(indptr, indices, weights, weighted, c, r, dist, ball, hd, hvv)
+                work_out[s, 3] += cnt
                 for q in range(cnt):
                     x = ball[q]
                     if not covered[x]:
@@ -383,6 +419,7 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
     centres = np.empty((limits.size, n), dtype=np.int32)
     nc = np.empty(limits.size, dtype=np.int64)
     passes = np.empty(limits.size, dtype=np.int64)
+    work = np.zeros((limits.size, 4), dtype=np.int64)
     sketch_centres(
         indptr,
         indices,
@@ -393,14 +430,17 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
         m_min,
         BOUND_Z,
         EXACT_PER_NODE,
+        COUNT_BUDGET,
         rank.astype(np.int64),
         by_rank,
         centres,
         nc,
         passes,
+        work,
     )
     if stats is not None:
         stats["passes"] = passes
+        stats["work"] = work
     return np.stack(
         [
             _nearest_centre(indptr, indices, w, centres[s, : nc[s]].astype(np.int64))
