@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
 from .._core.errors import FitQualityWarning, InvalidInputError, ScalingRangeWarning
@@ -296,8 +297,8 @@ def _verdict(
 
 
 def fractal_dimension(
-    sizes: Any,
-    counts: Any,
+    sizes: npt.ArrayLike,
+    counts: npt.ArrayLike,
     *,
     fit_range: tuple[float, float] | None = None,
     num_components: int = 1,
