@@ -227,12 +227,24 @@ def plan_output(
 # -- atomic files ------------------------------------------------------------------------------
 
 
+def _file_mode(path: Path) -> int:
+    """The permissions of the file at ``path``, or those of a new file under the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(path: str | Path, write: Callable[[str], Any]) -> None:
     """Run ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``.
 
     A crash never leaves a half-written file; the temporary file is removed
-    on failure, and an ``OSError`` (full disk, no permission) becomes an
-    :class:`OutputError` naming ``path``, with the previous file unchanged.
+    on failure; the file gets the permissions of the one it replaces (a new
+    file those of the umask, as ``open`` gives); an ``OSError`` (full disk, no
+    permission) becomes an :class:`OutputError` naming ``path``, with the
+    previous file unchanged.
     """
     path = Path(path)
     tmp = None
@@ -240,6 +252,7 @@ def atomic_write(path: str | Path, write: Callable[[str], Any]) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         write(tmp)
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600: keep what a plain open would give
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(
