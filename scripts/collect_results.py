@@ -173,18 +173,14 @@ def gate(root: Path) -> str:
 
 
 def table2(root: Path, figures: Path) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from selfsim.report.plots import plot_depth_panels
 
     out = [
         "| family (weights) | final test top-1 of the trained weights (%) | SS_rate untrained | "
         "SS_rate trained (ours) | direction | layers | paper (ImageNet checkpoints) |",
         "|---|---|---|---|---|---|---|",
     ]
-    fig, axes = plt.subplots(1, 4, figsize=(13, 3.0))
-    panel = dict(zip(FAMILIES, axes, strict=True))
+    panels: dict[str, dict[str, tuple[list[str], list[float]]]] = {m: {} for m in FAMILIES}
     for key in FAMILIES + ["mixer_tiny_32_medium"]:
         m = key.removesuffix("_medium")
         d = root / "table2" / key
@@ -197,7 +193,6 @@ def table2(root: Path, figures: Path) -> str:
             f"| {key} | {epochs(run)[-1]['top1']:.1f} | {u:.3f} | {t:.3f} | {'up' if t > u else 'down'} | "
             f"{rows['trained']['layers_ok'].split('.')[0]} | {PAPER_T2[m]} |"
         )
-        ax = panel[m]
         files = (
             (("layers.csv", "trained (medium run)"),)
             if key != m
@@ -205,64 +200,48 @@ def table2(root: Path, figures: Path) -> str:
         )
         for name, label in files:
             layers = list(csv.DictReader((d / name).open()))
-            ax.plot(
-                [r["layer"] for r in layers],
-                [float(r["ss_rate"]) for r in layers],
-                marker="o",
-                label=label,
-            )
-        ax.set_title(m, fontsize=9)
-        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    axes[0].set_ylabel("SS_rate (512 CIFAR-10 test images)")
-    fig.tight_layout()
+            panels[m][label] = ([r["layer"] for r in layers], [float(r["ss_rate"]) for r in layers])
     figures.mkdir(parents=True, exist_ok=True)
-    fig.savefig(figures / "table2_layers.png", dpi=90)
-    plt.close(fig)
+    plot_depth_panels(
+        list(panels.items()),
+        figures / "table2_layers.png",
+        ylabel="SS_rate (512 CIFAR-10 test images)",
+    )
     return "\n".join(out)
 
 
 def curves(root: Path, figures: Path, main_arm: dict[str, str]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from selfsim.report.plots import plot_bands
 
     titles = dict(DATASETS, medium="CIFAR-10, medium scale (5000 images, 6 epochs, alpha 1)")
     for data, title in titles.items():
         fams = [m for m in FAMILIES if runs_of(root, data, m, "baseline")]
         if not fams:
             continue
-        fig, axes = plt.subplots(
-            2, len(fams), figsize=(3.3 * len(fams), 5.0), sharex=True, squeeze=False
-        )
-        for j, m in enumerate(fams):
-            s2 = "S2-Con alpha 1" if data == "medium" else "S2-Con alpha 0.01"
+        s2 = "S2-Con alpha 1" if data == "medium" else "S2-Con alpha 0.01"
+        rows: dict[str, list] = {"top1": [], "ss_rate_mean": []}  # one panel per family each
+        for m in fams:
+            series: dict[str, dict[str, np.ndarray]] = {key: {} for key in rows}
             for arm, label in (
                 ("baseline", "baseline (record-only)"),
                 (main_arm.get(m, "constrained"), s2),
             ):
                 rs = runs_of(root, data, m, arm) or runs_of(root, data, m, "constrained")
-                if not rs:
-                    continue
-                for i, key in enumerate(("top1", "ss_rate_mean")):
-                    a = np.asarray([[e[key] for e in epochs(p)] for p in rs], dtype=float)
-                    x = np.arange(a.shape[1])
-                    axes[i, j].plot(x, a.mean(0), marker="o", ms=3, label=label)
-                    axes[i, j].fill_between(
-                        x, a.mean(0) - a.std(0), a.mean(0) + a.std(0), alpha=0.2
+                for key in rows if rs else ():
+                    series[key][label] = np.asarray(
+                        [[e[key] for e in epochs(p)] for p in rs], dtype=float
                     )
-            axes[0, j].set_title(m, fontsize=9)
-            axes[1, j].set_xlabel("epoch")
-        axes[0, 0].set_ylabel("test top-1 (%)")
-        axes[1, 0].set_ylabel("SS_rate (eval batch)")
-        axes[0, 0].legend(fontsize=7)
-        fig.suptitle(f"{title}: mean ± std over seeds", fontsize=10)
-        fig.tight_layout()
-        fig.savefig(figures / f"table3_curves_{data}.png", dpi=80)
-        plt.close(fig)
+            rows["top1"].append((m, series["top1"]))
+            rows["ss_rate_mean"].append(("", series["ss_rate_mean"]))
+        plot_bands(
+            rows["top1"] + rows["ss_rate_mean"],
+            figures / f"table3_curves_{data}.png",
+            title=f"{title}: mean ± std over seeds",
+            nrows=2,
+            ylabels=("test top-1 (%)", "SS_rate (eval batch)"),
+            panel_size=(3.3, 2.5),
+            dpi=80,
+        )
 
 
 def main() -> None:

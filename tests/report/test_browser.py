@@ -1,4 +1,4 @@
-"""The three pages in a real browser (headless Chromium at 1280 px).
+"""The pages in a real browser (headless Chromium at 1280 px).
 
 Checks what a reader hits first: no console errors, every image loads, and
 nothing runs off the right edge (document scrollWidth <= the window width).
@@ -79,6 +79,17 @@ def test_training_page_in_chromium(tmp_path):
 
     path = write_training_report(training_run(tmp_path / "run", epochs=4))
     _assert_clean(path, images=3)
+
+
+def test_experiment_page_in_chromium(tmp_path):
+    """The grid page: the paired table's eleven columns still fit."""
+    from selfsim.train.experiment import write_grid_report
+
+    for arm in ("baseline", "constrained", "a-long-arm-name-of-a-sweep"):
+        for seed in (0, 1):
+            training_run(tmp_path / "grid" / "resmlp_tiny_32" / arm / f"seed{seed}", epochs=3)
+    path, _ = write_grid_report(tmp_path / "grid")
+    _assert_clean(path, images=1)
 
 
 def test_the_checks_catch_a_bad_page(tmp_path):

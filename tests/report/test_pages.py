@@ -271,3 +271,24 @@ def test_log_ticks_on_a_narrow_range_are_few_and_unlabelled_minor():
     assert isinstance(ax.xaxis.get_minor_locator(), NullLocator)
     labels = [ax.xaxis.get_major_formatter()(v, i) for i, v in enumerate(ticks)]
     assert labels == ["1.2", "1.34", "1.5"]
+
+
+def test_panel_grids_of_the_script_figures(tmp_path):
+    """plot_bands in rows and plot_depth_panels (the figures of scripts/collect_results.py):
+    the size follows the panel count, and a panel without data stays an empty panel."""
+    import numpy as np
+    from PIL import Image
+
+    from selfsim.report.plots import plot_bands, plot_depth_panels
+
+    runs = np.array([[40.0, 50.0, 60.0], [42.0, 52.0, 58.0]])
+    panels = [(f"m{j}", {"baseline": runs, "S2-Con": runs + 1}) for j in range(3)]
+    panels += [("", {"baseline": runs / 100}) for _ in range(3)]
+    path = plot_bands(
+        panels, tmp_path / "b.png", nrows=2, ylabels=("top-1", "SS"), panel_size=(3, 2), dpi=50
+    )
+    assert Image.open(path).size == (3 * 3 * 50, 2 * 2 * 50)
+    assert Image.open(plot_bands(panels[:2], tmp_path / "one.png")).size == (990, 374)  # 9 x 3.4
+    series = {"untrained": (["b.0", "b.1"], [0.1, None]), "trained": (["b.0", "b.1"], [0.2, 0.3])}
+    path = plot_depth_panels([("a", series), ("b", {})], tmp_path / "d.png", dpi=40)
+    assert Image.open(path).size == (2 * 130, 120)  # 2 panels of 3.25 x 3 in at 40 dpi

@@ -15,6 +15,7 @@ from selfsim._core.files import (
     LOCK_FILE,
     RunLock,
     atomic_write,
+    atomic_write_text,
     plan_output,
     run_kind,
     staging_dir,
@@ -89,6 +90,24 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
     with pytest.raises(OutputError, match="status.json.*No space left"):
         atomic_write(target, half_then_full)
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["status.json"]
+
+
+def test_atomic_write_gives_the_permissions_a_plain_write_would(tmp_path):
+    """Not mkstemp's 0600: a new file as ``open`` makes it under the umask, a replaced file
+    keeps its own mode."""
+    old = os.umask(0o027)
+    try:
+        atomic_write_text(tmp_path / "new.html", "x")
+        (tmp_path / "plain").write_text("x")
+    finally:
+        os.umask(old)
+    mode = (tmp_path / "new.html").stat().st_mode & 0o777
+    assert mode == 0o640 == (tmp_path / "plain").stat().st_mode & 0o777
+    kept = tmp_path / "private.json"
+    kept.write_text("old")
+    kept.chmod(0o600)
+    atomic_write_text(kept, "new")
+    assert kept.stat().st_mode & 0o777 == 0o600 and kept.read_text() == "new"
 
 
 def test_lock_names_a_live_holder_and_takes_over_a_dead_one(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("timm")
 
 from selfsim.cli import main  # noqa: E402
-from selfsim.train.experiment import plan_grid, summarize  # noqa: E402
+from selfsim.train.experiment import grid_runs, plan_grid, summarize  # noqa: E402
 from selfsim.train.rundir import epoch_lines  # noqa: E402
 
 
@@ -60,6 +60,8 @@ def test_experiment_grid_summary_and_skip(tmp_path):
     md = (out / "summary.md").read_text()
     assert "| resmlp_tiny_32 |" in md and "±" in md
     assert (out / "plots" / "resmlp_tiny_32.png").stat().st_size > 0
+    page = (out / "report.html").read_text()  # the grid's page links every run's own page
+    assert "href='resmlp_tiny_32/constrained/seed1/report.html'" in page
     # the constrained runs took their target from the matching baseline
     cfg = json.loads((runs[2].out / "config.json").read_text())
     base_last = epoch_lines(runs[0].out)[-1]
@@ -98,6 +100,15 @@ def test_alpha_sweep_arms_share_baselines(tmp_path):
     for r in runs[1:]:
         cfg = json.loads((r.out / "config.json").read_text())
         assert cfg["gamma_resolved"] == pytest.approx(base_last["train_ss_rate_mean"])
+    # read back without the file (selfsim report): the grid's order, a1 before a01 as planned
+    found = grid_runs(out)
+    assert [(r.model, r.arm, r.seed, r.out) for r in found] == [
+        (r.model, r.arm, r.seed, r.out) for r in runs
+    ]
+    assert found[1].config["ss"]["alpha"] == 1.0
+    (out / "report.html").unlink()
+    assert main(["report", str(out), str(runs[0].out)]) == 0
+    assert "S2-Con (a01)" in (out / "report.html").read_text()
 
 
 def test_bad_arm_list_is_refused(tmp_path):

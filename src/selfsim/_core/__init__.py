@@ -1,4 +1,4 @@
-"""Shared core: errors and warnings, parameter validation, seeding."""
+"""Shared core: errors, validation, seeding, configuration, output folders, progress, provenance."""
 
 from .errors import *  # noqa: F401,F403
 from .errors import __all__ as _errors_all

@@ -55,7 +55,9 @@ __all__ = [
 ]
 
 LOCK_FILE = ".selfsim.lock"
-RUN_KINDS = ("analysis", "train", "compare")
+RUN_KINDS = ("analysis", "train", "compare", "experiment")
+# what a comparison folder may hold (``selfsim compare``): its table and figure, page and plots
+_COMPARE_FILES = {"compare.csv", "compare.png", "report.html", "plots"}
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -71,12 +73,14 @@ def _read_json(path: Path) -> Any:
 
 
 def run_kind(path: str | Path) -> str | None:
-    """``"analysis"``, ``"train"``, ``"compare"`` or None: what selfsim run ``path`` holds.
+    """``"analysis"``, ``"train"``, ``"compare"``, ``"experiment"`` or None: what ``path`` holds.
 
     Judged by its files: an analysis run has a ``results.json`` with
     ``versions`` and ``runs``; a training run a ``config.json`` with
-    ``config`` and ``selfsim_version``; a comparison only ``compare.csv`` and
-    ``compare.png``.
+    ``config`` and ``selfsim_version``; a comparison ``compare.csv`` and
+    ``compare.png`` and nothing but its ``report.html`` and ``plots/``; an
+    experiment grid its ``summary.md`` and ``summary.csv``, or (stopped before
+    its first summary) a training run at ``<model>/<arm>/seed<S>``.
     """
     path = Path(path)
     doc = _read_json(path / "results.json")
@@ -85,8 +89,15 @@ def run_kind(path: str | Path) -> str | None:
     doc = _read_json(path / "config.json")
     if isinstance(doc, dict) and {"config", "selfsim_version"} <= set(doc):
         return "train"
-    if path.is_dir() and {p.name for p in path.iterdir()} == {"compare.csv", "compare.png"}:
+    if not path.is_dir():
+        return None
+    names = {p.name for p in path.iterdir()}
+    if {"compare.csv", "compare.png"} <= names <= _COMPARE_FILES:
         return "compare"
+    if {"summary.md", "summary.csv"} <= names or any(
+        run_kind(run) == "train" for run in path.glob("*/*/seed*")
+    ):
+        return "experiment"
     return None
 
 
@@ -122,9 +133,10 @@ class OutputPlan:
     """The answer of :func:`plan_output`: where to write and what is there now.
 
     path : the run directory as given
-    kind : "analysis" or "train"
+    kind : one of :data:`RUN_KINDS`
     replaces : an existing selfsim run that will be replaced (``--overwrite``)
-    resumes : an existing training run that will be continued (``--resume``)
+    resumes : an existing training run that will be continued (``--resume``), or an
+        experiment grid that will be continued (always: its finished runs are kept)
     """
 
     path: Path
@@ -157,12 +169,20 @@ def plan_output(
     and a non-empty directory that is not a selfsim run of the same kind are
     never written; an existing run needs ``overwrite`` (replace) or, for
     training, ``resume`` (continue); a run another process is writing is
-    refused; the location must be writable. Nothing is created or changed.
+    refused; the location must be writable. An experiment grid is never
+    replaced: an earlier grid in ``path`` is continued (its finished runs are
+    skipped, the others resumed by their own training runs), so ``overwrite``
+    is refused for it. Nothing is created or changed.
     """
     if kind not in RUN_KINDS:
         raise InvalidInputError(f"run kind must be one of {RUN_KINDS}; got {kind!r}.")
     if resume and overwrite:
         raise InvalidInputError("Pass either --resume or --overwrite, not both.")
+    if kind == "experiment" and overwrite:
+        raise InvalidInputError(
+            "An experiment grid is continued, never replaced; delete the runs to redo "
+            "(or the folder) or choose another --out."
+        )
     path = Path(path)
     if path.is_symlink():
         raise OutputError(
@@ -176,10 +196,14 @@ def plan_output(
     found = run_kind(path) if nonempty else None
     if nonempty and found != kind:
         what = f"a selfsim {found} run" if found else "files that are not a selfsim run"
-        raise OutputError(
-            f"{option} {path} holds {what}; selfsim replaces only its own {kind} runs. "
-            f"Choose another {option}."
+        verb = (
+            "continues only its own experiment grids"
+            if kind == "experiment"
+            else f"replaces only its own {kind} runs"
         )
+        raise OutputError(f"{option} {path} holds {what}; selfsim {verb}. Choose another {option}.")
+    if kind == "experiment":
+        resume = nonempty  # an earlier grid is continued where it stopped
     if resume and not nonempty:
         raise CheckpointError(
             f"Cannot resume: {path} holds no run (no checkpoint). Start it without --resume."
@@ -203,12 +227,24 @@ def plan_output(
 # -- atomic files ------------------------------------------------------------------------------
 
 
+def _file_mode(path: Path) -> int:
+    """The permissions of the file at ``path``, or those of a new file under the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(path: str | Path, write: Callable[[str], Any]) -> None:
     """Run ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``.
 
     A crash never leaves a half-written file; the temporary file is removed
-    on failure, and an ``OSError`` (full disk, no permission) becomes an
-    :class:`OutputError` naming ``path``, with the previous file unchanged.
+    on failure; the file gets the permissions of the one it replaces (a new
+    file those of the umask, as ``open`` gives); an ``OSError`` (full disk, no
+    permission) becomes an :class:`OutputError` naming ``path``, with the
+    previous file unchanged.
     """
     path = Path(path)
     tmp = None
@@ -216,6 +252,7 @@ def atomic_write(path: str | Path, write: Callable[[str], Any]) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         write(tmp)
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600: keep what a plain open would give
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(

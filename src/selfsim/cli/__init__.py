@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "train": "selfsim.cli.train",
     "experiment": "selfsim.cli.experiment",
     "boxcover": "selfsim.cli.boxcover",
+    "report": "selfsim.cli.report",
 }
 
 

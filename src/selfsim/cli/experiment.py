@@ -1,4 +1,4 @@
-"""``selfsim experiment``: a grid of models x {baseline, S2-Con} x seeds, then a summary.
+"""``selfsim experiment``: a grid of models x {baseline, S2-Con} x seeds, then a summary page.
 
 Example::
 
@@ -25,41 +25,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip the plots")
 
 
-def _check_out(out: Path, runs: list) -> None:
-    """An experiment directory is new, empty, or an earlier run of an experiment."""
-    from .._core.errors import OutputError
-    from .._core.files import check_writable, run_kind
+def _check_out(out: Path) -> None:
+    """An experiment folder is new, empty, or an earlier grid, which is continued.
 
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise OutputError(
-            f"--out {out} is not a directory (a file or a link); choose another --out."
-        )
-    if out.is_dir() and any(out.iterdir()):
-        ours = (out / "summary.md").is_file() or any(run_kind(r.out) == "train" for r in runs)
-        if not ours:
-            raise OutputError(
-                f"--out {out} holds files that are not a selfsim experiment; choose another --out."
-            )
-    check_writable(out)
+    The rule is :func:`~selfsim._core.files.plan_output`'s (kind "experiment"), as for every
+    other command; asked before any training.
+    """
+    from .._core.files import plan_output
+
+    plan_output(out, "experiment")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..train.config import read_config_file
-    from ..train.experiment import plan_grid, run_grid, summarize
+    from ..train.experiment import plan_grid, run_grid, summarize, write_grid_report
 
     doc = read_config_file(args.config)
     out = args.out or doc.get("out") or "runs/experiment"
     runs = plan_grid(doc, out)
-    _check_out(Path(out), runs)
+    _check_out(Path(out))
     if not args.summary_only:
         parallel = args.parallel or int(doc.get("parallel", 1))
         for path, what in run_grid(runs, parallel=parallel).items():
             print(f"{what:8s} {path}")
     summarize(runs, out)
     print(open(f"{out}/summary.md").read())
-    if not args.no_plots:
-        from ..train.experiment_plots import plot_experiment
-
-        for plot in plot_experiment(runs, out):
-            print(f"plot     {plot}")
+    page, plots = write_grid_report(out, runs, plots=not args.no_plots)
+    for plot in plots:
+        print(f"plot     {plot}")
+    print(f"report   {page}")
     return 0

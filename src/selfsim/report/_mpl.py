@@ -37,7 +37,14 @@ def colormap(name: str = "viridis") -> Any:
 
 
 def save_figure(fig: Any, path: str | Path, **kwargs: Any) -> Path:
-    """Write ``fig`` (the format from the suffix) and return the path."""
+    """Write ``fig`` (the format from the suffix) atomically and return the path.
+
+    Drawn into a temporary file beside ``path`` and renamed over it
+    (:func:`~selfsim._core.files.atomic_write`), so an earlier figure stays whole on failure.
+    """
+    from .._core.files import atomic_write
+
     path = Path(path)
-    fig.savefig(path, **kwargs)
+    kwargs.setdefault("format", path.suffix.lstrip(".").lower() or "png")
+    atomic_write(path, lambda tmp: fig.savefig(tmp, **kwargs))
     return path

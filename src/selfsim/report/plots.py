@@ -31,6 +31,7 @@ __all__ = [
     "plot_lines",
     "plot_layer_epochs",
     "plot_bands",
+    "plot_depth_panels",
     "plot_boxcover",
     "safe_name",
     "finite",
@@ -401,10 +402,26 @@ def plot_bands(
     *,
     title: str = "",
     xlabel: str = "epoch",
+    nrows: int = 1,
+    ylabels: Sequence[str] = (),
+    panel_size: tuple[float, float] | None = None,
+    dpi: int = 110,
 ) -> Path:
-    """Mean +- one standard deviation over repeats: ``(title, {label: array (repeats, x)})``."""
-    fig = new_figure(9.0, 3.4, 110)
-    axes = np.atleast_1d(fig.subplots(1, max(1, len(panels)), squeeze=False)).ravel()
+    """Mean +- one standard deviation over repeats: ``(title, {label: array (repeats, x)})``.
+
+    Panels fill ``nrows`` rows left to right, row by row; ``ylabels`` name the rows (on
+    the first column); ``panel_size`` (inches) sizes each panel (default: one 9 x 3.4 row).
+    """
+    nrows = max(1, nrows)
+    ncols = max(1, -(-len(panels) // nrows))
+    if panel_size is None:
+        size = (9.0, 3.4 * nrows)
+    else:
+        size = (panel_size[0] * ncols, panel_size[1] * nrows)
+    fig = new_figure(*size, dpi)
+    small = {"fontsize": 9} if nrows > 1 else {}
+    grid = fig.subplots(nrows, ncols, squeeze=False)
+    axes = np.atleast_1d(grid).ravel()
     for ax, (panel_title, series) in zip(axes, panels, strict=False):
         for label, data in series.items():
             data = np.asarray(data, dtype=np.float64)
@@ -417,11 +434,44 @@ def plot_bands(
             ax.plot(x, mean, marker="o", ms=3, label=label)
             ax.fill_between(x, mean - std, mean + std, alpha=0.2)
         ax.set_xlabel(xlabel)
-        ax.set_title(panel_title)
+        ax.set_title(panel_title, **small)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
+    for row, ylabel in zip(grid[:, 0], ylabels, strict=False):
+        row.set_ylabel(ylabel)
+    axes[0].legend(fontsize=8 if nrows == 1 else 7)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, **({"fontsize": 10} if nrows > 1 else {}))
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_depth_panels(
+    panels: Sequence[tuple[str, Mapping[str, tuple[Sequence[str], Sequence]]]],
+    path: str | Path,
+    *,
+    ylabel: str = "SS_rate",
+    panel_size: tuple[float, float] = (3.25, 3.0),
+    dpi: int = 90,
+) -> Path:
+    """Small multiples of a per-layer value against depth, one panel per model.
+
+    ``panels``: ``(title, {label: (layer names, values)})``; layers are categories in the
+    order given (hook order), values may be None or NaN. Used for the Table 2 view of several
+    models (untrained against trained) side by side.
+    """
+    n = max(1, len(panels))
+    fig = new_figure(panel_size[0] * n, panel_size[1], dpi)
+    axes = np.atleast_1d(fig.subplots(1, n, squeeze=False)).ravel()
+    for ax, (panel_title, series) in zip(axes, panels, strict=False):
+        for label, (layers, values) in series.items():
+            ax.plot([str(name) for name in layers], _array(values), marker="o", label=label)
+        ax.set_title(panel_title, fontsize=9)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        if series:
+            ax.legend(fontsize=7)
+    axes[0].set_ylabel(ylabel)
     fig.tight_layout()
     return save_figure(fig, path)
 

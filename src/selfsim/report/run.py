@@ -20,11 +20,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .._core.errors import InvalidInputError, OutputError
-from .._core.files import describe_os_error, plan_output, staging_dir, swap_into_place
+from .._core.errors import DataError, InvalidInputError, OutputError
+from .._core.files import (
+    atomic_write_text,
+    describe_os_error,
+    plan_output,
+    staging_dir,
+    swap_into_place,
+)
 from .._core.provenance import provenance, to_jsonable, versions
 
-__all__ = ["write_run", "versions", "default_run_dir", "to_jsonable", "RESULTS_FILE"]
+__all__ = [
+    "write_run",
+    "rebuild_report",
+    "versions",
+    "default_run_dir",
+    "to_jsonable",
+    "RESULTS_FILE",
+]
 
 RESULTS_FILE = "results.json"
 
@@ -138,3 +151,33 @@ def write_run(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def rebuild_report(run_dir: str | Path, *, plots: bool = True) -> Path:
+    """Write ``report.html`` (and the figures in ``plots/``) of an analysis run again.
+
+    Built from the run's ``results.json`` alone, so a run made by an earlier
+    version gets the current page. Only ``report.html`` and the PNG files of
+    ``plots/`` are written, each atomically; every other file of the run is
+    left as it is. ``plots=False`` (or no matplotlib) gives a page without
+    figures and leaves ``plots/`` alone. Returns the path of ``report.html``.
+    """
+    from ._mpl import available
+    from .analysis_page import analysis_page
+
+    run_dir = Path(run_dir)
+    try:
+        doc = json.loads((run_dir / RESULTS_FILE).read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read {run_dir / RESULTS_FILE}: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("runs"), dict) or "main" not in doc:
+        raise DataError(f"{run_dir / RESULTS_FILE} is not the results file of an analysis run.")
+    folder = None
+    if plots and available():
+        folder = run_dir / "plots"
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise OutputError(f"{folder} is not a plain folder; selfsim does not write into it.")
+        folder.mkdir(exist_ok=True)
+    path = run_dir / "report.html"
+    atomic_write_text(path, analysis_page(doc, folder))
+    return path

@@ -51,7 +51,18 @@ from .._core.files import atomic_write_text
 from .config import read_config_file, resolve_config
 from .rundir import CHECKPOINT, epoch_lines, read_metrics, run_state
 
-__all__ = ["RunSpec", "plan_grid", "run_grid", "summarize", "run_records", "paired_rows", "ARMS"]
+__all__ = [
+    "RunSpec",
+    "plan_grid",
+    "run_grid",
+    "summarize",
+    "summary_rows",
+    "run_records",
+    "paired_rows",
+    "grid_runs",
+    "write_grid_report",
+    "ARMS",
+]
 
 ARMS = ("baseline", "constrained")
 
@@ -380,15 +391,9 @@ def _paired_markdown(rows: list[dict[str, Any]]) -> str:
     return head + "\n".join(body) + "\n" + note
 
 
-def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
-    """Table-3-style summary: mean +- std over seeds of best top-1 and final SS_rate.
-
-    Writes ``summary.csv`` (one row per model and arm), ``summary.md``
-    (one row per model, baseline against S2-Con, then the paired comparison
-    of every arm with the baseline) and ``runs.csv`` (one row per finished run)
-    under ``out``.
-    """
-    out = Path(out)
+def summary_rows(runs: list[RunSpec]) -> list[dict[str, Any]]:
+    """One row per model and arm with finished runs: mean and std over seeds of the best and
+    final top-1 and of the final SS_rate (the rows of ``summary.csv``)."""
     rows: list[dict[str, Any]] = []
     for model in dict.fromkeys(r.model for r in runs):
         for arm in arm_names(runs):
@@ -416,19 +421,33 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
                     "ss_rate_std": sd,
                 }
             )
+    return rows
+
+
+SUMMARY_KEYS = [
+    "model",
+    "arm",
+    "n",
+    "best_top1_mean",
+    "best_top1_std",
+    "final_top1_mean",
+    "final_top1_std",
+    "ss_rate_mean",
+    "ss_rate_std",
+]
+
+
+def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
+    """Table-3-style summary: mean +- std over seeds of best top-1 and final SS_rate.
+
+    Writes ``summary.csv`` (one row per model and arm, :func:`summary_rows`), ``summary.md``
+    (one row per model and arm, then the paired comparison of every arm with the baseline)
+    and ``runs.csv`` (one row per finished run) under ``out``.
+    """
+    out = Path(out)
+    rows = summary_rows(runs)
     out.mkdir(parents=True, exist_ok=True)
-    keys = [
-        "model",
-        "arm",
-        "n",
-        "best_top1_mean",
-        "best_top1_std",
-        "final_top1_mean",
-        "final_top1_std",
-        "ss_rate_mean",
-        "ss_rate_std",
-    ]
-    lines = [",".join(keys)] + [",".join(str(row[k]) for k in keys) for row in rows]
+    lines = [",".join(SUMMARY_KEYS)] + [",".join(str(row[k]) for k in SUMMARY_KEYS) for row in rows]
     atomic_write_text(out / "summary.csv", "\n".join(lines) + "\n")
     records = run_records(runs)
     run_lines = [",".join(RUN_KEYS)] + [
@@ -441,6 +460,87 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
         text += "\n" + _paired_markdown(paired)
     atomic_write_text(out / "summary.md", text)
     return rows
+
+
+def grid_runs(out: str | Path) -> list[RunSpec]:
+    """The runs of an existing grid folder, read from its ``<model>/<arm>/seed<S>`` folders.
+
+    For a grid whose experiment file is not at hand (``selfsim report``): every training run
+    at that depth, models and arms in the order of ``summary.csv`` when there is one
+    (baseline first otherwise), seeds in numeric order. ``config`` is the run's resolved
+    configuration from its ``config.json``.
+    """
+    from .._core.files import run_kind
+
+    out = Path(out)
+    found = []
+    for path in out.glob("*/*/seed*"):
+        seed = path.name.removeprefix("seed")
+        if seed.isdigit() and run_kind(path) == "train":
+            cfg = json.loads((path / "config.json").read_text())["config"]
+            found.append(RunSpec(path.parent.parent.name, path.parent.name, int(seed), path, cfg))
+    order: dict[tuple[str, str], int] = {}
+    summary = out / "summary.csv"
+    if summary.is_file():
+        for line in summary.read_text().splitlines()[1:]:
+            model, arm = (line.split(",") + [""])[:2]
+            order.setdefault((model, arm), len(order))
+    models = {m: i for i, (m, _) in enumerate(sorted(order, key=order.__getitem__))}
+
+    def key(r: RunSpec) -> tuple:
+        known = order.get((r.model, r.arm))
+        return (
+            models.get(r.model, len(models)),
+            r.model,
+            known if known is not None else len(order),
+            r.arm != "baseline",
+            r.arm,
+            r.seed,
+        )
+
+    return sorted(found, key=key)
+
+
+def write_grid_report(
+    out: str | Path, runs: list[RunSpec] | None = None, *, plots: bool = True
+) -> tuple[Path, list[Path]]:
+    """Write ``report.html`` of a grid (and its curves, ``plots/<model>.png``).
+
+    The page holds the tables of ``summary.md`` (computed again from the runs, the files
+    are not rewritten), the curves and a table of the finished runs linking to their own
+    reports. ``runs`` default to :func:`grid_runs`. Returns the page and the plots written.
+    """
+    from .._core.errors import DataError
+    from ..report._mpl import available
+    from ..report.experiment import experiment_page
+
+    out = Path(out)
+    runs = grid_runs(out) if runs is None else runs
+    if not runs:
+        raise DataError(f"{out} holds no run of an experiment grid (<model>/<arm>/seed<S>).")
+    figures: list[Path] = []
+    if plots and available():
+        from .experiment_plots import plot_experiment
+
+        figures = plot_experiment(runs, out)
+    records = run_records(runs)
+    where = {(r.model, r.arm, r.seed): r.out for r in runs}
+    for rec in records:
+        path = where[(rec["model"], rec["arm"], rec["seed"])]
+        rec["path"] = path.relative_to(out).as_posix() if path.is_relative_to(out) else str(path)
+    models = list(dict.fromkeys(r.model for r in runs))
+    text = experiment_page(
+        out.resolve().name,
+        labels={arm: arm_label(arm) for arm in arm_names(runs)},
+        summary=summary_rows(runs),
+        paired=paired_rows(records),
+        runs=records,
+        planned=len(runs),
+        figures=list(zip(models, figures, strict=False)),
+    )
+    path = out / "report.html"
+    atomic_write_text(path, text)
+    return path, figures
 
 
 def arm_label(arm: str) -> str:
