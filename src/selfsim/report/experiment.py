@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .html import Page, esc
-from .reading import fmt
+from .reading import finite, fmt
 
 __all__ = ["experiment_page"]
 
@@ -32,7 +32,10 @@ _PAIRED_NOTE = (
 
 
 def _pm(mean: Any, std: Any, digits: int) -> str:
-    return f"{fmt(mean, digits)} ± {fmt(std, digits)}"
+    # the spread in the mean's decimals (a tiny std reads 0.001, not 7.09e-04)
+    s = finite(std)
+    spread = "-" if math.isnan(s) else f"{s:.{digits}f}"
+    return f"{fmt(mean, digits)} ± {spread}"
 
 
 def _ci(res: Any, digits: int) -> str:
