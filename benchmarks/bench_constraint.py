@@ -11,6 +11,12 @@ Usage::
 
     python benchmarks/bench_constraint.py                      # CPU, 32 x 32 inputs
     python benchmarks/bench_constraint.py --device cuda --img 224 --patch 16
+    python benchmarks/bench_constraint.py --fc                 # the small-model case, ``every``
+
+``--fc`` times the paper's fully connected model (784-512-512-512-10, B = 128, one
+thread), where one SS_rate costs about as much as the step itself: plain steps
+against the constraint computed on every step and on one step in 4 (``every=4``), and
+the mean step cost of each.
 
 Modes are interleaved step by step, in a rotating order, so
 that load changes on a shared machine hit all modes alike; the median and
@@ -131,6 +137,46 @@ def bench(
     )
 
 
+def bench_fc(steps: int, batch: int = 128, every: int = 4) -> None:
+    """Mean step time: plain, constrained on every step, constrained on one step in ``every``."""
+    from selfsim.models.small import FCNet
+
+    torch.manual_seed(0)
+    model = FCNet(img_size=28, in_chans=1, hidden=(512, 512, 512), num_classes=10)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    x = torch.randn(batch, 1, 28, 28)
+    y = torch.randint(0, 10, (batch,))
+    arms = {"off": ("off", 1), "every=1": ("constrain", 1), f"every={every}": ("constrain", every)}
+    cons = {}
+    for name, (mode, k) in arms.items():
+        cons[name] = SelfSimilarityConstraint(
+            model, None, alpha=1e-2, gamma=0.3, mode=mode, gate="none", seed=0, every=k
+        )
+        cons[name].close()
+    times: dict[str, list[float]] = {n: [] for n in arms}
+    rounds = every * max(1, steps // every)  # whole cycles, so every arm's mean is fair
+    for i in range(rounds + every):  # one warm-up cycle
+        names = list(arms)
+        names = names[i % 3 :] + names[: i % 3]
+        for name in names:
+            con = cons[name]
+            if arms[name][0] != "off":
+                con.attach()
+            t0 = time.perf_counter()
+            loss = torch.nn.functional.cross_entropy(model(x), y) + con.penalty()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if i >= every:
+                times[name].append(time.perf_counter() - t0)
+            con.close()
+    base = statistics.mean(times["off"])
+    print(f"fc 784-512x3-10 B={batch} steps={rounds} (mean step over whole cycles)", flush=True)
+    for name in arms:
+        t = statistics.mean(times[name])
+        print(f"  {name:8s} {t * 1e3:7.1f} ms (x{t / base:.2f})", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", default="resmlp-384,vit-s-384,vit-b-768")
@@ -145,8 +191,12 @@ def main() -> None:
         default="float16",
         help="autocast dtype on CUDA",
     )
+    p.add_argument("--fc", action="store_true", help="the fully connected model and `every`")
     a = p.parse_args()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
+    if a.fc:
+        bench_fc(max(a.steps, 40))
+        return
     for label in a.models.split(","):
         bench(label, a.device, a.batch, a.steps, a.img, a.patch, getattr(torch, a.amp_dtype))
 

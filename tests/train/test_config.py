@@ -101,6 +101,7 @@ def test_configs_are_frozen_and_replace_checks_again():
         ("ss.gamma=auto", "auto:RUN_DIR"),
         ("ss.gamma=linear:0.4", "'ss.gamma' must be"),
         ("ss.num_thresholds=1", "'ss.num_thresholds' must be an int >= 2"),
+        ("ss.every=0", "'ss.every' must be an int >= 1"),
         ("optim.lr=0", "'optim.lr' must be a finite number > 0.0"),
         ("aug.crop_scale=[0.9, 0.5]", "0 < LOW <= HIGH <= 1"),
         ("aug.re_prob=1.5", "'aug.re_prob' must be a finite number in [0.0, 1.0]"),
@@ -194,3 +195,13 @@ def test_every_configuration_file_in_the_repository_loads():
         else:
             resolve_config(file=path)
     assert grids >= 15
+
+
+def test_set_none_on_a_text_setting_is_the_word_none():
+    """`--set ss.gate=none` must select the gate "none", not fail as a missing value."""
+    from selfsim.train.config import resolve_config
+
+    cfg = resolve_config(preset="small", overrides=["ss.gate=none", "ss.mode=constrain"])
+    assert cfg.ss.gate == "none"
+    with pytest.raises(InvalidInputError, match="'ss.mode' must be one of"):
+        resolve_config(preset="small", overrides=["ss.mode=none"])

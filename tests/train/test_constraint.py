@@ -185,3 +185,46 @@ def test_constraint_and_evaluation_take_the_first_tensor_of_a_tuple_output():
     assert net.block.lin.weight.grad is not None and net.block.lin.weight.grad.abs().sum() > 0
     rates = layer_ss_rates(net, ["block"], x, num_thresholds=64)
     assert rates["block"] == pytest.approx(float(truth), abs=1e-6)
+
+
+def test_every_computes_one_step_in_k_with_k_times_the_weight():
+    """every=3: steps 0, 3, 6 carry alpha * 3 * (ss - gamma)^2 / 2 of that step's layer; the rest 0."""
+    net = _net()
+    x = torch.randn(32, 16, generator=torch.Generator().manual_seed(2))
+    kw = dict(alpha=0.5, gamma=0.9, gate="none", num_thresholds=64, seed=0)
+    got = []
+    with SelfSimilarityConstraint(net, ["1", "3"], every=3, **kw) as con:
+        con.start_epoch(0)
+        for _ in range(7):
+            net(x)
+            got.append((float(con.penalty()), con.last.ss_rate, con.last.layer))
+    for i, (pen, ss, layer) in enumerate(got):
+        if i % 3:
+            assert pen == 0.0 and math.isnan(ss) and layer is None
+        else:
+            assert layer in ("1", "3") and 0.0 < ss < 1.0
+            assert pen == pytest.approx(0.5 * 3 * 0.5 * (ss - 0.9) ** 2, rel=1e-5)
+
+
+def test_every_phase_survives_a_checkpoint():
+    net = _net()
+    x = torch.randn(32, 16)
+    kw = dict(alpha=0.5, gamma=0.9, gate="none", num_thresholds=64, seed=0, every=4)
+    with SelfSimilarityConstraint(net, ["1"], **kw) as a:
+        a.start_epoch(0)
+        for _ in range(2):
+            net(x)
+            a.penalty()
+        state = a.state_dict()
+    with SelfSimilarityConstraint(net, ["1"], **kw) as b:
+        b.load_state_dict(state)
+        due = []
+        for _ in range(4):
+            net(x)
+            due.append(float(b.penalty()) > 0)
+    assert due == [False, False, True, False]  # calls 2, 3, 4, 5 of a 4-step cycle
+
+
+def test_every_must_be_a_positive_int():
+    with pytest.raises(InvalidInputError, match="every"):
+        SelfSimilarityConstraint(_net(), ["1"], alpha=1.0, every=0)

@@ -118,6 +118,10 @@ class Config:
         names = [t.strip() for t in annotation.split("|")]
         if "Any" in names or any(n not in _TYPES for n in names):
             return value
+        if value is None and "None" not in names and "str" in names:
+            # `--set ss.gate=none` arrives as None (the override parser reads none/null as
+            # None); for a text setting it is the word, which the choice check then judges
+            value = "none"
         if "float" in names and isinstance(value, str):
             try:  # YAML 1.1 reads "1e-4" as a string
                 value = float(value)

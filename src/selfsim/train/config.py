@@ -171,6 +171,7 @@ class SSConfig(SSParams):
     fac: float | None = None
     formula: str = "code"  # code | paper
     surrogate: str = "exact"  # exact | released (float32 end points as the released script)
+    every: int = 1  # SS_rate on one step in `every` (weight alpha * every); 1 = every step
 
     def _validate(self) -> None:
         super()._validate()
@@ -185,6 +186,7 @@ class SSConfig(SSParams):
         self._float("fac", low=0.0, low_open=True)
         self._choice("formula", SS_FORMULAS)
         self._choice("surrogate", SS_SURROGATES)
+        self._int("every", low=1)
 
     def _check_gamma(self) -> None:
         from .gate import parse_gamma

@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from .._core.errors import DegenerateInputError, InvalidInputError, SelfSimWarning
-from .._core.validation import check_choice, check_float
+from .._core.validation import check_choice, check_float, check_int
 from ..activations.hooks import hook_outputs
 from ..models import select_layers
 from .distributed import all_gather_float, all_reduce_sum
@@ -82,6 +82,13 @@ class SelfSimilarityConstraint:
     num_thresholds : int, default 256
     seed : int, optional
         Seed of the per-step layer draw (the same on every process).
+    every : int, default 1
+        Compute SS_rate on one training step in every ``every`` (the first of each
+        group); the steps between pay nothing and their :attr:`last` record is empty.
+        On a computed step the weight is ``alpha * every``, so the pull averaged over
+        steps matches ``alpha`` on every step. For small models, where one SS_rate
+        (a sort-like pass over the D (D - 1) / 2 pair distances) costs about as much
+        as the training step itself; the value on a computed step is exact.
 
     Examples
     --------
@@ -112,8 +119,10 @@ class SelfSimilarityConstraint:
         num_thresholds: int = 256,
         seed: int | None = None,
         surrogate: str = "exact",
+        every: int = 1,
     ) -> None:
         caller = "SelfSimilarityConstraint"
+        self.every = check_int(every, "every", caller, low=1)
         self.mode = check_choice(mode, "mode", caller, MODES)
         self.alpha = check_float(alpha, "alpha", caller, low=0.0)
         self.gamma: GammaSchedule = parse_gamma(gamma, epochs=epochs)
@@ -128,6 +137,7 @@ class SelfSimilarityConstraint:
         self._captured: torch.Tensor | None = None
         self._current = self._draw()
         self.epoch = 0
+        self._calls = 0  # penalty() calls so far: which steps compute SS_rate (``every``)
         self._sum = 0.0
         self._count = 0
         self._warned = False
@@ -185,7 +195,9 @@ class SelfSimilarityConstraint:
         self._captured = None
         self._current = self._draw()
         gamma = self.gamma.at(self.epoch)
-        if self.mode == "off" or h is None:
+        due = self._calls % self.every == 0
+        self._calls += 1
+        if self.mode == "off" or h is None or not due:
             self.last = StepRecord(math.nan, None, 0.0, gamma, 0.0)
             return torch.zeros((), device=h.device if h is not None else None)
         from ..activations.reduce import feature_matrix
@@ -220,7 +232,7 @@ class SelfSimilarityConstraint:
         if not constrain:
             self.last = StepRecord(value, layer, z, gamma, 0.0)
             return torch.zeros((), device=h.device)
-        pen = (z * self.alpha * 0.5) * (ss - gamma) ** 2
+        pen = (z * self.alpha * self.every * 0.5) * (ss - gamma) ** 2
         self.last = StepRecord(value, layer, z, gamma, float(pen.detach()))
         return pen
 
@@ -254,6 +266,7 @@ class SelfSimilarityConstraint:
             "layers": list(self.layers),
             "epoch_sum": self._sum,
             "epoch_count": self._count,
+            "calls": self._calls,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -271,3 +284,4 @@ class SelfSimilarityConstraint:
         self.epoch = int(state["epoch"])
         self._sum = float(state.get("epoch_sum", 0.0))
         self._count = int(state.get("epoch_count", 0))
+        self._calls = int(state.get("calls", 0))

@@ -218,6 +218,7 @@ def _run(
         num_thresholds=cfg.ss.num_thresholds,
         seed=cfg.seed,
         surrogate=cfg.ss.surrogate,
+        every=cfg.ss.every,
     )
     total_batch = cfg.batch_size * dist.world_size
     lr = cfg.optim.lr * (total_batch / cfg.optim.lr_base_batch if cfg.optim.lr_base_batch else 1)
