@@ -85,8 +85,9 @@ class SelfSimilarityConstraint:
     every : int, default 1
         Compute SS_rate on one training step in every ``every`` (the first of each
         group); the steps between pay nothing and their :attr:`last` record is empty.
-        On a computed step the weight is ``alpha * every``, so the pull averaged over
-        steps matches ``alpha`` on every step. For small models, where one SS_rate
+        On a computed step the weight is ``alpha * every`` (the same total weight over
+        steps; under Adam-like optimisers a weaker pull than ``alpha`` on every step, as
+        measured in docs/training.md). For small models, where one SS_rate
         (a sort-like pass over the D (D - 1) / 2 pair distances) costs about as much
         as the training step itself; the value on a computed step is exact.
 
