@@ -104,6 +104,7 @@ def ball_sketches(
     indptr,
     indices,
     weights,
+    weighted,
     r,
     order,
     nu,
@@ -121,6 +122,8 @@ def ball_sketches(
 ):
     """Members of ``B_r(u) & U`` per node u, U = ``order[:nu]`` by rank.
 
+    Breadth-first searches when not ``weighted`` (``weights`` all 1; the same
+    entries as Dijkstra, which the weighted case runs, without a heap).
     Linked lists ``head``/``nxt``/``ent`` (node ids). ``exact``: every member,
     or -1 once the entry arrays are full. Otherwise the first k members in rank
     order (the bottom-k sketch), ``tau[u]`` the rank of the k-th (-1: fewer).
@@ -143,12 +146,22 @@ def ball_sketches(
         dist[src] = 0.0
         nt = 1
         touched[0] = src
-        while size > 0:
-            d = heap_d[0]
-            u = heap_v[0]
-            size = heap_pop(heap_d, heap_v, size)
-            if d > dist[u]:
-                continue  # stale
+        qh = 0  # unweighted: breadth-first, ``touched`` is the queue
+        while True:
+            if weighted:
+                if size == 0:
+                    break
+                d = heap_d[0]
+                u = heap_v[0]
+                size = heap_pop(heap_d, heap_v, size)
+                if d > dist[u]:
+                    continue  # stale
+            else:
+                if qh == nt:
+                    break
+                u = touched[qh]
+                qh += 1
+                d = dist[u]
             if exact:
                 if ne == cap:
                     for q in range(nt):
@@ -177,7 +190,8 @@ def ball_sketches(
                         touched[nt] = w
                         nt += 1
                     dist[w] = nd
-                    size = heap_push(heap_d, heap_v, size, nd, w)
+                    if weighted:
+                        size = heap_push(heap_d, heap_v, size, nd, w)
         for q in range(nt):
             dist[touched[q]] = np.inf
     return ne
@@ -285,8 +299,8 @@ def sketch_centres(
         covered = np.zeros(n, dtype=np.bool_)
         dist = np.full(n, np.inf)
         ball = np.empty(n, dtype=np.int64)
-        heap_d = np.empty(hn, dtype=np.float64)
-        heap_v = np.empty(hn, dtype=np.int64)
+        heap_d = np.empty(hs, dtype=np.float64)
+        heap_v = np.empty(hs, dtype=np.int64)
         hk = np.empty(n, dtype=np.float64)
         hv = np.empty(n, dtype=np.int64)
         order = np.empty(n, dtype=np.int64)
@@ -320,7 +334,7 @@ def sketch_centres(
             exact = True  # exact balls of U while they fit in k n entries, else sketches
             while True:
                 ws = (head, nxt, ent, tau, kth, dist, ball, heap_d, heap_v)
-                if ball_sketches(indptr, indices, weights, r, order, nu, k, exact, *ws) >= 0:
+                if ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, exact, *ws) >= 0:
                     break
                 exact = False
             if not exact:
