@@ -138,6 +138,9 @@ def ball_sketches(
             for j in range(k):
                 kth[u, j] = np.inf
     ne = 0
+    wmin = np.inf  # no edge from a node farther than r - wmin ends within r
+    for e in range(weights.shape[0]):
+        wmin = min(wmin, weights[e])
     for t in range(nu):
         src = order[t]
         size = 1
@@ -182,6 +185,8 @@ def ball_sketches(
                 ne += 1
                 if not exact and kth[u, k - 1] < np.inf and tau[u] < 0:
                     tau[u] = t  # k-th source to reach u: the sketch is complete
+            if d + wmin > r:
+                continue  # on the rim of the ball: no neighbour lies within r
             for e in range(indptr[u], indptr[u + 1]):
                 w = indices[e]
                 nd = d + weights[e]
