@@ -131,6 +131,7 @@ def ball_sketches(
     """
     n = indptr.shape[0] - 1
     cap = ent.shape[0]
+    kmax = np.full(n, np.inf)  # kth[:, k - 1], contiguous: tested before a node is queued
     for u in range(n):
         head[u] = -1
         tau[u] = -1
@@ -171,13 +172,14 @@ def ball_sketches(
                         dist[touched[q]] = np.inf
                     return -1
             else:
-                if kth[u, k - 1] <= d:
+                if kmax[u] <= d:
                     continue  # pruned: k smaller ranks within d of u already
                 j = k - 1  # insert d into u's k smallest source distances
                 while j > 0 and kth[u, j - 1] > d:
                     kth[u, j] = kth[u, j - 1]
                     j -= 1
                 kth[u, j] = d
+                kmax[u] = kth[u, k - 1]
             if exact or tau[u] < 0:
                 ent[ne] = src
                 nxt[ne] = head[u]
@@ -191,6 +193,8 @@ def ball_sketches(
                 w = indices[e]
                 nd = d + weights[e]
                 if nd <= r and nd < dist[w]:
+                    if not exact and kmax[w] <= nd:
+                        continue  # would be pruned (kmax[w] cannot fall before w is reached)
                     if dist[w] == np.inf:
                         touched[nt] = w
                         nt += 1
