@@ -185,14 +185,14 @@ def sketch_reference(
                 if m == 0:
                     state[u] = 0
                     continue
+                if m < m_min:
+                    break  # too few members to rank the candidates: new sketches
                 live[u] = -np.inf
                 v = int(np.argmax(live))
                 kb = _sketch_bound(m, unc.size, tau[u], z, n - int(covered.sum()))
                 if live[v] > -np.inf and (kb < live[v] or (kb == live[v] and u > v)):
                     key[u] = kb
                     continue
-                if m < m_min:
-                    break  # the largest bound rests on too few members: new sketches
             mass = int(np.count_nonzero(within[u] & ~covered))
             if not exact and tau[u] >= 0:
                 walked += int(np.count_nonzero(within[u]))

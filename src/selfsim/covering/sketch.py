@@ -380,12 +380,12 @@ def sketch_centres(
                         m = _uncovered(u, head, nxt, ent, covered)
                         if m == 0:
                             continue
+                        if m < m_min:
+                            break  # the best bound rests on < m_min members: next pass
                         key = _bound(m, nu, tau[u], z, left)
                         if size > 0 and (key < hk[0] or (key == hk[0] and u > hv[0])):
                             size = _heap_push(hk, hv, size, key, u)
                             continue
-                        if m < m_min:
-                            break  # the best fresh bound rests on < m_min members: next pass
                     if exact or tau[u] < 0:
                         mass = _uncovered(u, head, nxt, ent, covered)
                     else:
