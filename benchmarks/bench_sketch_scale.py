@@ -5,7 +5,8 @@ and prints the CPU time of the process (all threads), the wall time, the peak
 resident memory above the level before the call (sampled every 5 ms by a
 thread), N_B and the sketch passes per size. ``--before REV`` also runs
 ``src/selfsim/covering/sketch.py`` as it was at git revision REV, in the same
-process and right before the current code, so both see the same load.
+process and right before the current code, so both see the same load
+(graphs up to ``--before-max-nodes`` nodes only).
 Growth: CPU time of the 10^6-node BA graph over the 10^5-node one.
 Run: ``python benchmarks/bench_sketch_scale.py [--graphs ba5,ba6,g9,g10] [--before REV]``.
 """
@@ -93,6 +94,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--graphs", default="ba5,ba6,g9")
     ap.add_argument("--before", default=None, help="git revision to compare with")
+    ap.add_argument(
+        "--before-max-nodes", type=int, default=200_000, help="run REV only up to this size"
+    )
     args = ap.parse_args()
 
     from selfsim.covering import sketch
@@ -114,6 +118,8 @@ def main() -> None:
         rank = np.random.default_rng(0).permutation(n)
         print(f"\n{name}: {n} nodes, l_B = {sizes}, load {os.getloadavg()[0]:.2f}")
         for tag, mod in mods:
+            if mod is not sketch and n > args.before_max_nodes:
+                continue
             stats: dict = {}
             t, c0 = time.perf_counter(), time.process_time()
             with _PeakRSS() as mem:

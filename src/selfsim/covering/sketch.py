@@ -343,7 +343,8 @@ def sketch_centres(
             exact = True  # exact balls of U while they fit in k n entries, else sketches
             while True:
                 ws = (head, nxt, ent, tau, kth, dist, ball, heap_d, heap_v)
-                if ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, exact, *ws) >= 0:
+                ne = ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, exact, *ws)
+                if ne >= 0:
                     break
                 exact = False
             if not exact:
