@@ -14,7 +14,8 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
    of smallest rank. One pruned search per source of U in rank order
    (Cohen's all-distances sketches, capped at distance r): a search stops at
    u once u has received k sources within the current distance, so the
-   first k sources to reach u are the bottom-k of its ball. When the exact
+   first k sources to reach u are the bottom-k of its ball (breadth-first
+   when unweighted; nodes on the rim of the ball are not expanded). When the exact
    balls ``B_r(u) & U`` hold at most ``EXACT_PER_NODE`` n entries in total
    they are stored whole instead (no pruning) and the pass is exact MEMB, as
    in Akiba et al.'s code, which uses MEMB while its index stays below
