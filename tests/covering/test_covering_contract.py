@@ -249,8 +249,12 @@ def test_dense_hops_saturate_to_uint16_for_long_paths():
 
 @pytest.mark.parametrize("gname", ["gasket", "ba"])
 @pytest.mark.parametrize("exact", [False, True])
-def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact):
-    """Pruned searches: the first k members of U within r (by rank); exact: all of them."""
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted):
+    """Pruned searches: the first k members of U within r (by rank); exact: all of them.
+
+    Unweighted: breadth-first; weighted (unit lengths here): Dijkstra.
+    """
     pytest.importorskip("numba")
     from selfsim.covering._sssp import new_workspace
     from selfsim.covering.sketch import ball_sketches
@@ -268,6 +272,7 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact):
             A.indptr.astype(np.int64),
             A.indices.astype(np.int64),
             np.ones(A.nnz),
+            weighted,
             float(r),
             order,
             order.size,

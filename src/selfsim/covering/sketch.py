@@ -14,7 +14,8 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
    of smallest rank. One pruned search per source of U in rank order
    (Cohen's all-distances sketches, capped at distance r): a search stops at
    u once u has received k sources within the current distance, so the
-   first k sources to reach u are the bottom-k of its ball. When the exact
+   first k sources to reach u are the bottom-k of its ball (breadth-first
+   when unweighted; nodes on the rim of the ball are not expanded). When the exact
    balls ``B_r(u) & U`` hold at most ``EXACT_PER_NODE`` n entries in total
    they are stored whole instead (no pruning) and the pass is exact MEMB, as
    in Akiba et al.'s code, which uses MEMB while its index stays below
@@ -104,6 +105,7 @@ def ball_sketches(
     indptr,
     indices,
     weights,
+    weighted,
     r,
     order,
     nu,
@@ -121,6 +123,8 @@ def ball_sketches(
 ):
     """Members of ``B_r(u) & U`` per node u, U = ``order[:nu]`` by rank.
 
+    Breadth-first searches when not ``weighted`` (``weights`` all 1; the same
+    entries as Dijkstra, which the weighted case runs, without a heap).
     Linked lists ``head``/``nxt``/``ent`` (node ids). ``exact``: every member,
     or -1 once the entry arrays are full. Otherwise the first k members in rank
     order (the bottom-k sketch), ``tau[u]`` the rank of the k-th (-1: fewer).
@@ -128,6 +132,7 @@ def ball_sketches(
     """
     n = indptr.shape[0] - 1
     cap = ent.shape[0]
+    kmax = np.full(n, np.inf)  # kth[:, k - 1], contiguous: tested before a node is queued
     for u in range(n):
         head[u] = -1
         tau[u] = -1
@@ -135,6 +140,9 @@ def ball_sketches(
             for j in range(k):
                 kth[u, j] = np.inf
     ne = 0
+    wmin = np.inf  # no edge from a node farther than r - wmin ends within r
+    for e in range(weights.shape[0]):
+        wmin = min(wmin, weights[e])
     for t in range(nu):
         src = order[t]
         size = 1
@@ -143,25 +151,36 @@ def ball_sketches(
         dist[src] = 0.0
         nt = 1
         touched[0] = src
-        while size > 0:
-            d = heap_d[0]
-            u = heap_v[0]
-            size = heap_pop(heap_d, heap_v, size)
-            if d > dist[u]:
-                continue  # stale
+        qh = 0  # unweighted: breadth-first, ``touched`` is the queue
+        while True:
+            if weighted:
+                if size == 0:
+                    break
+                d = heap_d[0]
+                u = heap_v[0]
+                size = heap_pop(heap_d, heap_v, size)
+                if d > dist[u]:
+                    continue  # stale
+            else:
+                if qh == nt:
+                    break
+                u = touched[qh]
+                qh += 1
+                d = dist[u]
             if exact:
                 if ne == cap:
                     for q in range(nt):
                         dist[touched[q]] = np.inf
                     return -1
             else:
-                if kth[u, k - 1] <= d:
+                if kmax[u] <= d:
                     continue  # pruned: k smaller ranks within d of u already
                 j = k - 1  # insert d into u's k smallest source distances
                 while j > 0 and kth[u, j - 1] > d:
                     kth[u, j] = kth[u, j - 1]
                     j -= 1
                 kth[u, j] = d
+                kmax[u] = kth[u, k - 1]
             if exact or tau[u] < 0:
                 ent[ne] = src
                 nxt[ne] = head[u]
@@ -169,15 +188,20 @@ def ball_sketches(
                 ne += 1
                 if not exact and kth[u, k - 1] < np.inf and tau[u] < 0:
                     tau[u] = t  # k-th source to reach u: the sketch is complete
+            if d + wmin > r:
+                continue  # on the rim of the ball: no neighbour lies within r
             for e in range(indptr[u], indptr[u + 1]):
                 w = indices[e]
                 nd = d + weights[e]
                 if nd <= r and nd < dist[w]:
+                    if not exact and kmax[w] <= nd:
+                        continue  # would be pruned (kmax[w] cannot fall before w is reached)
                     if dist[w] == np.inf:
                         touched[nt] = w
                         nt += 1
                     dist[w] = nd
-                    size = heap_push(heap_d, heap_v, size, nd, w)
+                    if weighted:
+                        size = heap_push(heap_d, heap_v, size, nd, w)
         for q in range(nt):
             dist[touched[q]] = np.inf
     return ne
@@ -285,8 +309,8 @@ def sketch_centres(
         covered = np.zeros(n, dtype=np.bool_)
         dist = np.full(n, np.inf)
         ball = np.empty(n, dtype=np.int64)
-        heap_d = np.empty(hn, dtype=np.float64)
-        heap_v = np.empty(hn, dtype=np.int64)
+        heap_d = np.empty(hs, dtype=np.float64)
+        heap_v = np.empty(hs, dtype=np.int64)
         hk = np.empty(n, dtype=np.float64)
         hv = np.empty(n, dtype=np.int64)
         order = np.empty(n, dtype=np.int64)
@@ -320,7 +344,8 @@ def sketch_centres(
             exact = True  # exact balls of U while they fit in k n entries, else sketches
             while True:
                 ws = (head, nxt, ent, tau, kth, dist, ball, heap_d, heap_v)
-                if ball_sketches(indptr, indices, weights, r, order, nu, k, exact, *ws) >= 0:
+                ne = ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, exact, *ws)
+                if ne >= 0:
                     break
                 exact = False
             if not exact:

@@ -1,0 +1,143 @@
+"""Sketch covering at scale: CPU time, peak memory and passes, optionally against an older commit.
+
+For each graph, covers all the listed sizes with ``sketch_labels`` (k = SKETCH_K)
+and prints the CPU time of the process (all threads), the wall time, the peak
+resident memory above the level before the call (sampled every 5 ms by a
+thread), N_B and the sketch passes per size. ``--before REV`` also runs
+``src/selfsim/covering/sketch.py`` as it was at git revision REV, in the same
+process and right before the current code, so both see the same load
+(graphs up to ``--before-max-nodes`` nodes only).
+Growth: CPU time of the 10^6-node BA graph over the 10^5-node one.
+Run: ``python benchmarks/bench_sketch_scale.py [--graphs ba5,ba6,g9,g10] [--before REV]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+
+def _rss() -> int:
+    """Resident set size of this process in bytes (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class _PeakRSS:
+    """Peak RSS above the level at entry, sampled by a thread."""
+
+    def __enter__(self) -> _PeakRSS:
+        self.base = _rss()
+        self.peak = self.base
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._poll, daemon=True)
+        self._t.start()
+        return self
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, _rss())
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, _rss())
+
+
+def _module_at(rev: str):
+    """The sketch module as it was at git revision ``rev``, loaded inside selfsim.covering."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = subprocess.run(
+        ["git", "show", f"{rev}:src/selfsim/covering/sketch.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    path = os.path.join(tempfile.mkdtemp(), "sketch_before.py")
+    with open(path, "w") as f:
+        f.write(text)
+    spec = importlib.util.spec_from_file_location("selfsim.covering._sketch_before", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _graphs(names: list[str]):
+    from selfsim.generators import barabasi_albert, uv_flower
+
+    flower = [3, 5, 9, 17, 33, 65, 129, 257, 513]
+    for name in names:
+        if name == "ba5":
+            yield "BA m=3, 10^5", barabasi_albert(100_000, 3, seed=1), [3, 5, 7, 9]
+        elif name == "ba6":
+            yield "BA m=3, 10^6", barabasi_albert(1_000_000, 3, seed=1), [3, 5, 7, 9]
+        elif name == "g9":
+            yield "(2,2)-flower g=9", uv_flower(2, 2, 9), flower
+        elif name == "g10":
+            yield "(2,2)-flower g=10", uv_flower(2, 2, 10), flower + [1025]
+        else:
+            raise SystemExit(f"unknown graph {name}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--graphs", default="ba5,ba6,g9")
+    ap.add_argument("--before", default=None, help="git revision to compare with")
+    ap.add_argument(
+        "--before-max-nodes", type=int, default=200_000, help="run REV only up to this size"
+    )
+    args = ap.parse_args()
+
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr, radius_limit
+    from selfsim.generators import uv_flower
+
+    mods = [("now", sketch)]
+    if args.before:
+        mods.insert(0, (args.before, _module_at(args.before)))
+    a, b, c = _csr(uv_flower(2, 2, 4).tocsr())
+    for _, mod in mods:  # compile or load the kernels
+        mod.sketch_labels(a, b, c, False, np.array([1.0, 4.0]), np.arange(a.size - 1))
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, k = {sketch.SKETCH_K}")
+    cpu_ba = {}
+    for name, A, sizes in _graphs(args.graphs.split(",")):
+        ip, ix, w = _csr(A.tocsr())
+        n = A.shape[0]
+        lims = np.array([radius_limit(float(s)) for s in sizes])
+        rank = np.random.default_rng(0).permutation(n)
+        print(f"\n{name}: {n} nodes, l_B = {sizes}, load {os.getloadavg()[0]:.2f}")
+        for tag, mod in mods:
+            if mod is not sketch and n > args.before_max_nodes:
+                continue
+            stats: dict = {}
+            t, c0 = time.perf_counter(), time.process_time()
+            with _PeakRSS() as mem:
+                lab = mod.sketch_labels(ip, ix, w, False, lims, rank, stats=stats)
+            wall, cpu = time.perf_counter() - t, time.process_time() - c0
+            print(
+                f"  {tag:>8s}: cpu {cpu:7.1f} s, wall {wall:7.1f} s, "
+                f"peak +{(mem.peak - mem.base) / 1e9:.2f} GB (process {mem.peak / 1e9:.2f} GB)"
+            )
+            print(f"            N_B {(lab.max(axis=1) + 1).tolist()}")
+            print(f"            passes {stats['passes'].tolist()}")
+            cpu_ba[(name, tag)] = cpu
+            del lab
+    for tag, _ in mods:
+        small, big = cpu_ba.get(("BA m=3, 10^5", tag)), cpu_ba.get(("BA m=3, 10^6", tag))
+        if small and big:
+            print(f"\n{tag}: BA 10^6 / 10^5 CPU time {big / small:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
