@@ -203,5 +203,10 @@ def test_set_none_on_a_text_setting_is_the_word_none():
 
     cfg = resolve_config(preset="small", overrides=["ss.gate=none", "ss.mode=constrain"])
     assert cfg.ss.gate == "none"
+    # a setting that may be empty reads none / null as "no value"
+    cfg = resolve_config(
+        preset="small", overrides=["aug.auto_augment=none", "ss.fac=null", "model.layers=none"]
+    )
+    assert cfg.aug.auto_augment is None and cfg.ss.fac is None and cfg.model.layers is None
     with pytest.raises(InvalidInputError, match="'ss.mode' must be one of"):
         resolve_config(preset="small", overrides=["ss.mode=none"])

@@ -116,12 +116,16 @@ class Config:
 
     def _typed(self, name: str, annotation: str, value: Any) -> Any:
         names = [t.strip() for t in annotation.split("|")]
+        if (
+            isinstance(value, str)
+            and value.lower() in ("none", "null")
+            and ("None" in names or "Any" in names)
+        ):
+            # a setting that may be empty: `--set aug.auto_augment=none`, `fac: None` in a file
+            # (a plain text setting keeps the word: ss.gate=none is a choice)
+            value = None
         if "Any" in names or any(n not in _TYPES for n in names):
             return value
-        if value is None and "None" not in names and "str" in names:
-            # `--set ss.gate=none` arrives as None (the override parser reads none/null as
-            # None); for a text setting it is the word, which the choice check then judges
-            value = "none"
         if "float" in names and isinstance(value, str):
             try:  # YAML 1.1 reads "1e-4" as a string
                 value = float(value)

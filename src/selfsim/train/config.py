@@ -310,8 +310,9 @@ def _parse_value(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         low = text.lower()
-        if low in ("none", "null"):
-            return None
+        if low == "null":
+            return None  # "none" stays a word: a choice such as ss.gate=none; a setting
+            # that may be empty reads it as None when it is checked (Config._typed)
         if low in ("true", "false"):
             return low == "true"
         return text
