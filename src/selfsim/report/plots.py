@@ -423,7 +423,7 @@ def plot_bands(
     grid = fig.subplots(nrows, ncols, squeeze=False)
     axes = np.atleast_1d(grid).ravel()
     for ax, (panel_title, series) in zip(axes, panels, strict=False):
-        for label, data in series.items():
+        for k, (label, data) in enumerate(series.items()):
             data = np.asarray(data, dtype=np.float64)
             if data.ndim != 2 or data.size == 0:
                 continue
@@ -431,8 +431,10 @@ def plot_bands(
             with np.errstate(all="ignore"):
                 mean = np.nanmean(data, axis=0)
                 std = np.nanstd(data, axis=0)
-            ax.plot(x, mean, marker="o", ms=3, label=label)
-            ax.fill_between(x, mean - std, mean + std, alpha=0.2)
+            # past ten series the colour cycle repeats: the marker tells them apart
+            color, marker = f"C{k % 10}", "os^Dv"[(k // 10) % 5]
+            ax.plot(x, mean, marker=marker, ms=3, color=color, label=label)
+            ax.fill_between(x, mean - std, mean + std, alpha=0.2, color=color)
         ax.set_xlabel(xlabel)
         ax.set_title(panel_title, **small)
         ax.grid(alpha=0.3)
