@@ -32,6 +32,10 @@ def _missing(name: str) -> bool:
 
 collect_ignore = [path for path, needs in _DOCTEST_NEEDS.items() if any(_missing(n) for n in needs)]
 
-# The tests' own conftest.py files are loaded by pytest as conftests; collecting them again as
-# doctest modules would import several modules named ``conftest`` and fail.
-collect_ignore_glob = ["tests/*conftest.py"]
+
+def pytest_ignore_collect(collection_path, config):  # noqa: ARG001 - pytest's hook signature
+    """The tests' own conftest.py files are loaded by pytest as conftests; collecting them again
+    as doctest modules would import several modules named ``conftest`` and fail."""
+    if collection_path.name == "conftest.py" and "tests" in collection_path.parts:
+        return True
+    return None
