@@ -100,22 +100,18 @@ def _model_kwargs(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    kwargs = _model_kwargs(args)
+    # the settings the plan and the analysis share
+    shared = dict(
+        model_kwargs=_model_kwargs(args),
+        layers=args.layers,
+        num_images=args.num_images,
+        batch_size=args.batch_size,
+        measures=args.measures,
+    )
     if args.dry_run:
         from ..analysis.estimate import dry_run
 
-        print(
-            dry_run(
-                args.model,
-                model_kwargs=kwargs,
-                layers=args.layers,
-                num_images=args.num_images,
-                batch_size=args.batch_size,
-                measures=args.measures,
-                data=args.data,
-                checkpoint=args.checkpoint,
-            )
-        )
+        print(dry_run(args.model, data=args.data, checkpoint=args.checkpoint, **shared))
         return 0
     from .._core.files import plan_output
     from .._core.validation import check_device
@@ -127,11 +123,7 @@ def run(args: argparse.Namespace) -> int:
     # progress: log lines per layer and, on long forward passes, per batch (not a bar,
     # so that it shows in a log file too)
     common = dict(
-        model_kwargs=kwargs,
-        layers=args.layers,
-        num_images=args.num_images,
-        batch_size=args.batch_size,
-        measures=args.measures,
+        shared,
         data_root=args.data_root,
         split=args.split,
         seed=args.seed,
