@@ -146,3 +146,34 @@ def test_refuses_what_is_not_a_run_before_writing_anything(tmp_path, capsys, mak
     for f in fragments:
         assert f in err, err
     assert _fingerprint(tmp_path) == before  # not even the good run was touched
+
+
+def test_comparison_page_is_rebuilt_from_the_runs_it_names(tmp_path, capsys):
+    from selfsim.report.compare import compare_runs
+
+    a = write_results(tmp_path / "untrained", blocks(3), model="resnet_tiny_32")
+    b = write_results(tmp_path / "trained", blocks(3, offset=0.1), model="resnet_tiny_32")
+    cmp, _ = compare_runs([a, b], tmp_path / "cmp")
+    sources = json.loads((cmp / "compare.json").read_text())
+    assert sources["runs"] == [str(a.resolve()), str(b.resolve())]
+    assert sources["labels"] == ["untrained", "trained"]
+    (cmp / "report.html").write_text("<html>an old page</html>")
+    kept = _fingerprint(cmp, skip=("report.html", "plots", "compare.png"))
+    assert set(kept) == {"compare.csv", "compare.json"}
+    rc, out, err = _report(capsys, str(cmp))
+    assert rc == 0, err
+    html = (cmp / "report.html").read_text()
+    assert "an old page" not in html and "untrained vs trained" in html
+    assert _images(html) >= 2 and (cmp / "plots" / "curves.png").stat().st_size > 0
+    assert _fingerprint(cmp, skip=("report.html", "plots", "compare.png")) == kept
+    assert f"compare    {cmp / 'report.html'}" in out
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    # --no-plots cannot apply, and a compared run that is gone stops everything before writing
+    rc, _, err = _report(capsys, "--no-plots", str(cmp))
+    assert rc == 2 and "--no-plots does not apply to a comparison" in err
+    (a / "results.json").rename(tmp_path / "moved.json")
+    a.rename(tmp_path / "elsewhere")
+    before = _fingerprint(tmp_path)
+    rc, _, err = _report(capsys, str(b), str(cmp))
+    assert rc == 2 and "no longer exist" in err and "untrained" in err
+    assert _fingerprint(tmp_path) == before

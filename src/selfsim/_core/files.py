@@ -57,7 +57,7 @@ __all__ = [
 LOCK_FILE = ".selfsim.lock"
 RUN_KINDS = ("analysis", "train", "compare", "experiment")
 # what a comparison folder may hold (``selfsim compare``): its table and figure, page and plots
-_COMPARE_FILES = {"compare.csv", "compare.png", "report.html", "plots"}
+_COMPARE_FILES = {"compare.csv", "compare.json", "compare.png", "report.html", "plots"}
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -1,8 +1,10 @@
 """``selfsim report RUN_DIR [RUN_DIR ...]``: build report.html of existing runs again.
 
 For an analysis run (from ``results.json``), a training run (from ``config.json``,
-``metrics.jsonl``, ``status.json``) or an experiment grid (from its runs: the summary tables
-and the curves). Only ``report.html`` and the figures in ``plots/`` are written, atomically;
+``metrics.jsonl``, ``status.json``), a comparison (from the compared runs named in its
+``compare.json``) or an experiment grid (from its runs: the summary tables and the curves).
+Only ``report.html`` and its figures (``plots/``, a comparison's ``compare.png``) are written,
+atomically;
 a folder that is not a selfsim run is refused before anything is written.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-HELP = "build report.html again for analysis runs, training runs or experiment grids"
+HELP = "build report.html again for analysis runs, comparisons, training runs or experiment grids"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,7 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "runs",
         metavar="RUN_DIR",
         nargs="+",
-        help="folders of `selfsim analyze`, `selfsim train` or `selfsim experiment`",
+        help="folders of `selfsim analyze`, `selfsim compare`, `selfsim train` or "
+        "`selfsim experiment`",
     )
     p.add_argument(
         "--no-plots", action="store_true", help="a page without figures; plots/ is left alone"
@@ -36,10 +39,9 @@ def _kind(path: Path) -> str:
         raise DataError(f"{path} {what}; give the folder of a selfsim run.")
     kind = run_kind(path)
     if kind == "compare":
-        raise DataError(
-            f"{path} is a comparison; its page is built from the compared runs: run "
-            f"selfsim compare RUN_A RUN_B --out {path} --overwrite."
-        )
+        from ..report.compare import compare_sources
+
+        compare_sources(path)  # the compared runs must be known and still there
     if kind is None:
         raise DataError(
             f"{path} is not a selfsim run (no results.json of an analysis, config.json of a "
@@ -49,14 +51,27 @@ def _kind(path: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._core.errors import InvalidInputError
+
     paths = [Path(p) for p in args.runs]
     kinds = [_kind(p) for p in paths]  # every folder is checked before any is written
     plots = not args.no_plots
+    if not plots and "compare" in kinds:
+        raise InvalidInputError(
+            "--no-plots does not apply to a comparison (its page is built around its figures); "
+            "leave it out for "
+            + ", ".join(str(p) for p, k in zip(paths, kinds, strict=True) if k == "compare")
+            + "."
+        )
     for path, kind in zip(paths, kinds, strict=True):
         if kind == "analysis":
             from ..report.run import rebuild_report
 
             page = rebuild_report(path, plots=plots)
+        elif kind == "compare":
+            from ..report.compare import rebuild_compare
+
+            page = rebuild_compare(path)
         elif kind == "train":
             from ..report.training import write_training_report
 

@@ -9,6 +9,7 @@ same layer name means a different module in another architecture.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -30,11 +31,13 @@ __all__ = [
     "natural_key",
     "layer_order",
     "compare_runs",
+    "rebuild_compare",
     "run_labels",
     "COMPARE_COLUMNS",
 ]
 
 COMPARE_COLUMNS = ("ss_rate", "ss_rate_paper", "ss_rate_true", "approx_error", "d_B")
+SOURCES_FILE = "compare.json"  # the compared folders, so that `selfsim report` can rebuild
 
 
 class RunData:
@@ -317,15 +320,16 @@ def compare_runs(
         raise InvalidInputError("compare needs at least two run folders.")
     out = Path(out)
     plan_output(out, "compare", overwrite=overwrite)
-    runs = [read_run(p) for p in paths]
-    for r, label in zip(runs, run_labels(paths), strict=True):
-        r.label = label
-    _check_models(runs, allow_different_models)
-    order = layer_order([r.layer_names() for r in runs])
-    frame, _, _ = _table(runs, order)
+    runs, order, frame = _prepare(paths, allow_different_models)
+    sources = {
+        "runs": [str(Path(p).resolve()) for p in paths],
+        "labels": [r.label for r in runs],
+        "allow_different_models": bool(allow_different_models),
+    }
     tmp = staging_dir(out)
     try:  # written beside out, then swapped in: an earlier comparison stays whole on failure
         frame.to_csv(tmp / "compare.csv", index=False)
+        (tmp / SOURCES_FILE).write_text(json.dumps(sources, indent=2) + "\n", encoding="utf-8")
         html_text = compare_page(runs, order, tmp, frame)
         (tmp / "report.html").write_text(html_text, encoding="utf-8")
         swap_into_place(tmp, out)
@@ -333,3 +337,68 @@ def compare_runs(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return out, frame
+
+
+def _prepare(
+    paths: Sequence[str | Path], allow_different_models: bool, labels: Sequence[str] = ()
+) -> tuple[list[RunData], list[str], Any]:
+    """Read the runs, label them, check their models; the layer order and the table."""
+    runs = [read_run(p) for p in paths]
+    for r, label in zip(runs, labels or run_labels(paths), strict=True):
+        r.label = label
+    _check_models(runs, allow_different_models)
+    order = layer_order([r.layer_names() for r in runs])
+    frame, _, _ = _table(runs, order)
+    return runs, order, frame
+
+
+def compare_sources(folder: str | Path) -> tuple[list[str], list[str], bool]:
+    """The compared run folders of a comparison, their labels and its model check setting.
+
+    Read from ``compare.json``; a :class:`DataError` that says what to do when it is
+    missing (a comparison made before selfsim recorded its runs) or a run is gone.
+    """
+    folder = Path(folder)
+    try:
+        doc = json.loads((folder / SOURCES_FILE).read_text(encoding="utf-8"))
+        paths, labels = [str(p) for p in doc["runs"]], [str(s) for s in doc["labels"]]
+        allow = bool(doc.get("allow_different_models", False))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(
+            f"{folder} is a comparison without a readable {SOURCES_FILE} (one made before "
+            f"selfsim recorded the compared runs), so its runs are unknown: run "
+            f"selfsim compare RUN_A RUN_B --out {folder} --overwrite."
+        ) from exc
+    gone = [p for p in paths if not Path(p).is_dir()]
+    if gone:
+        raise DataError(
+            f"the run folder(s) {', '.join(gone)} compared in {folder} no longer exist; "
+            "nothing was written. Run selfsim compare again with the runs' new places."
+        )
+    return paths, labels, allow
+
+
+def rebuild_compare(folder: str | Path) -> Path:
+    """Write ``report.html`` (and its figures) of a comparison again, from the compared runs.
+
+    The compared folders are read from ``compare.json``, which ``compare_runs``
+    writes; they must still exist. Only ``report.html``, ``compare.png`` and the
+    PNG files of ``plots/`` are written, each atomically; ``compare.csv`` is left
+    as it is. Returns the path of ``report.html``.
+    """
+    from .._core.files import atomic_write, atomic_write_text
+
+    folder = Path(folder)
+    paths, labels, allow = compare_sources(folder)
+    runs, order, frame = _prepare(paths, allow, labels)
+    tmp = staging_dir(folder)
+    try:  # drawn beside the comparison, then each file renamed into place
+        html_text = compare_page(runs, order, tmp, frame)
+        (folder / "plots").mkdir(exist_ok=True)
+        for src in [tmp / "compare.png", *sorted((tmp / "plots").glob("*.png"))]:
+            dst = folder / src.relative_to(tmp)
+            atomic_write(dst, functools.partial(shutil.copyfile, src))
+        atomic_write_text(folder / "report.html", html_text)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder / "report.html"
