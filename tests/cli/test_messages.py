@@ -84,6 +84,20 @@ def test_plain_module_fed_the_wrong_size_says_how_to_set_it():
     assert rep["2"].num_nodes == 16 and rep["2"].num_samples == 8
 
 
+def test_a_flat_input_model_fed_images_is_told_to_flatten():
+    from selfsim import analyze
+
+    flat = nn.Sequential(nn.Linear(784, 16), nn.ReLU(), nn.Linear(16, 10))
+    with pytest.raises(InvalidInputError) as err:
+        analyze(flat, torch.zeros(8, 1, 28, 28), measures="ss", layers=["1"])
+    assert "Linear(in_features=784)" in str(err.value) and "(N, 784)" in str(err.value)
+    rep = analyze(flat, torch.randn(8, 784), measures="ss", layers=["1"])
+    assert rep["1"].num_nodes == 16
+    with pytest.raises(InvalidInputError) as err:  # a model that flattens itself: no such hint
+        analyze(_mlp32(), "synthetic", num_images=8, measures="ss", layers=["2"])
+    assert "flat vectors" not in str(err.value)
+
+
 def test_other_first_batch_errors_pass_through():
     from selfsim import analyze
 

@@ -141,12 +141,32 @@ def _first_forward(model: nn.Module, x: torch.Tensor) -> None:
             raise
         raise InvalidInputError(
             f"the model failed on its first batch, of shape {tuple(x.shape)}: "
-            f"{text}.\nImages of a named data set are resized to the input size the model "
-            "declares (timm's 224 x 224 for a model that declares none); give the size the "
-            "model expects: selfsim.analyze(..., model_kwargs={'img_size': SIZE}), or on the "
-            "command line --model-kwargs '{\"img_size\": SIZE}'; or pass image tensors of "
-            "the shape it expects."
+            f"{text}.\n{_flat_hint(model, x)}Images of a named data set are resized to the "
+            "input size the model declares (timm's 224 x 224 for a model that declares none); "
+            "give the size the model expects: selfsim.analyze(..., model_kwargs={'img_size': "
+            "SIZE}), or on the command line --model-kwargs '{\"img_size\": SIZE}'; or pass "
+            "image tensors of the shape it expects."
         ) from exc
+
+
+def _flat_hint(model: nn.Module, x: torch.Tensor) -> str:
+    """A sentence for a model whose first layer is ``nn.Linear`` fed images ('' otherwise)."""
+    first = next(
+        (
+            m
+            for m in model.modules()
+            if isinstance(m, nn.Flatten) or next(m.parameters(False), None) is not None
+        ),
+        None,
+    )
+    if not isinstance(first, nn.Linear) or x.ndim < 3:  # an nn.Flatten first: it flattens
+        return ""
+    return (
+        f"The model's first layer is Linear(in_features={first.in_features}): it takes flat "
+        f"vectors, and a named data set gives images. Pass the data as a tensor of shape "
+        f"(N, {first.in_features}) (e.g. images.flatten(1)) or a loader of such batches, or "
+        "put nn.Flatten() in front of the model.\n"
+    )
 
 
 def collect(
