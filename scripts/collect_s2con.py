@@ -7,6 +7,7 @@ directory), writes DOCS/results/s2con/<grid>.md (the paired summary of
 :func:`selfsim.train.experiment.summarize`) and <grid>_runs.csv (one line per finished run),
 and DOCS/figures/s2con_<grid>.png (test top-1 and SS_rate over epochs per arm). Unfinished runs
 are left out and counted, so a partial grid gives a partial table that says what is missing.
+DOCS/results/s2con/overview.md puts the confirmatory arms of every grid in one table.
 """
 
 from __future__ import annotations
@@ -15,11 +16,62 @@ import shutil
 import sys
 from pathlib import Path
 
-from selfsim.train.experiment import plan_grid, summarize
+from selfsim.train.experiment import (
+    arm_label,
+    paired_rows,
+    plan_grid,
+    run_records,
+    summarize,
+    summary_rows,
+)
 from selfsim.train.experiment_plots import plot_experiment
 from selfsim.train.rundir import run_state
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "s2con"
+CONFIRMATORY = ("paper", "paper-nogate")  # fixed before any run (configs/s2con/<grid>.yaml)
+
+
+def _ci(res, fmt: str) -> str:
+    if res.n < 2:
+        return f"{res.mean:+{fmt}} (n = {res.n})"
+    return f"{res.mean:+{fmt}} [{res.ci_low:+{fmt}}, {res.ci_high:+{fmt}}]"
+
+
+def overview(grids: dict[str, list]) -> str:
+    """One row per grid and confirmatory arm: the baseline, the paired difference, the verdict."""
+    lines = [
+        "| grid | baseline final top-1 (%) | arm | n | Δ final top-1 (pp) [95 % CI] | verdict "
+        "| wins/losses | MDE (pp) | Δ SS_rate (eval) [95 % CI] | gate open |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    pending = []
+    for grid, runs in grids.items():
+        done = [r for r in runs if run_state(r.out) == "finished"]
+        base = [s for s in summary_rows(done) if s["arm"] == "baseline"]
+        rows = [r for r in paired_rows(run_records(done)) if r["arm"] in CONFIRMATORY]
+        if not base:
+            pending.append(grid)
+            continue
+        b = base[0]
+        head = f"{b['final_top1_mean']:.2f} ± {b['final_top1_std']:.2f} (n = {b['n']})"
+        if not rows:
+            lines.append(f"| {grid} | {head} | (no S2-Con arm finished) | | | | | | | |")
+        for r in rows:
+            t = r["final_top1"]
+            lines.append(
+                f"| {grid} | {head} | {arm_label(r['arm'])} | {r['n']} | {_ci(t, '.2f')} | "
+                f"{t.verdict} | {t.wins}/{t.losses} | {t.mde:.2f} | {_ci(r['ss_rate'], '.3f')} "
+                f"| {r['gate_mean']:.2f} |"
+            )
+    note = (
+        "\nConfirmatory arms only (the paper's recipe with and without the released gate), "
+        "each paired by seed with its grid's baseline; verdict: the 95 % t interval of the "
+        'mean difference against 0 ("not enough data" below two pairs). Baseline: mean ± std '
+        "over its seeds. The exploratory arms are in each grid's own table.\n"
+    )
+    if pending:
+        note += f"\nNo finished baseline yet: {', '.join(pending)}.\n"
+    return "\n".join(lines) + "\n" + note
 
 
 def main(argv: list[str]) -> int:
@@ -50,6 +102,9 @@ def main(argv: list[str]) -> int:
         for png in plot_experiment(done, out):
             shutil.copyfile(png, docs / "figures" / f"s2con_{png.stem}.png")
         print(f"== {grid}\n{text}")
+    text = overview(grids)
+    (docs / "results" / "s2con" / "overview.md").write_text(text)
+    print(f"== overview\n{text}")
     return 0
 
 
