@@ -7,7 +7,8 @@ directory), writes DOCS/results/s2con/<grid>.md (the paired summary of
 :func:`selfsim.train.experiment.summarize`) and <grid>_runs.csv (one line per finished run),
 and DOCS/figures/s2con_<grid>.png (test top-1 and SS_rate over epochs per arm). Unfinished runs
 are left out and counted, so a partial grid gives a partial table that says what is missing.
-DOCS/results/s2con/overview.md puts the confirmatory arms of every grid in one table.
+DOCS/results/s2con/overview.md puts the confirmatory arms of every grid in one table, and
+DOCS/figures/s2con_overview.png draws their paired differences with 95 % intervals.
 """
 
 from __future__ import annotations
@@ -37,8 +38,13 @@ def _ci(res, fmt: str) -> str:
     return f"{res.mean:+{fmt}} [{res.ci_low:+{fmt}}, {res.ci_high:+{fmt}}]"
 
 
-def overview(grids: dict[str, list]) -> str:
-    """One row per grid and confirmatory arm: the baseline, the paired difference, the verdict."""
+def overview(grids: dict[str, list], figure: Path | None = None) -> str:
+    """One row per grid and confirmatory arm: the baseline, the paired difference, the verdict.
+
+    With ``figure``, also a forest plot of the differences there (the paper's +0.5 to +1.5
+    points on CIFAR-10 for the MLP and attention families shaded).
+    """
+    points = []
     lines = [
         "| grid | baseline final top-1 (%) | arm | n | Δ final top-1 (pp) [95 % CI] | verdict "
         "| wins/losses | MDE (pp) | Δ SS_rate (eval) [95 % CI] | gate open |",
@@ -58,6 +64,9 @@ def overview(grids: dict[str, list]) -> str:
             lines.append(f"| {grid} | {head} | (no S2-Con arm finished) | | | | | | | |")
         for r in rows:
             t = r["final_top1"]
+            points.append(
+                (f"{grid}, {arm_label(r['arm'])} (n = {r['n']})", t.mean, t.ci_low, t.ci_high)
+            )
             lines.append(
                 f"| {grid} | {head} | {arm_label(r['arm'])} | {r['n']} | {_ci(t, '.2f')} | "
                 f"{t.verdict} | {t.wins}/{t.losses} | {t.mde:.2f} | {_ci(r['ss_rate'], '.3f')} "
@@ -71,6 +80,15 @@ def overview(grids: dict[str, list]) -> str:
     )
     if pending:
         note += f"\nNo finished baseline yet: {', '.join(pending)}.\n"
+    if figure is not None and points:
+        from selfsim.report.plots import plot_intervals
+
+        plot_intervals(
+            points,
+            figure,
+            xlabel="Δ final test top-1, S2-Con minus baseline, paired by seed (points; 95 % CI)",
+            band=(0.5, 1.5, "the paper's CIFAR-10 gains for ResMLP, MLP-Mixer, ViT-S"),
+        )
     return "\n".join(lines) + "\n" + note
 
 
@@ -102,7 +120,7 @@ def main(argv: list[str]) -> int:
         for png in plot_experiment(done, out):
             shutil.copyfile(png, docs / "figures" / f"s2con_{png.stem}.png")
         print(f"== {grid}\n{text}")
-    text = overview(grids)
+    text = overview(grids, docs / "figures" / "s2con_overview.png")
     (docs / "results" / "s2con" / "overview.md").write_text(text)
     print(f"== overview\n{text}")
     return 0

@@ -292,3 +292,24 @@ def test_panel_grids_of_the_script_figures(tmp_path):
     series = {"untrained": (["b.0", "b.1"], [0.1, None]), "trained": (["b.0", "b.1"], [0.2, 0.3])}
     path = plot_depth_panels([("a", series), ("b", {})], tmp_path / "d.png", dpi=40)
     assert Image.open(path).size == (2 * 130, 120)  # 2 panels of 3.25 x 3 in at 40 dpi
+
+
+def test_forest_plot_places_each_interval_on_its_row(tmp_path):
+    """plot_intervals: rows top to bottom, bars from low to high, NaN intervals drawn as dots."""
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    from selfsim.report.plots import plot_intervals
+
+    rows = [("a", 1.0, 0.5, 1.5), ("b", -0.2, float("nan"), float("nan")), ("c", 0.0, -2, 2)]
+    path = plot_intervals(rows, tmp_path / "f.png", xlabel="Δ (pp)", band=(0.5, 1.5, "paper"))
+    img = mpimg.imread(path)
+    assert img.shape[0] == int(round(100 * (1.2 + 0.32 * 3)))
+    blue = (np.abs(img[..., 0] - 0.12) < 0.08) & (np.abs(img[..., 2] - 0.71) < 0.08)
+    rows_with_blue = np.flatnonzero(blue.sum(axis=1) > 0)
+    cols = [np.flatnonzero(blue[r]) for r in rows_with_blue]
+    widths = sorted({int(c.max() - c.min()) for c in cols if c.size})
+    assert len(rows_with_blue) > 0 and widths[-1] > 3 * widths[0]  # bars and a lone dot
+    # the widest bar (c, -2..2) is the lowest row: it is drawn below the others
+    widest = max(rows_with_blue, key=lambda r: np.ptp(np.flatnonzero(blue[r])))
+    assert widest > np.median(rows_with_blue)

@@ -33,6 +33,7 @@ __all__ = [
     "plot_bands",
     "plot_depth_panels",
     "plot_boxcover",
+    "plot_intervals",
     "safe_name",
     "finite",
 ]
@@ -502,5 +503,42 @@ def plot_boxcover(
     ax.set_ylabel("number of boxes $N_B$")
     ax.set_title(title, fontsize=9)
     ax.legend()
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_intervals(
+    rows: Sequence[tuple[str, float, float, float]],
+    path: str | Path,
+    *,
+    xlabel: str,
+    band: tuple[float, float, str] | None = None,
+    dpi: int = _DPI,
+) -> Path:
+    """A forest plot: one row per ``(label, estimate, low, high)``, top to bottom.
+
+    Each estimate is a dot with its interval as a horizontal bar; a row whose
+    interval is NaN shows the dot alone, a NaN estimate an empty row. A vertical
+    line marks 0; ``band = (low, high, label)`` shades a reference range (for
+    instance the effects a paper reports).
+    """
+    n = max(1, len(rows))
+    fig = new_figure(FULL_WIDTH * 0.8, 1.2 + 0.32 * n, dpi)
+    ax = fig.subplots()
+    if band is not None:
+        ax.axvspan(band[0], band[1], color="C2", alpha=0.15, label=band[2])
+    ax.axvline(0.0, color="0.3", lw=1)
+    for i, (_, est, lo, hi) in enumerate(rows):
+        y = n - 1 - i
+        if math.isfinite(finite(lo)) and math.isfinite(finite(hi)):
+            ax.plot([lo, hi], [y, y], color="C0", lw=2)
+        if math.isfinite(finite(est)):
+            ax.plot([est], [y], "o", color="C0", ms=5)
+    ax.set_yticks(range(n), [r[0] for r in reversed(rows)] or [""], fontsize=8)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", alpha=0.3)
+    if band is not None:
+        ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return save_figure(fig, path)
