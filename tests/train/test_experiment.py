@@ -172,3 +172,46 @@ def test_parallel_runs_train_in_worker_processes_and_a_divergence_is_a_result(tm
         str(runs[0].out): "skipped",
         str(runs[1].out): "failed",
     }
+
+
+def test_parallel_grid_on_the_command_line_shows_each_runs_progress(tmp_path):
+    """Workers are spawned with logging unconfigured; the CLI's progress must still reach
+    stderr, one tagged line per epoch of each run."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    doc = _doc(tmp_path, seeds=(0, 1))
+    doc["constrained"] = None
+    (tmp_path / "grid.yaml").write_text(yaml.safe_dump(doc))
+    proc = subprocess.run(
+        [sys.executable, "-m", "selfsim", "experiment", "grid.yaml", "--parallel", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for seed in (0, 1):
+        tagged = [ln for ln in proc.stderr.splitlines() if f"/baseline/seed{seed}]" in ln]
+        assert any("epoch 0 of 1: loss" in ln for ln in tagged), proc.stderr
+    quiet = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "selfsim",
+            "-q",
+            "experiment",
+            "grid.yaml",
+            "--out",
+            "again",
+            "--parallel",
+            "2",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert quiet.returncode == 0 and "/baseline/seed" not in quiet.stderr, quiet.stderr

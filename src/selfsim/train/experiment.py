@@ -185,9 +185,32 @@ def _run_in_worker(run: RunSpec) -> str:
     return _run_one(run)
 
 
-def _worker_init() -> None:
+def _worker_init(level: int, tag: str) -> None:
+    """Set up a spawned worker: one core per run, and the parent's progress logging.
+
+    A spawned process starts with logging unconfigured, so a run's per-epoch lines would
+    be lost. When the parent logs selfsim's progress (``level`` > 0: the command line, or
+    any handler the user set up), the worker writes its lines to stderr too, each tagged
+    with its run, so that runs side by side can be told apart.
+    """
     # one core per run unless the user chose otherwise: parallel runs do not fight for cores
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if level > 0:
+        handler = logging.StreamHandler()  # stderr, shared with the parent
+        handler.setFormatter(logging.Formatter(f"%(asctime)s [{tag}] %(message)s", "%H:%M:%S"))
+        logger = logging.getLogger("selfsim")
+        logger.addHandler(handler)
+        logger.setLevel(level)
+
+
+def _parent_log_level() -> int:
+    """The level at which this process shows selfsim's records, or 0 when it shows none."""
+    logger: logging.Logger | None = log
+    while logger is not None:  # the handlers a record of ours would reach
+        if logger.handlers:
+            return log.getEffectiveLevel()
+        logger = logger.parent if logger.propagate else None
+    return 0
 
 
 def _failed(run: RunSpec, why: str) -> str:
@@ -216,7 +239,13 @@ def _attempt_isolated(run: RunSpec) -> str:
     if settled is not None:
         return settled
     ctx = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_init) as pool:
+    tag = f"{run.model}/{run.arm}/seed{run.seed}"
+    with ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=ctx,
+        initializer=_worker_init,
+        initargs=(_parent_log_level(), tag),
+    ) as pool:
         try:
             return pool.submit(_run_in_worker, run).result()
         except TrainingError as exc:
