@@ -26,16 +26,11 @@ from selfsim.train.experiment import (
     summary_rows,
 )
 from selfsim.train.experiment_plots import plot_experiment
+from selfsim.train.paired import holm
 from selfsim.train.rundir import run_state
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "s2con"
 CONFIRMATORY = ("paper", "paper-nogate")  # fixed before any run (configs/s2con/<grid>.yaml)
-
-
-def _ci(res, fmt: str) -> str:
-    if res.n < 2:
-        return f"{res.mean:+{fmt}} (n = {res.n})"
-    return f"{res.mean:+{fmt}} [{res.ci_low:+{fmt}}, {res.ci_high:+{fmt}}]"
 
 
 def overview(grids: dict[str, list], figure: Path | None = None) -> str:
@@ -47,36 +42,43 @@ def overview(grids: dict[str, list], figure: Path | None = None) -> str:
     points = []
     lines = [
         "| grid | baseline final top-1 (%) | arm | n | Δ final top-1 (pp) [95 % CI] | verdict "
-        "| wins/losses | MDE (pp) | Δ SS_rate (eval) [95 % CI] | gate open |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| t p | Holm p | wins/losses | MDE (pp) | Δ SS_rate (eval) [95 % CI] | gate open |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    pending = []
+    pending, found = [], []
     for grid, runs in grids.items():
         done = [r for r in runs if run_state(r.out) == "finished"]
         base = [s for s in summary_rows(done) if s["arm"] == "baseline"]
-        rows = [r for r in paired_rows(run_records(done)) if r["arm"] in CONFIRMATORY]
         if not base:
             pending.append(grid)
             continue
         b = base[0]
         head = f"{b['final_top1_mean']:.2f} ± {b['final_top1_std']:.2f} (n = {b['n']})"
-        if not rows:
-            lines.append(f"| {grid} | {head} | (no S2-Con arm finished) | | | | | | | |")
-        for r in rows:
-            t = r["final_top1"]
-            points.append(
-                (f"{grid}, {arm_label(r['arm'])} (n = {r['n']})", t.mean, t.ci_low, t.ci_high)
-            )
-            lines.append(
-                f"| {grid} | {head} | {arm_label(r['arm'])} | {r['n']} | {_ci(t, '.2f')} | "
-                f"{t.verdict} | {t.wins}/{t.losses} | {t.mde:.2f} | {_ci(r['ss_rate'], '.3f')} "
-                f"| {r['gate_mean']:.2f} |"
-            )
+        rows = [r for r in paired_rows(run_records(done)) if r["arm"] in CONFIRMATORY]
+        found += [(grid, head, r) for r in rows] or [(grid, head, None)]
+    adjusted = iter(holm([r["final_top1"].t_p for _, _, r in found if r is not None]))
+    for grid, head, r in found:
+        if r is None:
+            lines.append(f"| {grid} | {head} | (no S2-Con arm finished) |" + " |" * 9)
+            continue
+        t = r["final_top1"]
+        points.append(
+            (f"{grid}, {arm_label(r['arm'])} (n = {r['n']})", t.mean, t.ci_low, t.ci_high)
+        )
+        lines.append(
+            f"| {grid} | {head} | {arm_label(r['arm'])} | {r['n']} | {t.interval(2)} | "
+            f"{t.verdict} | {t.t_p:.2g} | {next(adjusted):.2g} | {t.wins}/{t.losses} | "
+            f"{t.mde:.2f} | {r['ss_rate'].interval(3)} | {r['gate_mean']:.2f} |"
+        )
     note = (
         "\nConfirmatory arms only (the paper's recipe with and without the released gate), "
         "each paired by seed with its grid's baseline; verdict: the 95 % t interval of the "
-        'mean difference against 0 ("not enough data" below two pairs). Baseline: mean ± std '
-        "over its seeds. The exploratory arms are in each grid's own table.\n"
+        'mean difference against 0 ("not enough data" below two pairs); t p: the paired t-test '
+        "behind that interval; Holm p: the same p adjusted (Holm) over every comparison in this "
+        "table, so that a family of tests at the 5 % level does not find an effect by chance "
+        "(with 8 independent comparisons and no effect anywhere, one interval in three families "
+        "would exclude 0 somewhere). Baseline: mean ± std over its seeds. The exploratory arms "
+        "are in each grid's own table.\n"
     )
     if pending:
         note += f"\nNo finished baseline yet: {', '.join(pending)}.\n"

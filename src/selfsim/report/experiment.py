@@ -23,7 +23,8 @@ _SUMMARY_NOTE = (
 )
 _PAIRED_NOTE = (
     "Δ = arm minus baseline, paired by seed (same initial weights and data order). CI: "
-    "two-sided 95 % t interval of the mean difference; sign p: exact two-sided binomial test of "
+    "two-sided 95 % t interval of the mean difference; t p: two-sided paired t-test (below 0.05 "
+    "exactly when the CI excludes 0); sign p: exact two-sided binomial test of "
     "wins against losses; MDE: the smallest true mean difference a paired t-test at the 5 % "
     "level would detect with 80 % power given the observed spread. Gate open: mean z over the "
     "logged steps after epoch 0 (1 = penalty fully on). Time ×: median over seeds of the "
@@ -36,12 +37,6 @@ def _pm(mean: Any, std: Any, digits: int) -> str:
     s = finite(std)
     spread = "-" if math.isnan(s) else f"{s:.{digits}f}"
     return f"{fmt(mean, digits)} ± {spread}"
-
-
-def _ci(res: Any, digits: int) -> str:
-    if res.n < 2 or not math.isfinite(res.ci_low):
-        return f"{res.mean:+.{digits}f}"
-    return f"{res.mean:+.{digits}f} [{res.ci_low:+.{digits}f}, {res.ci_high:+.{digits}f}]"
 
 
 def experiment_page(
@@ -105,6 +100,7 @@ def experiment_page(
             "arm",
             "n",
             "Δ final top-1 (pp) [95 % CI]",
+            "t p",
             "wins/losses",
             "sign p",
             "MDE (pp)",
@@ -121,11 +117,12 @@ def experiment_page(
                     esc(r["model"]),
                     esc(labels.get(r["arm"], r["arm"])),
                     esc(r["n"]),
-                    esc(_ci(t, 2)),
+                    esc(t.interval(2)),
+                    esc(f"{t.t_p:.2g}"),
                     esc(f"{t.wins}/{t.losses}"),
                     esc(f"{t.sign_p:.2g}"),
                     esc(fmt(t.mde, 2)),
-                    esc(_ci(r["ss_rate"], 3)),
+                    esc(r["ss_rate"].interval(3)),
                     esc(f"{r['train_ss_rate'].mean:+.3f}"),
                     esc(fmt(r["gate_mean"], 2)),
                     esc(fmt(r["time_ratio"], 2)),

@@ -389,27 +389,23 @@ def paired_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _paired_markdown(rows: list[dict[str, Any]]) -> str:
     head = (
-        "| model | arm | n | Δ final top-1 (pp) [95 % CI] | wins/losses | sign p | MDE (pp) "
+        "| model | arm | n | Δ final top-1 (pp) [95 % CI] | t p | wins/losses | sign p | MDE (pp) "
         "| Δ SS_rate (eval) [95 % CI] | Δ SS_rate (train) | gate open | time × |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
-
-    def ci(res: Any, fmt: str) -> str:
-        if res.n < 2:
-            return f"{res.mean:{fmt}}"
-        return f"{res.mean:+{fmt}} [{res.ci_low:+{fmt}}, {res.ci_high:+{fmt}}]"
 
     body = []
     for r in rows:
         t = r["final_top1"]
         body.append(
-            f"| {r['model']} | {arm_label(r['arm'])} | {r['n']} | {ci(t, '.2f')} | "
-            f"{t.wins}/{t.losses} | {t.sign_p:.2g} | {t.mde:.2f} | {ci(r['ss_rate'], '.3f')} | "
+            f"| {r['model']} | {arm_label(r['arm'])} | {r['n']} | {t.interval(2)} | {t.t_p:.2g} | "
+            f"{t.wins}/{t.losses} | {t.sign_p:.2g} | {t.mde:.2f} | {r['ss_rate'].interval(3)} | "
             f"{r['train_ss_rate'].mean:+.3f} | {r['gate_mean']:.2f} | {r['time_ratio']:.2f} |"
         )
     note = (
         "\nΔ = arm minus baseline, paired by seed (same initial weights and data order). "
-        "CI: two-sided 95 % t interval of the mean difference; sign p: exact two-sided "
+        "CI: two-sided 95 % t interval of the mean difference; t p: two-sided paired t-test "
+        "(below 0.05 exactly when the CI excludes 0); sign p: exact two-sided "
         "binomial test of wins against losses; MDE: smallest true mean difference a paired "
         "t-test at the 5 % level would detect with 80 % power given the observed spread. "
         "Δ SS_rate: final-epoch mean over the hooked layers (eval: fixed test batch; train: "

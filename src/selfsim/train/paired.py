@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PairedResult", "paired_difference"]
+__all__ = ["PairedResult", "paired_difference", "holm"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,10 @@ class PairedResult:
 
     ``ci_low``/``ci_high``: 95 % t interval of the mean (NaN when n < 2);
     ``sign_p``: two-sided exact binomial test of wins against losses (ties
-    dropped); ``mde``: minimal detectable effect at 80 % power (NaN when n < 2).
+    dropped); ``mde``: minimal detectable effect at 80 % power (NaN when n < 2);
+    ``t_p``: two-sided p of the paired t-test (NaN when n < 2; 1 when every
+    difference is 0), the test the CI inverts: ``t_p < 0.05`` exactly when the
+    CI excludes 0.
     """
 
     n: int
@@ -44,6 +47,27 @@ class PairedResult:
     losses: int
     sign_p: float
     mde: float
+    t_p: float = math.nan
+
+    def interval(self, digits: int = 2) -> str:
+        """``"+0.06 [+0.003, +0.11]"``: the mean and its 95 % CI (the mean alone below n = 2).
+
+        A bound that would print as zero without being zero gets one more digit, so
+        that the printed interval shows on which side of 0 it ends.
+
+        >>> paired_difference([0.0, 0.0, 0.0], [0.06, 0.07, 0.05]).interval()
+        '+0.06 [+0.04, +0.08]'
+        """
+
+        def num(v: float) -> str:
+            d = digits
+            while d < digits + 3 and v != 0 and round(v, d) == 0:
+                d += 1
+            return f"{v:+.{d}f}"
+
+        if self.n < 2 or not math.isfinite(self.ci_low):
+            return num(self.mean)
+        return f"{num(self.mean)} [{num(self.ci_low)}, {num(self.ci_high)}]"
 
     @property
     def verdict(self) -> str:
@@ -74,6 +98,24 @@ def _mde(sd: float, n: int, power: float = 0.8, level: float = 0.05) -> float:
     return float(optimize.brentq(gap, 1e-9 * se, 2.0 * (crit + 5.0) * se))
 
 
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment of ``pvalues`` (family-wise error; NaN entries are skipped).
+
+    Examples
+    --------
+    >>> [round(p, 3) for p in holm([0.01, 0.04, 0.03, float("nan")])]
+    [0.03, 0.06, 0.06, nan]
+    """
+    idx = [i for i, p in enumerate(pvalues) if not math.isnan(p)]
+    order = sorted(idx, key=lambda i: pvalues[i])
+    out = [math.nan] * len(pvalues)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * pvalues[i]))
+        out[i] = running
+    return out
+
+
 def paired_difference(baseline: Sequence[float], treatment: Sequence[float]) -> PairedResult:
     """Summary of ``treatment - baseline`` over paired seeds (same order in both)."""
     from scipy import stats
@@ -88,11 +130,13 @@ def paired_difference(baseline: Sequence[float], treatment: Sequence[float]) -> 
     n = int(d.size)
     mean = float(d.mean()) if n else math.nan
     sd = float(d.std(ddof=1)) if n > 1 else math.nan
+    t_p = math.nan
     if n > 1:
         half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
         lo, hi = mean - half, mean + half
+        t_p = float(2 * stats.t.sf(abs(mean) / (sd / math.sqrt(n)), n - 1)) if sd > 0 else 1.0
     else:
         lo = hi = math.nan
     wins, losses = int((d > 0).sum()), int((d < 0).sum())
     sign_p = float(stats.binomtest(wins, wins + losses, 0.5).pvalue) if wins + losses else 1.0
-    return PairedResult(n, mean, sd, lo, hi, wins, losses, sign_p, _mde(sd, n))
+    return PairedResult(n, mean, sd, lo, hi, wins, losses, sign_p, _mde(sd, n), t_p)
