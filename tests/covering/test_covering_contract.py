@@ -251,9 +251,9 @@ def test_dense_hops_saturate_to_uint16_for_long_paths():
 @pytest.mark.parametrize("exact", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted):
-    """Pruned searches: the first k members of U within r (by rank); exact: all of them.
+    """Sketches: the first k members of U within r (by rank); exact: every ball of U.
 
-    Unweighted: breadth-first; weighted (unit lengths here): Dijkstra.
+    Unweighted: merged level by level; weighted (unit lengths here): pruned Dijkstra.
     """
     pytest.importorskip("numba")
     from selfsim.covering._sssp import new_workspace
@@ -266,8 +266,8 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted):
     order = rng.permutation(n)[: n // 2]  # U, in rank order
     for r in range(int(D.max()) + 1):
         dist, touched, heap_d, heap_v = new_workspace(n, A.nnz, True)
-        head, tau = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-        nxt, ent = np.empty(k * n, dtype=np.int32), np.empty(k * n, dtype=np.int32)
+        cnt, tau = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        ent, seg = np.empty(k * n, dtype=np.int32), np.empty(n + 1, dtype=np.int64)
         ne = ball_sketches(
             A.indptr.astype(np.int64),
             A.indices.astype(np.int64),
@@ -278,29 +278,36 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted):
             order.size,
             k,
             exact,
-            head,
-            nxt,
+            cnt,
             ent,
+            seg,
             tau,
             np.empty((n, k)),
             dist,
             touched,
             heap_d,
             heap_v,
+            np.empty(n * k, dtype=np.int32),
+            np.empty(n, dtype=np.int64),
+            np.empty(n, dtype=np.int64),
+            np.zeros(n, dtype=np.bool_),
+            np.zeros(n, dtype=np.bool_),
         )
         inside = D[:, order] <= r
-        if exact and inside.sum() > k * n:
-            assert ne == -1  # the exact balls do not fit: the caller sketches instead
+        if exact:
+            if inside.sum() > k * n:
+                assert ne == -1  # the exact balls do not fit: the caller sketches instead
+                continue
+            assert ne == inside.sum()
+            for t in range(order.size):  # segment t: the ball of the source of rank t
+                got = ent[seg[t] : seg[t + 1]]
+                assert sorted(got.tolist()) == np.flatnonzero(inside[:, t]).tolist()
             continue
         for u in range(n):
-            got, e = [], head[u]
-            while e >= 0:
-                got.append(ent[e])
-                e = nxt[e]
+            got = ent[u * k : u * k + cnt[u]]
             t = np.flatnonzero(inside[u])
-            want = t if exact else t[:k]
-            assert sorted(got) == sorted(order[want].tolist())
-            assert tau[u] == (t[k - 1] if not exact and t.size >= k else -1)
+            assert sorted(got.tolist()) == sorted(order[t[:k]].tolist())
+            assert tau[u] == (t[k - 1] if t.size >= k else -1)
 
 
 @pytest.mark.parametrize("budget", [None, 0.05])

@@ -101,45 +101,48 @@ def pass_keys(base_rank, p, n):
     return z ^ (z >> np.uint64(31))
 
 
-def ball_sketches(
-    indptr,
-    indices,
-    weights,
-    weighted,
-    r,
-    order,
-    nu,
-    k,
-    exact,
-    head,
-    nxt,
-    ent,
-    tau,
-    kth,
-    dist,
-    touched,
-    heap_d,
-    heap_v,
+def exact_balls(
+    indptr, indices, weights, weighted, r, order, nu, ent, seg, dist, touched, heap_d, heap_v
 ):
-    """Members of ``B_r(u) & U`` per node u, U = ``order[:nu]`` by rank.
+    """Every ball ``B_r(s)``, s in U = ``order[:nu]``, source by source.
 
-    Breadth-first searches when not ``weighted`` (``weights`` all 1; the same
-    entries as Dijkstra, which the weighted case runs, without a heap).
-    Linked lists ``head``/``nxt``/``ent`` (node ids). ``exact``: every member,
-    or -1 once the entry arrays are full. Otherwise the first k members in rank
-    order (the bottom-k sketch), ``tau[u]`` the rank of the k-th (-1: fewer).
-    Returns the number of entries.
+    ``ent[seg[t]:seg[t + 1]]`` are the nodes within r of ``order[t]`` (so u
+    lists among its members of U exactly the sources whose segments hold u).
+    Returns the number of entries, or -1 once ``ent`` is full.
+    """
+    cap = ent.shape[0]
+    ne = 0
+    for t in range(nu):
+        seg[t] = ne
+        cnt = sssp(indptr, indices, weights, weighted, order[t], r, dist, touched, heap_d, heap_v)
+        reset(dist, touched, cnt)
+        if ne + cnt > cap:
+            return -1
+        for q in range(cnt):
+            ent[ne + q] = touched[q]
+        ne += cnt
+    seg[nu] = ne
+    return ne
+
+
+def pruned_sketches(
+    indptr, indices, weights, r, order, nu, k, cnt, ent, tau, kth, dist, touched, heap_d, heap_v
+):
+    """Bottom-k sketch of ``B_r(u) & U`` per node u, U = ``order[:nu]`` by rank (edge lengths).
+
+    One pruned Dijkstra search per source in rank order (Cohen's
+    all-distances sketches): a search stops at u once u holds k sources
+    within the current distance, so the first k sources to reach u are its
+    bottom-k; nodes on the rim of the ball are not expanded. Output as
+    :func:`merged_sketches`; ``kth`` (n, k) is workspace.
     """
     n = indptr.shape[0] - 1
-    cap = ent.shape[0]
     kmax = np.full(n, np.inf)  # kth[:, k - 1], contiguous: tested before a node is queued
     for u in range(n):
-        head[u] = -1
+        cnt[u] = 0
         tau[u] = -1
-        if not exact:
-            for j in range(k):
-                kth[u, j] = np.inf
-    ne = 0
+        for j in range(k):
+            kth[u, j] = np.inf
     wmin = np.inf  # no edge from a node farther than r - wmin ends within r
     for e in range(weights.shape[0]):
         wmin = min(wmin, weights[e])
@@ -151,73 +154,242 @@ def ball_sketches(
         dist[src] = 0.0
         nt = 1
         touched[0] = src
-        qh = 0  # unweighted: breadth-first, ``touched`` is the queue
-        while True:
-            if weighted:
-                if size == 0:
-                    break
-                d = heap_d[0]
-                u = heap_v[0]
-                size = heap_pop(heap_d, heap_v, size)
-                if d > dist[u]:
-                    continue  # stale
-            else:
-                if qh == nt:
-                    break
-                u = touched[qh]
-                qh += 1
-                d = dist[u]
-            if exact:
-                if ne == cap:
-                    for q in range(nt):
-                        dist[touched[q]] = np.inf
-                    return -1
-            else:
-                if kmax[u] <= d:
-                    continue  # pruned: k smaller ranks within d of u already
-                j = k - 1  # insert d into u's k smallest source distances
-                while j > 0 and kth[u, j - 1] > d:
-                    kth[u, j] = kth[u, j - 1]
-                    j -= 1
-                kth[u, j] = d
-                kmax[u] = kth[u, k - 1]
-            if exact or tau[u] < 0:
-                ent[ne] = src
-                nxt[ne] = head[u]
-                head[u] = ne
-                ne += 1
-                if not exact and kth[u, k - 1] < np.inf and tau[u] < 0:
-                    tau[u] = t  # k-th source to reach u: the sketch is complete
+        while size > 0:
+            d = heap_d[0]
+            u = heap_v[0]
+            size = heap_pop(heap_d, heap_v, size)
+            if d > dist[u]:
+                continue  # stale
+            if kmax[u] <= d:
+                continue  # pruned: k smaller ranks within d of u already
+            j = k - 1  # insert d into u's k smallest source distances
+            while j > 0 and kth[u, j - 1] > d:
+                kth[u, j] = kth[u, j - 1]
+                j -= 1
+            kth[u, j] = d
+            kmax[u] = kth[u, k - 1]
+            if cnt[u] < k:  # the first k sources to reach u are its bottom-k
+                ent[u * k + cnt[u]] = src
+                cnt[u] += 1
+                if cnt[u] == k:
+                    tau[u] = t
             if d + wmin > r:
                 continue  # on the rim of the ball: no neighbour lies within r
             for e in range(indptr[u], indptr[u + 1]):
                 w = indices[e]
                 nd = d + weights[e]
                 if nd <= r and nd < dist[w]:
-                    if not exact and kmax[w] <= nd:
+                    if kmax[w] <= nd:
                         continue  # would be pruned (kmax[w] cannot fall before w is reached)
                     if dist[w] == np.inf:
                         touched[nt] = w
                         nt += 1
                     dist[w] = nd
-                    if weighted:
-                        size = heap_push(heap_d, heap_v, size, nd, w)
+                    size = heap_push(heap_d, heap_v, size, nd, w)
         for q in range(nt):
             dist[touched[q]] = np.inf
-    return ne
 
 
-ball_sketches.helpers_ = (heap_pop, heap_push)  # type: ignore[attr-defined]
+pruned_sketches.helpers_ = (heap_pop, heap_push)  # type: ignore[attr-defined]
+exact_balls.helpers_ = (sssp, reset)  # type: ignore[attr-defined]
 
 
-def _uncovered(u, head, nxt, ent, covered):
-    """Number of uncovered members in the sketch (or exact ball) of ``u``."""
+def merged_sketches(indptr, indices, hops, order, nu, k, cnt, ent, tau, tmp, cand, chg, flag, was):
+    """Bottom-k sketch of ``B_hops(u) & U`` per node u, U = ``order[:nu]``, unweighted graphs.
+
+    Level by level: the sketch within d + 1 hops of u is the bottom-k (by
+    rank) of u's sketch within d hops and those of its neighbours. A node is
+    recomputed only when a neighbour's sketch changed at the last level, and
+    merges only those neighbours' sorted rows (new rows are kept in ``tmp``
+    until the level is done). Each step reads whole rows of k ranks, so the
+    memory traffic is one row per edge and changed level rather than one
+    random access per source that reaches a node (as in a pruned search).
+    Output: ``ent[u k : u k + cnt[u]]`` the members (node ids), ``tau[u]``
+    the rank of the k-th (-1 when u has fewer than k members). Workspace:
+    ``tmp`` (n k), ``cand`` and ``chg`` (n), ``flag`` and ``was`` (n, all False).
+    """
+    n = indptr.shape[0] - 1
+    big = np.int32(2**31 - 1)  # an empty slot (rows are sorted, empty slots last)
+    for i in range(n * k):
+        ent[i] = big
+    nch = 0
+    for t in range(nu):  # level 0: every node of U holds itself
+        v = order[t]
+        ent[v * k] = t
+        was[v] = True
+        chg[nch] = v
+        nch += 1
+    a = np.empty(k, dtype=np.int32)
+    b = np.empty(k, dtype=np.int32)
+    for _lev in range(hops):
+        if nch == 0:
+            break
+        nc = 0  # the nodes next to a changed one
+        for i in range(nch):
+            w = chg[i]
+            for e in range(indptr[w], indptr[w + 1]):
+                v = indices[e]
+                if not flag[v]:
+                    flag[v] = True
+                    cand[nc] = v
+                    nc += 1
+        if nc > n // 16:  # in node order: rows, adjacency and ``tmp`` are then read in sequence
+            nc = 0
+            for v in range(n):
+                if flag[v]:
+                    cand[nc] = v
+                    nc += 1
+        else:
+            cand[:nc] = np.sort(cand[:nc])
+        for i in range(nc):
+            v = cand[i]
+            base = v * k
+            for j in range(k):
+                a[j] = ent[base + j]
+            for e in range(indptr[v], indptr[v + 1]):
+                w = indices[e]
+                wb = w * k
+                if not was[w] or ent[wb] >= a[k - 1]:
+                    continue  # unchanged, or nothing below u's k-th rank
+                ia = 0
+                ib = 0
+                j = 0
+                while j < k:  # b = the k smallest distinct ranks of a and row w
+                    x = a[ia] if ia < k else big
+                    y = ent[wb + ib] if ib < k else big
+                    if x < y:
+                        b[j] = x
+                        ia += 1
+                    elif y < x:
+                        b[j] = y
+                        ib += 1
+                    elif x == big:
+                        break
+                    else:
+                        b[j] = x
+                        ia += 1
+                        ib += 1
+                    j += 1
+                while j < k:
+                    b[j] = big
+                    j += 1
+                a, b = b, a
+            same = True
+            for j in range(k):
+                tmp[i * k + j] = a[j]
+                if a[j] != ent[base + j]:
+                    same = False
+            flag[v] = not same
+        for i in range(nch):
+            was[chg[i]] = False
+        nch = 0
+        for i in range(nc):
+            v = cand[i]
+            if flag[v]:
+                flag[v] = False
+                base = v * k
+                for j in range(k):
+                    ent[base + j] = tmp[i * k + j]
+                was[v] = True
+                chg[nch] = v
+                nch += 1
+    for i in range(nch):
+        was[chg[i]] = False
+    for u in range(n):
+        base = u * k
+        tau[u] = ent[base + k - 1] if ent[base + k - 1] != big else -1
+        c = 0
+        while c < k and ent[base + c] != big:
+            ent[base + c] = order[ent[base + c]]
+            c += 1
+        cnt[u] = c
+
+
+def ball_sketches(
+    indptr,
+    indices,
+    weights,
+    weighted,
+    r,
+    order,
+    nu,
+    k,
+    exact,
+    cnt,
+    ent,
+    seg,
+    tau,
+    kth,
+    dist,
+    touched,
+    heap_d,
+    heap_v,
+    tmp,
+    cand,
+    chg,
+    flag,
+    was,
+):
+    """Members of ``B_r(u) & U`` per node u, U = ``order[:nu]`` by rank.
+
+    ``exact``: every ball of a source of U (:func:`exact_balls`; -1 when they
+    do not fit in ``ent``). Otherwise the bottom-k sketches of the balls,
+    ``ent[u k : u k + cnt[u]]``, ``tau[u]`` the rank of the k-th member (-1:
+    fewer): :func:`merged_sketches` on unweighted graphs, else
+    :func:`pruned_sketches`. Returns the number of entries.
+    """
+    if exact:
+        return exact_balls(
+            indptr,
+            indices,
+            weights,
+            weighted,
+            r,
+            order,
+            nu,
+            ent,
+            seg,
+            dist,
+            touched,
+            heap_d,
+            heap_v,
+        )
+    if weighted:
+        pruned_sketches(
+            indptr,
+            indices,
+            weights,
+            r,
+            order,
+            nu,
+            k,
+            cnt,
+            ent,
+            tau,
+            kth,
+            dist,
+            touched,
+            heap_d,
+            heap_v,
+        )
+    else:
+        hops = int(np.floor(r)) if r < 2.0**62 else 2**62
+        merged_sketches(
+            indptr, indices, hops, order, nu, k, cnt, ent, tau, tmp, cand, chg, flag, was
+        )
+    return 0
+
+
+ball_sketches.helpers_ = (exact_balls, pruned_sketches, merged_sketches)  # type: ignore[attr-defined]
+
+
+def _uncovered(u, k, cnt, ent, covered):
+    """Number of uncovered members in the sketch of ``u``."""
     m = 0
-    e = head[u]
-    while e >= 0:
-        if not covered[ent[e]]:
+    base = u * k
+    for j in range(cnt[u]):
+        if not covered[ent[base + j]]:
             m += 1
-        e = nxt[e]
     return m
 
 
@@ -314,11 +486,19 @@ def sketch_centres(
         hk = np.empty(n, dtype=np.float64)
         hv = np.empty(n, dtype=np.int64)
         order = np.empty(n, dtype=np.int64)
-        head = np.empty(n, dtype=np.int64)
+        pos = np.empty(n, dtype=np.int64)
+        cnt = np.empty(n, dtype=np.int64)
+        mass = np.empty(n, dtype=np.int64)
         tau = np.empty(n, dtype=np.int64)
-        nxt = np.empty(cap, dtype=np.int32)
+        seg = np.empty(n + 1, dtype=np.int64)
         ent = np.empty(cap, dtype=np.int32)
-        kth = np.empty((n, k), dtype=np.float64)
+        kth = np.empty((n if weighted else 1, k), dtype=np.float64)
+        nk = 1 if weighted else n * k
+        tmp = np.empty(nk, dtype=np.int32)
+        cand = np.empty(n, dtype=np.int64)
+        flag = np.zeros(n, dtype=np.bool_)
+        was = np.zeros(n, dtype=np.bool_)
+        chg = np.empty(n, dtype=np.int64)
         state = np.zeros(n, dtype=np.int8)
         stamp = np.zeros(n, dtype=np.int64)
         hd = heap_d[:hs]
@@ -341,20 +521,26 @@ def sketch_centres(
                 idx = np.argsort(pass_keys(base_rank[unc], p, n))
                 for t in range(nu):
                     order[t] = unc[idx[t]]
-            exact = True  # exact balls of U while they fit in k n entries, else sketches
-            while True:
-                ws = (head, nxt, ent, tau, kth, dist, ball, heap_d, heap_v)
-                ne = ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, exact, *ws)
-                if ne >= 0:
-                    break
-                exact = False
+            for t in range(nu):
+                pos[order[t]] = t
+            # exact balls of U while they fit in ``cap`` entries, else sketches
+            ws = (cnt, ent, seg, tau, kth, dist, ball, heap_d, heap_v, tmp, cand, chg, flag, was)
+            ne = ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, True, *ws)
+            exact = ne >= 0
             if not exact:
+                ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, False, *ws)
                 work_out[s, 0] += 1
             # lazy greedy: keys are exact masses (state 2, fresh when stamp == nc) or
-            # optimistic sketch bounds (state 1), evaluated exactly once on top
+            # optimistic sketch bounds (state 1), evaluated exactly once on top. Exact
+            # passes keep every mass current (``mass``, lowered as nodes get covered).
             size = 0
+            if exact:
+                for u in range(n):
+                    mass[u] = 0
+                for e in range(ne):
+                    mass[ent[e]] += 1
             for u in range(n):
-                m = _uncovered(u, head, nxt, ent, covered)
+                m = mass[u] if exact else _uncovered(u, k, cnt, ent, covered)
                 if m == 0:
                     continue
                 if exact or tau[u] < 0:
@@ -372,14 +558,22 @@ def sketch_centres(
                 left = n - ncov
                 while size > 0:
                     u = hv[0]
+                    top = hk[0]
                     size = _heap_pop(hk, hv, size)
                     if state[u] == 0:
                         continue  # a centre chosen while still on the heap
+                    if exact:
+                        if top == mass[u]:
+                            c = u  # a current mass on top
+                            break
+                        if mass[u] > 0:
+                            size = _heap_push(hk, hv, size, float(mass[u]), u)
+                        continue
                     if state[u] == 2 and stamp[u] == nc:
                         c = u
                         break
                     if state[u] == 1:
-                        m = _uncovered(u, head, nxt, ent, covered)
+                        m = _uncovered(u, k, cnt, ent, covered)
                         if m == 0:
                             continue
                         if m < m_min:
@@ -388,25 +582,25 @@ def sketch_centres(
                         if size > 0 and (key < hk[0] or (key == hk[0] and u > hv[0])):
                             size = _heap_push(hk, hv, size, key, u)
                             continue
-                    if exact or tau[u] < 0:
-                        mass = _uncovered(u, head, nxt, ent, covered)
+                    if tau[u] < 0:
+                        mu = _uncovered(u, k, cnt, ent, covered)
                     else:
-                        cnt = sssp(indptr, indices, weights, weighted, u, r, dist, ball, hd, hvv)
-                        walked += cnt
+                        cnt_b = sssp(indptr, indices, weights, weighted, u, r, dist, ball, hd, hvv)
+                        walked += cnt_b
                         work_out[s, 1] += 1
-                        work_out[s, 2] += cnt
-                        mass = 0
-                        for j in range(cnt):
+                        work_out[s, 2] += cnt_b
+                        mu = 0
+                        for j in range(cnt_b):
                             if not covered[ball[j]]:
-                                mass += 1
-                        reset(dist, ball, cnt)
+                                mu += 1
+                        reset(dist, ball, cnt_b)
                     state[u] = 2
                     stamp[u] = nc
-                    if mass > 0:
-                        size = _heap_push(hk, hv, size, float(mass), u)
-                        if mass > best_m or (mass == best_m and u < best):
+                    if mu > 0:
+                        size = _heap_push(hk, hv, size, float(mu), u)
+                        if mu > best_m or (mu == best_m and u < best):
                             best = u
-                            best_m = mass
+                            best_m = mu
                     if best >= 0 and walked >= budget:
                         c = best  # the budget of the counts is spent
                         break
@@ -415,14 +609,18 @@ def sketch_centres(
                 state[c] = 0
                 centres_out[s, nc] = c
                 nc += 1
-                cnt = sssp(indptr, indices, weights, weighted, c, r, dist, ball, hd, hvv)
-                work_out[s, 3] += cnt
-                for q in range(cnt):
+                cnt_b = sssp(indptr, indices, weights, weighted, c, r, dist, ball, hd, hvv)
+                work_out[s, 3] += cnt_b
+                for q in range(cnt_b):
                     x = ball[q]
                     if not covered[x]:
                         covered[x] = True
                         ncov += 1
-                reset(dist, ball, cnt)
+                        if exact:  # x is in U: every node within r of x loses one
+                            t = pos[x]
+                            for e in range(seg[t], seg[t + 1]):
+                                mass[ent[e]] -= 1
+                reset(dist, ball, cnt_b)
             p += 1
         nc_out[s] = nc
         passes_out[s] = p
