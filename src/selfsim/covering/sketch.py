@@ -212,9 +212,11 @@ def merged_sketches(indptr, indices, hops, order, nu, k, cnt, ent, tau, tmp, can
     big = np.int32(2**31 - 1)  # an empty slot (rows are sorted, empty slots last)
     for i in range(n * k):
         ent[i] = big
+    rk = np.full(n, big, dtype=np.int32)  # rank of each node of U
     nch = 0
     for t in range(nu):  # level 0: every node of U holds itself
         v = order[t]
+        rk[v] = t
         ent[v * k] = t
         was[v] = True
         chg[nch] = v
@@ -246,7 +248,22 @@ def merged_sketches(indptr, indices, hops, order, nu, k, cnt, ent, tau, tmp, can
             base = v * k
             for j in range(k):
                 a[j] = ent[base + j]
+            if _lev == 0:  # rows of one rank: insert the neighbours' ranks directly
+                for e in range(indptr[v], indptr[v + 1]):
+                    x = rk[indices[e]]
+                    if x >= a[k - 1]:
+                        continue  # not in U (big), or above u's k-th rank
+                    j = k - 1
+                    while j > 0 and a[j - 1] > x:
+                        j -= 1
+                    if j > 0 and a[j - 1] == x:
+                        continue  # a repeated edge
+                    for q in range(k - 1, j, -1):
+                        a[q] = a[q - 1]
+                    a[j] = x
             for e in range(indptr[v], indptr[v + 1]):
+                if _lev == 0:
+                    break
                 w = indices[e]
                 wb = w * k
                 if not was[w] or ent[wb] >= a[k - 1]:
