@@ -310,17 +310,21 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted):
             assert tau[u] == (t[k - 1] if t.size >= k else -1)
 
 
-@pytest.mark.parametrize("budget", [None, 0.05])
-def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget):
+@pytest.mark.parametrize("budget, spent", [(None, 0.0), (0.05, 0.0), (None, 1.0), (None, None)])
+def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget, spent):
     """k = 4: several passes, pruned sketches, sketch bounds replaced by exact masses.
 
     budget 0.05: the counts' budget runs out, so centres are also taken early.
+    spent: candidates with spent sketches are counted exactly (0: never, the pass
+    ends at the first; None: the default budget, one pass here).
     """
     pytest.importorskip("numba")
     from selfsim.covering import sketch
 
     if budget is not None:
         monkeypatch.setattr(sketch, "COUNT_BUDGET", budget)
+    if spent is not None:
+        monkeypatch.setattr(sketch, "SPENT_WALK", spent)
     monkeypatch.setattr(sketch, "SKETCH_K", 4)
     monkeypatch.setattr(sketch, "EXACT_PER_NODE", 4)
     monkeypatch.setattr(sketch, "REBUILD_FRACTION", 0.75)
@@ -332,13 +336,16 @@ def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget):
     ip, ix, w = _csr(A.tocsr())
     rank = np.random.default_rng(4).permutation(A.shape[0])
     sketch.sketch_labels(ip, ix, w, False, [1.0, 2.0, 4.0], rank, stats=stats)
-    assert stats["passes"].max() > 1
+    assert stats["passes"].max() > (1 if spent is not None else 0)
     fast = cover_labels(A, sizes, method="sketch", seed=4, engine="numba")
     assert np.array_equal(fast, cover_labels(A, sizes, method="sketch", seed=4, engine="python"))
 
 
 def test_sketch_count_budget_bounds_the_walks(monkeypatch):
-    """Per centre (or pass that ends without one) the counts walk < COUNT_BUDGET n + n nodes."""
+    """Per centre (or pass that ends without one) the counts walk < COUNT_BUDGET n + n nodes.
+
+    Plus, per pass, the counts of candidates whose sketches are spent (< SPENT_WALK n + n).
+    """
     pytest.importorskip("numba")
     from selfsim.covering import sketch
     from selfsim.covering.registry import _csr
@@ -355,7 +362,8 @@ def test_sketch_count_budget_bounds_the_walks(monkeypatch):
         nb = np.array([np.unique(row).size for row in labels])
         walked[budget] = stats["work"][:, 2]
         if budget < n:
-            assert np.all(walked[budget] <= (nb + stats["passes"]) * (budget * n + n))
+            spent = stats["passes"] * (sketch.SPENT_WALK * n + n)
+            assert np.all(walked[budget] <= (nb + stats["passes"]) * (budget * n + n) + spent)
     assert walked[1e18].max() > 2 * 2.0 * n  # uncapped, the counts walk far more
 
 

@@ -83,6 +83,11 @@ BOUND_Z = 2.0
 #: the largest exact mass counted since the last centre
 COUNT_BUDGET = 128.0
 
+#: a candidate whose sketch has fewer than REBUILD_FRACTION k uncovered members
+#: left is counted exactly; once such counts have walked SPENT_WALK n nodes in a
+#: pass, the next one sketches the nodes left afresh
+SPENT_WALK = 16.0
+
 #: a pass ends once the best candidate's estimate rests on fewer than this
 #: fraction of its k sketch members (the rest are covered)
 REBUILD_FRACTION = 0.25
@@ -475,6 +480,7 @@ def sketch_centres(
     z,
     exact_per_node,
     count_budget,
+    spent_walk,
     base_rank,
     by_rank,
     centres_out,
@@ -493,6 +499,7 @@ def sketch_centres(
     hs = hn if weighted else 1
     cap = max(k, exact_per_node) * n
     budget = count_budget * n
+    spent_budget = spent_walk * n
     for s in prange(R):
         r = limits[s]
         covered = np.zeros(n, dtype=np.bool_)
@@ -567,7 +574,8 @@ def sketch_centres(
                 else:
                     state[u] = 1
                     size = _heap_push(hk, hv, size, _bound(m, nu, tau[u], z, n - ncov), u)
-            while True:  # the centres of this pass
+            spent = 0
+            while ncov < n:  # the centres of this pass
                 c = -1
                 walked = 0  # nodes reached by the truncated searches since the last centre
                 best = -1  # the largest exact mass counted since then (ties: smallest index)
@@ -589,21 +597,27 @@ def sketch_centres(
                     if state[u] == 2 and stamp[u] == nc:
                         c = u
                         break
+                    spent_u = False
                     if state[u] == 1:
                         m = _uncovered(u, k, cnt, ent, covered)
-                        if m == 0:
-                            continue
                         if m < m_min:
-                            break  # the best bound rests on < m_min members: next pass
-                        key = _bound(m, nu, tau[u], z, left)
-                        if size > 0 and (key < hk[0] or (key == hk[0] and u > hv[0])):
-                            size = _heap_push(hk, hv, size, key, u)
-                            continue
+                            # the sketch says little now: count the mass exactly, unless
+                            # such counts have cost about a rebuild (then: next pass)
+                            if spent >= spent_budget:
+                                break
+                            spent_u = True
+                        else:
+                            key = _bound(m, nu, tau[u], z, left)
+                            if size > 0 and (key < hk[0] or (key == hk[0] and u > hv[0])):
+                                size = _heap_push(hk, hv, size, key, u)
+                                continue
                     if tau[u] < 0:
                         mu = _uncovered(u, k, cnt, ent, covered)
                     else:
                         cnt_b = sssp(indptr, indices, weights, weighted, u, r, dist, ball, hd, hvv)
                         walked += cnt_b
+                        if spent_u:
+                            spent += cnt_b
                         work_out[s, 1] += 1
                         work_out[s, 2] += cnt_b
                         mu = 0
@@ -671,6 +685,7 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
         BOUND_Z,
         EXACT_PER_NODE,
         COUNT_BUDGET,
+        SPENT_WALK,
         rank.astype(np.int64),
         by_rank,
         centres,
