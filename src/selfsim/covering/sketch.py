@@ -11,15 +11,18 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
    the seed's ranks; later passes: a hash of the seed rank and p, so the
    ranks do not depend on which nodes earlier passes happened to cover).
 2. For every node u, the bottom-k sketch of ``B_r(u) & U``: its k members
-   of smallest rank. One pruned search per source of U in rank order
-   (Cohen's all-distances sketches, capped at distance r): a search stops at
-   u once u has received k sources within the current distance, so the
-   first k sources to reach u are the bottom-k of its ball (breadth-first
-   when unweighted; nodes on the rim of the ball are not expanded). When the exact
-   balls ``B_r(u) & U`` hold at most ``EXACT_PER_NODE`` n entries in total
-   they are stored whole instead (no pruning) and the pass is exact MEMB, as
-   in Akiba et al.'s code, which uses MEMB while its index stays below
-   alpha k n.
+   of smallest rank. Unweighted graphs: level by level, the sketch within
+   d + 1 hops of u is the bottom-k of u's and its neighbours' sketches
+   within d hops; a node is recomputed only when a neighbour's sketch changed
+   at the last level, from those neighbours' sorted rows of k ranks
+   (:func:`merged_sketches`). With edge lengths: one pruned Dijkstra search
+   per source of U in rank order (Cohen's all-distances sketches, capped at
+   distance r; :func:`pruned_sketches`). When the exact balls ``B_r(u) & U``
+   hold at most ``EXACT_PER_NODE`` n entries in total they are stored whole
+   instead, source by source, and the pass is exact MEMB (the masses are
+   kept current: covering a node of U lowers the mass of every node of its
+   ball), as in Akiba et al.'s code, which uses MEMB while its index stays
+   below alpha k n.
 3. Lazy greedy (a max-heap, ties to the smallest index). A key is either an
    exact excluded mass (number of uncovered nodes within r) or, to start
    with, the optimistic sketch bound ``est (1 + z / sqrt(m))`` (at most the
@@ -37,10 +40,13 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
    have reached ``COUNT_BUDGET`` n nodes, the centre is the largest exact
    mass counted so far (at large radii thousands of bounds can exceed the
    best mass and each count walks a large ball; without the cap one centre
-   could cost thousands of searches of a tenth of the graph). A
-   pass ends when the sketch key on top rests on fewer than k/4 uncovered
-   members (``REBUILD_FRACTION``): such a bound says little, and the next
-   pass sketches the nodes left afresh. A centre covers its exact ball.
+   could cost thousands of searches of a tenth of the graph). A sketch key
+   on top that rests on fewer than k/4 uncovered members
+   (``REBUILD_FRACTION``) says little: that node's mass is counted exactly
+   as well, until such counts have walked ``SPENT_WALK`` n nodes in the
+   pass (about the cost of new sketches); the next one ends the pass, and
+   the next pass sketches the nodes left afresh. A centre covers its exact
+   ball.
 4. Every node joins its nearest centre (ties: the centre picked first), so
    every box lies within r_B of its centre: pairwise distance <= 2 r_B < l_B.
 
