@@ -341,6 +341,33 @@ def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget, spent)
     assert np.array_equal(fast, cover_labels(A, sizes, method="sketch", seed=4, engine="python"))
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sketch_relabelling_leaves_the_partition_unchanged(weighted):
+    """Nodes renamed in breadth-first order (ranks and ties carried along): same labels."""
+    pytest.importorskip("numba")
+    import scipy.sparse as sp
+
+    from selfsim.covering.registry import _csr
+    from selfsim.covering.sketch import locality_order, sketch_labels
+
+    for A in (barabasi_albert(3000, 2, seed=7), uv_flower(2, 2, 5)):
+        if weighted:  # edge lengths 1-3
+            T = sp.triu(A, 1).tocoo()
+            T.data = np.random.default_rng(3).integers(1, 4, size=T.nnz).astype(np.float64)
+            A = (T + T.T).tocsr()
+        ip, ix, w = _csr(A.tocsr())
+        n = A.shape[0]
+        perm = locality_order(ip, ix)
+        assert sorted(perm.tolist()) == list(range(n))
+        assert perm.tolist() != list(range(n))  # the test would be vacuous otherwise
+        rank = np.random.default_rng(1).permutation(n)
+        lims = [1.0, 2.0, 3.0, 5.0]
+        a = sketch_labels(ip, ix, w, weighted, lims, rank, relabel=False)
+        b = sketch_labels(ip, ix, w, weighted, lims, rank, relabel=True)
+        assert np.array_equal(a, b)
+        assert (a.max(axis=1) + 1).tolist()[0] > 1
+
+
 def test_sketch_count_budget_bounds_the_walks(monkeypatch):
     """Per centre (or pass that ends without one) the counts walk < COUNT_BUDGET n + n nodes.
 

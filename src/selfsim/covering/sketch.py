@@ -72,7 +72,14 @@ import numpy as np
 from ._jit import kernel, prange
 from ._sssp import heap_pop, heap_push, reset, sssp
 
-__all__ = ["COUNT_BUDGET", "SKETCH_K", "ball_sketches", "pass_keys", "sketch_labels"]
+__all__ = [
+    "COUNT_BUDGET",
+    "SKETCH_K",
+    "ball_sketches",
+    "locality_order",
+    "pass_keys",
+    "sketch_labels",
+]
 
 #: sketch size k (relative error of a ball-size estimate about 1/sqrt(k - 2))
 SKETCH_K = 16
@@ -430,12 +437,13 @@ def _bound(m, nu, tau, z, left):
 
 
 @kernel()
-def _heap_push(hk, hv, size, key, v):
-    """Max-heap on (key, -v): push; returns the new size."""
+def _heap_push(hk, hv, size, key, v, tie):
+    """Max-heap on (key, -tie[v]): push; returns the new size."""
     i = size
+    tv = tie[v]
     while i > 0:
         p = (i - 1) // 2
-        if hk[p] < key or (hk[p] == key and hv[p] > v):
+        if hk[p] < key or (hk[p] == key and tie[hv[p]] > tv):
             hk[i] = hk[p]
             hv[i] = hv[p]
             i = p
@@ -447,20 +455,23 @@ def _heap_push(hk, hv, size, key, v):
 
 
 @kernel()
-def _heap_pop(hk, hv, size):
-    """Remove the root of the max-heap; returns the new size."""
+def _heap_pop(hk, hv, size, tie):
+    """Remove the root of the max-heap on (key, -tie[v]); returns the new size."""
     size -= 1
     if size > 0:
         lk = hk[size]
         lv = hv[size]
+        tl = tie[lv]
         i = 0
         while True:
             c = 2 * i + 1
             if c >= size:
                 break
-            if c + 1 < size and (hk[c + 1] > hk[c] or (hk[c + 1] == hk[c] and hv[c + 1] < hv[c])):
+            if c + 1 < size and (
+                hk[c + 1] > hk[c] or (hk[c + 1] == hk[c] and tie[hv[c + 1]] < tie[hv[c]])
+            ):
                 c += 1
-            if hk[c] > lk or (hk[c] == lk and hv[c] < lv):
+            if hk[c] > lk or (hk[c] == lk and tie[hv[c]] < tl):
                 hk[i] = hk[c]
                 hv[i] = hv[c]
                 i = c
@@ -489,6 +500,7 @@ def sketch_centres(
     spent_walk,
     base_rank,
     by_rank,
+    tie,
     centres_out,
     nc_out,
     passes_out,
@@ -576,10 +588,10 @@ def sketch_centres(
                 if exact or tau[u] < 0:
                     state[u] = 2
                     stamp[u] = nc
-                    size = _heap_push(hk, hv, size, float(m), u)
+                    size = _heap_push(hk, hv, size, float(m), u, tie)
                 else:
                     state[u] = 1
-                    size = _heap_push(hk, hv, size, _bound(m, nu, tau[u], z, n - ncov), u)
+                    size = _heap_push(hk, hv, size, _bound(m, nu, tau[u], z, n - ncov), u, tie)
             spent = 0
             while ncov < n:  # the centres of this pass
                 c = -1
@@ -590,7 +602,7 @@ def sketch_centres(
                 while size > 0:
                     u = hv[0]
                     top = hk[0]
-                    size = _heap_pop(hk, hv, size)
+                    size = _heap_pop(hk, hv, size, tie)
                     if state[u] == 0:
                         continue  # a centre chosen while still on the heap
                     if exact:
@@ -598,7 +610,7 @@ def sketch_centres(
                             c = u  # a current mass on top
                             break
                         if mass[u] > 0:
-                            size = _heap_push(hk, hv, size, float(mass[u]), u)
+                            size = _heap_push(hk, hv, size, float(mass[u]), u, tie)
                         continue
                     if state[u] == 2 and stamp[u] == nc:
                         c = u
@@ -614,8 +626,8 @@ def sketch_centres(
                             spent_u = True
                         else:
                             key = _bound(m, nu, tau[u], z, left)
-                            if size > 0 and (key < hk[0] or (key == hk[0] and u > hv[0])):
-                                size = _heap_push(hk, hv, size, key, u)
+                            if size > 0 and (key < hk[0] or (key == hk[0] and tie[u] > tie[hv[0]])):
+                                size = _heap_push(hk, hv, size, key, u, tie)
                                 continue
                     if tau[u] < 0:
                         mu = _uncovered(u, k, cnt, ent, covered)
@@ -634,8 +646,8 @@ def sketch_centres(
                     state[u] = 2
                     stamp[u] = nc
                     if mu > 0:
-                        size = _heap_push(hk, hv, size, float(mu), u)
-                        if mu > best_m or (mu == best_m and u < best):
+                        size = _heap_push(hk, hv, size, float(mu), u, tie)
+                        if mu > best_m or (mu == best_m and tie[u] < tie[best]):
                             best = u
                             best_m = mu
                     if best >= 0 and walked >= budget:
@@ -663,10 +675,70 @@ def sketch_centres(
         passes_out[s] = p
 
 
-def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stats=None):
+@kernel()
+def locality_order(indptr, indices):
+    """Nodes in breadth-first order, components by their node of largest degree first.
+
+    ``out[i]`` is the node placed at position i. Neighbours then sit close
+    together in memory, which the memory-bound sketch merges and counts use.
+    """
+    n = indptr.shape[0] - 1
+    deg = np.empty(n, dtype=np.int64)
+    for u in range(n):
+        deg[u] = indptr[u + 1] - indptr[u]
+    roots = np.argsort(-deg, kind="mergesort")
+    seen = np.zeros(n, dtype=np.bool_)
+    out = np.empty(n, dtype=np.int64)
+    head = 0
+    tail = 0
+    for root in roots:
+        if seen[root]:
+            continue
+        seen[root] = True
+        out[tail] = root
+        tail += 1
+        while head < tail:
+            u = out[head]
+            head += 1
+            for e in range(indptr[u], indptr[u + 1]):
+                w = indices[e]
+                if not seen[w]:
+                    seen[w] = True
+                    out[tail] = w
+                    tail += 1
+    return out
+
+
+@kernel()
+def permute_csr(indptr, indices, weights, perm):
+    """The graph with node ``perm[i]`` renamed i (CSR arrays; indices as int32)."""
+    n = indptr.shape[0] - 1
+    inv = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        inv[perm[i]] = i
+    ip = np.empty(n + 1, dtype=np.int64)
+    ix = np.empty(indices.shape[0], dtype=np.int32)
+    wt = np.empty(weights.shape[0], dtype=np.float64)
+    ip[0] = 0
+    for i in range(n):
+        u = perm[i]
+        a = ip[i]
+        for e in range(indptr[u], indptr[u + 1]):
+            ix[a] = inv[indices[e]]
+            wt[a] = weights[e]
+            a += 1
+        ip[i + 1] = a
+    return ip, ix, wt
+
+
+def sketch_labels(
+    indptr, indices, weights, weighted, limits, rank, k=None, stats=None, relabel=True
+):
     """Box labels (len(limits), n) for radius limits ``limits`` (one row per limit).
 
-    ``stats``, a dict, receives ``passes`` (sketch passes per limit).
+    ``stats``, a dict, receives ``passes`` (sketch passes per limit) and
+    ``work``. ``relabel``: run on the nodes in :func:`locality_order` (ranks
+    and ties follow the nodes, so the partition is the same).
     """
     from .burning import _nearest_centre
 
@@ -674,16 +746,24 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
     m_min = rebuild_below(k)
     n = indptr.shape[0] - 1
     w = weights if weighted else np.ones_like(weights)
-    by_rank = np.argsort(rank, kind="stable").astype(np.int64)
+    rank = np.asarray(rank)
+    if relabel:
+        perm = locality_order(indptr, indices)
+        ip, ix, ww = permute_csr(indptr, indices, w.astype(np.float64), perm)
+        rk = rank[perm]
+    else:
+        perm = np.arange(n, dtype=np.int64)
+        ip, ix, ww, rk = indptr, indices, w, rank
+    by_rank = np.argsort(rk, kind="stable").astype(np.int64)
     limits = np.asarray(limits, dtype=np.float64)
     centres = np.empty((limits.size, n), dtype=np.int32)
     nc = np.empty(limits.size, dtype=np.int64)
     passes = np.empty(limits.size, dtype=np.int64)
     work = np.zeros((limits.size, 4), dtype=np.int64)
     sketch_centres(
-        indptr,
-        indices,
-        w,
+        ip,
+        ix,
+        ww,
         weighted,
         limits,
         k,
@@ -692,8 +772,9 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
         EXACT_PER_NODE,
         COUNT_BUDGET,
         SPENT_WALK,
-        rank.astype(np.int64),
+        rk.astype(np.int64),
         by_rank,
+        perm,
         centres,
         nc,
         passes,
@@ -703,8 +784,5 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
         stats["passes"] = passes
         stats["work"] = work
     return np.stack(
-        [
-            _nearest_centre(indptr, indices, w, centres[s, : nc[s]].astype(np.int64))
-            for s in range(limits.size)
-        ]
+        [_nearest_centre(indptr, indices, w, perm[centres[s, : nc[s]]]) for s in range(limits.size)]
     )
