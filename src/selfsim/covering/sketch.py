@@ -50,6 +50,10 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
 4. Every node joins its nearest centre (ties: the centre picked first), so
    every box lies within r_B of its centre: pairwise distance <= 2 r_B < l_B.
 
+The nodes are first renamed in breadth-first order (:func:`locality_order`)
+so that neighbours' rows lie close in memory; ranks follow the nodes and
+ties are broken by the original index, so the partition does not change.
+
 Akiba et al. select centres by the estimated size of the union of the chosen
 balls and restart with new sketches of the uncovered nodes; the bounds, the
 exact counts of the candidates that reach the top and the rebuild rule here
