@@ -6,9 +6,11 @@ resident memory above the level before the call (sampled every 5 ms by a
 thread), N_B and the sketch passes per size. ``--before REV`` also runs
 ``src/selfsim/covering/sketch.py`` as it was at git revision REV, in the same
 process and right before the current code, so both see the same load
-(graphs up to ``--before-max-nodes`` nodes only).
+(graphs up to ``--before-max-nodes`` nodes only). ``--plain-order`` also runs the
+current code without relabelling the nodes (``relabel=False``; same partition).
 Growth: CPU time of the 10^6-node BA graph over the 10^5-node one.
-Run: ``python benchmarks/bench_sketch_scale.py [--graphs ba5,ba6,g9,g10] [--before REV]``.
+Run: ``python benchmarks/bench_sketch_scale.py [--graphs ba5,ba6,g9,g10] [--before REV]
+[--plain-order]``.
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ def main() -> None:
     ap.add_argument(
         "--before-max-nodes", type=int, default=200_000, help="run REV only up to this size"
     )
+    ap.add_argument(
+        "--plain-order", action="store_true", help="also run without relabelling the nodes"
+    )
     args = ap.parse_args()
 
     from selfsim.covering import sketch
@@ -106,6 +111,8 @@ def main() -> None:
     mods = [("now", sketch)]
     if args.before:
         mods.insert(0, (args.before, _module_at(args.before)))
+    if args.plain_order:
+        mods.append(("plain", sketch))
     a, b, c = _csr(uv_flower(2, 2, 4).tocsr())
     for _, mod in mods:  # compile or load the kernels
         mod.sketch_labels(a, b, c, False, np.array([1.0, 4.0]), np.arange(a.size - 1))
@@ -121,9 +128,10 @@ def main() -> None:
             if mod is not sketch and n > args.before_max_nodes:
                 continue
             stats: dict = {}
+            kw = {"relabel": False} if tag == "plain" else {}
             t, c0 = time.perf_counter(), time.process_time()
             with _PeakRSS() as mem:
-                lab = mod.sketch_labels(ip, ix, w, False, lims, rank, stats=stats)
+                lab = mod.sketch_labels(ip, ix, w, False, lims, rank, stats=stats, **kw)
             wall, cpu = time.perf_counter() - t, time.process_time() - c0
             print(
                 f"  {tag:>8s}: cpu {cpu:7.1f} s, wall {wall:7.1f} s, "

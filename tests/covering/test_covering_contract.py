@@ -251,9 +251,9 @@ def test_dense_hops_saturate_to_uint16_for_long_paths():
 @pytest.mark.parametrize("exact", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted):
-    """Pruned searches: the first k members of U within r (by rank); exact: all of them.
+    """Sketches: the first k members of U within r (by rank); exact: every ball of U.
 
-    Unweighted: breadth-first; weighted (unit lengths here): Dijkstra.
+    Unweighted: merged level by level; weighted (unit lengths here): pruned Dijkstra.
     """
     pytest.importorskip("numba")
     from selfsim.covering._sssp import new_workspace
@@ -266,8 +266,8 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted):
     order = rng.permutation(n)[: n // 2]  # U, in rank order
     for r in range(int(D.max()) + 1):
         dist, touched, heap_d, heap_v = new_workspace(n, A.nnz, True)
-        head, tau = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-        nxt, ent = np.empty(k * n, dtype=np.int32), np.empty(k * n, dtype=np.int32)
+        cnt, tau = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        ent, seg = np.empty(k * n, dtype=np.int32), np.empty(n + 1, dtype=np.int64)
         ne = ball_sketches(
             A.indptr.astype(np.int64),
             A.indices.astype(np.int64),
@@ -278,42 +278,53 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted):
             order.size,
             k,
             exact,
-            head,
-            nxt,
+            cnt,
             ent,
+            seg,
             tau,
             np.empty((n, k)),
             dist,
             touched,
             heap_d,
             heap_v,
+            np.empty(n * k, dtype=np.int32),
+            np.empty(n, dtype=np.int64),
+            np.empty(n, dtype=np.int64),
+            np.zeros(n, dtype=np.bool_),
+            np.zeros(n, dtype=np.bool_),
         )
         inside = D[:, order] <= r
-        if exact and inside.sum() > k * n:
-            assert ne == -1  # the exact balls do not fit: the caller sketches instead
+        if exact:
+            if inside.sum() > k * n:
+                assert ne == -1  # the exact balls do not fit: the caller sketches instead
+                continue
+            assert ne == inside.sum()
+            for t in range(order.size):  # segment t: the ball of the source of rank t
+                got = ent[seg[t] : seg[t + 1]]
+                assert sorted(got.tolist()) == np.flatnonzero(inside[:, t]).tolist()
             continue
         for u in range(n):
-            got, e = [], head[u]
-            while e >= 0:
-                got.append(ent[e])
-                e = nxt[e]
+            got = ent[u * k : u * k + cnt[u]]
             t = np.flatnonzero(inside[u])
-            want = t if exact else t[:k]
-            assert sorted(got) == sorted(order[want].tolist())
-            assert tau[u] == (t[k - 1] if not exact and t.size >= k else -1)
+            assert sorted(got.tolist()) == sorted(order[t[:k]].tolist())
+            assert tau[u] == (t[k - 1] if t.size >= k else -1)
 
 
-@pytest.mark.parametrize("budget", [None, 0.05])
-def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget):
+@pytest.mark.parametrize("budget, spent", [(None, 0.0), (0.05, 0.0), (None, 1.0), (None, None)])
+def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget, spent):
     """k = 4: several passes, pruned sketches, sketch bounds replaced by exact masses.
 
     budget 0.05: the counts' budget runs out, so centres are also taken early.
+    spent: candidates with spent sketches are counted exactly (0: never, the pass
+    ends at the first; None: the default budget, one pass here).
     """
     pytest.importorskip("numba")
     from selfsim.covering import sketch
 
     if budget is not None:
         monkeypatch.setattr(sketch, "COUNT_BUDGET", budget)
+    if spent is not None:
+        monkeypatch.setattr(sketch, "SPENT_WALK", spent)
     monkeypatch.setattr(sketch, "SKETCH_K", 4)
     monkeypatch.setattr(sketch, "EXACT_PER_NODE", 4)
     monkeypatch.setattr(sketch, "REBUILD_FRACTION", 0.75)
@@ -325,13 +336,43 @@ def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget):
     ip, ix, w = _csr(A.tocsr())
     rank = np.random.default_rng(4).permutation(A.shape[0])
     sketch.sketch_labels(ip, ix, w, False, [1.0, 2.0, 4.0], rank, stats=stats)
-    assert stats["passes"].max() > 1
+    assert stats["passes"].max() > (1 if spent is not None else 0)
     fast = cover_labels(A, sizes, method="sketch", seed=4, engine="numba")
     assert np.array_equal(fast, cover_labels(A, sizes, method="sketch", seed=4, engine="python"))
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sketch_relabelling_leaves_the_partition_unchanged(weighted):
+    """Nodes renamed in breadth-first order (ranks and ties carried along): same labels."""
+    pytest.importorskip("numba")
+    import scipy.sparse as sp
+
+    from selfsim.covering.registry import _csr
+    from selfsim.covering.sketch import locality_order, sketch_labels
+
+    for A in (barabasi_albert(3000, 2, seed=7), uv_flower(2, 2, 5)):
+        if weighted:  # edge lengths 1-3
+            T = sp.triu(A, 1).tocoo()
+            T.data = np.random.default_rng(3).integers(1, 4, size=T.nnz).astype(np.float64)
+            A = (T + T.T).tocsr()
+        ip, ix, w = _csr(A.tocsr())
+        n = A.shape[0]
+        perm = locality_order(ip, ix)
+        assert sorted(perm.tolist()) == list(range(n))
+        assert perm.tolist() != list(range(n))  # the test would be vacuous otherwise
+        rank = np.random.default_rng(1).permutation(n)
+        lims = [1.0, 2.0, 3.0, 5.0]
+        a = sketch_labels(ip, ix, w, weighted, lims, rank, relabel=False)
+        b = sketch_labels(ip, ix, w, weighted, lims, rank, relabel=True)
+        assert np.array_equal(a, b)
+        assert (a.max(axis=1) + 1).tolist()[0] > 1
+
+
 def test_sketch_count_budget_bounds_the_walks(monkeypatch):
-    """Per centre (or pass that ends without one) the counts walk < COUNT_BUDGET n + n nodes."""
+    """Per centre (or pass that ends without one) the counts walk < COUNT_BUDGET n + n nodes.
+
+    Plus, per pass, the counts of candidates whose sketches are spent (< SPENT_WALK n + n).
+    """
     pytest.importorskip("numba")
     from selfsim.covering import sketch
     from selfsim.covering.registry import _csr
@@ -348,7 +389,8 @@ def test_sketch_count_budget_bounds_the_walks(monkeypatch):
         nb = np.array([np.unique(row).size for row in labels])
         walked[budget] = stats["work"][:, 2]
         if budget < n:
-            assert np.all(walked[budget] <= (nb + stats["passes"]) * (budget * n + n))
+            spent = stats["passes"] * (sketch.SPENT_WALK * n + n)
+            assert np.all(walked[budget] <= (nb + stats["passes"]) * (budget * n + n) + spent)
     assert walked[1e18].max() > 2 * 2.0 * n  # uncapped, the counts walk far more
 
 

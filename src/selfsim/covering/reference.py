@@ -116,6 +116,7 @@ def sketch_reference(
     z: float,
     exact_per_node: int,
     count_budget: float,
+    spent_walk: float = 0.0,
 ) -> np.ndarray:
     """Sketch-based radius covering (see :mod:`selfsim.covering.sketch`) from distances.
 
@@ -133,8 +134,10 @@ def sketch_reference(
     recomputed and, if still the largest, replaced by the exact mass. Once
     the balls of the sketched nodes counted since the last centre hold at
     least ``count_budget`` n nodes in total, the centre is the largest mass
-    counted since then (ties: smallest index). The pass ends when a sketch key
-    on top rests on fewer than ``m_min`` members.
+    counted since then (ties: smallest index). A sketch key on top that rests
+    on fewer than ``m_min`` members is replaced by the exact mass too, until
+    the balls of such nodes counted in the pass hold ``spent_walk`` n nodes;
+    the next one of them ends the pass.
     """
     from .sketch import pass_keys
 
@@ -170,8 +173,8 @@ def sketch_reference(
                     else _sketch_bound(m, unc.size, tau[u], z, n - int(covered.sum()))
                 )
                 stamp[u] = len(centres)
-        walked, best, best_m = 0, -1, 0
-        while (state > 0).any():
+        walked, best, best_m, spent = 0, -1, 0, 0
+        while (state > 0).any() and not covered.all():
             live = np.where(state > 0, key, -np.inf)
             u = int(np.argmax(live))  # ties: smallest index
             if state[u] == 2 and stamp[u] == len(centres):
@@ -180,22 +183,26 @@ def sketch_reference(
                 covered |= within[u]
                 walked, best, best_m = 0, -1, 0
                 continue
+            spent_u = False
             if state[u] == 1:
                 m = _left(sk[u], covered)
-                if m == 0:
-                    state[u] = 0
-                    continue
-                if m < m_min:
-                    break  # too few members to rank the candidates: new sketches
-                live[u] = -np.inf
-                v = int(np.argmax(live))
-                kb = _sketch_bound(m, unc.size, tau[u], z, n - int(covered.sum()))
-                if live[v] > -np.inf and (kb < live[v] or (kb == live[v] and u > v)):
-                    key[u] = kb
-                    continue
+                if m < m_min:  # the sketch says little: count exactly, within the pass's budget
+                    if spent >= spent_walk * n:
+                        break  # such counts have cost about a rebuild: new sketches
+                    spent_u = True
+                else:
+                    live[u] = -np.inf
+                    v = int(np.argmax(live))
+                    kb = _sketch_bound(m, unc.size, tau[u], z, n - int(covered.sum()))
+                    if live[v] > -np.inf and (kb < live[v] or (kb == live[v] and u > v)):
+                        key[u] = kb
+                        continue
             mass = int(np.count_nonzero(within[u] & ~covered))
             if not exact and tau[u] >= 0:
-                walked += int(np.count_nonzero(within[u]))
+                ball = int(np.count_nonzero(within[u]))
+                walked += ball
+                if spent_u:
+                    spent += ball
             state[u], key[u], stamp[u] = (2 if mass > 0 else 0), float(mass), len(centres)
             if mass > 0 and (mass > best_m or (mass == best_m and u < best)):
                 best, best_m = u, mass

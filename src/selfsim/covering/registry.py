@@ -141,12 +141,12 @@ def _sketch_fast(A, weighted, sizes, rank):
 
 
 def _sketch_ref(Dm, sizes, rank):
-    from .sketch import BOUND_Z, COUNT_BUDGET, EXACT_PER_NODE, SKETCH_K, rebuild_below
+    from .sketch import BOUND_Z, COUNT_BUDGET, EXACT_PER_NODE, SKETCH_K, SPENT_WALK, rebuild_below
 
     m_min = rebuild_below(SKETCH_K)
     return _per_limit(
         lambda lim: ref.sketch_reference(
-            Dm, lim, rank, SKETCH_K, m_min, BOUND_Z, EXACT_PER_NODE, COUNT_BUDGET
+            Dm, lim, rank, SKETCH_K, m_min, BOUND_Z, EXACT_PER_NODE, COUNT_BUDGET, SPENT_WALK
         ),
         sizes,
         radius_limit,

@@ -11,15 +11,18 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
    the seed's ranks; later passes: a hash of the seed rank and p, so the
    ranks do not depend on which nodes earlier passes happened to cover).
 2. For every node u, the bottom-k sketch of ``B_r(u) & U``: its k members
-   of smallest rank. One pruned search per source of U in rank order
-   (Cohen's all-distances sketches, capped at distance r): a search stops at
-   u once u has received k sources within the current distance, so the
-   first k sources to reach u are the bottom-k of its ball (breadth-first
-   when unweighted; nodes on the rim of the ball are not expanded). When the exact
-   balls ``B_r(u) & U`` hold at most ``EXACT_PER_NODE`` n entries in total
-   they are stored whole instead (no pruning) and the pass is exact MEMB, as
-   in Akiba et al.'s code, which uses MEMB while its index stays below
-   alpha k n.
+   of smallest rank. Unweighted graphs: level by level, the sketch within
+   d + 1 hops of u is the bottom-k of u's and its neighbours' sketches
+   within d hops; a node is recomputed only when a neighbour's sketch changed
+   at the last level, from those neighbours' sorted rows of k ranks
+   (:func:`merged_sketches`). With edge lengths: one pruned Dijkstra search
+   per source of U in rank order (Cohen's all-distances sketches, capped at
+   distance r; :func:`pruned_sketches`). When the exact balls ``B_r(u) & U``
+   hold at most ``EXACT_PER_NODE`` n entries in total they are stored whole
+   instead, source by source, and the pass is exact MEMB (the masses are
+   kept current: covering a node of U lowers the mass of every node of its
+   ball), as in Akiba et al.'s code, which uses MEMB while its index stays
+   below alpha k n.
 3. Lazy greedy (a max-heap, ties to the smallest index). A key is either an
    exact excluded mass (number of uncovered nodes within r) or, to start
    with, the optimistic sketch bound ``est (1 + z / sqrt(m))`` (at most the
@@ -37,12 +40,19 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
    have reached ``COUNT_BUDGET`` n nodes, the centre is the largest exact
    mass counted so far (at large radii thousands of bounds can exceed the
    best mass and each count walks a large ball; without the cap one centre
-   could cost thousands of searches of a tenth of the graph). A
-   pass ends when the sketch key on top rests on fewer than k/4 uncovered
-   members (``REBUILD_FRACTION``): such a bound says little, and the next
-   pass sketches the nodes left afresh. A centre covers its exact ball.
+   could cost thousands of searches of a tenth of the graph). A sketch key
+   on top that rests on fewer than k/4 uncovered members
+   (``REBUILD_FRACTION``) says little: that node's mass is counted exactly
+   as well, until such counts have walked ``SPENT_WALK`` n nodes in the
+   pass (about the cost of new sketches); the next one ends the pass, and
+   the next pass sketches the nodes left afresh. A centre covers its exact
+   ball.
 4. Every node joins its nearest centre (ties: the centre picked first), so
    every box lies within r_B of its centre: pairwise distance <= 2 r_B < l_B.
+
+The nodes are first renamed in breadth-first order (:func:`locality_order`)
+so that neighbours' rows lie close in memory; ranks follow the nodes and
+ties are broken by the original index, so the partition does not change.
 
 Akiba et al. select centres by the estimated size of the union of the chosen
 balls and restart with new sketches of the uncovered nodes; the bounds, the
@@ -66,7 +76,14 @@ import numpy as np
 from ._jit import kernel, prange
 from ._sssp import heap_pop, heap_push, reset, sssp
 
-__all__ = ["COUNT_BUDGET", "SKETCH_K", "ball_sketches", "pass_keys", "sketch_labels"]
+__all__ = [
+    "COUNT_BUDGET",
+    "SKETCH_K",
+    "ball_sketches",
+    "locality_order",
+    "pass_keys",
+    "sketch_labels",
+]
 
 #: sketch size k (relative error of a ball-size estimate about 1/sqrt(k - 2))
 SKETCH_K = 16
@@ -82,6 +99,11 @@ BOUND_Z = 2.0
 #: at most about COUNT_BUDGET n nodes per centre; once they have, the centre is
 #: the largest exact mass counted since the last centre
 COUNT_BUDGET = 128.0
+
+#: a candidate whose sketch has fewer than REBUILD_FRACTION k uncovered members
+#: left is counted exactly; once such counts have walked SPENT_WALK n nodes in a
+#: pass, the next one sketches the nodes left afresh
+SPENT_WALK = 16.0
 
 #: a pass ends once the best candidate's estimate rests on fewer than this
 #: fraction of its k sketch members (the rest are covered)
@@ -101,45 +123,48 @@ def pass_keys(base_rank, p, n):
     return z ^ (z >> np.uint64(31))
 
 
-def ball_sketches(
-    indptr,
-    indices,
-    weights,
-    weighted,
-    r,
-    order,
-    nu,
-    k,
-    exact,
-    head,
-    nxt,
-    ent,
-    tau,
-    kth,
-    dist,
-    touched,
-    heap_d,
-    heap_v,
+def exact_balls(
+    indptr, indices, weights, weighted, r, order, nu, ent, seg, dist, touched, heap_d, heap_v
 ):
-    """Members of ``B_r(u) & U`` per node u, U = ``order[:nu]`` by rank.
+    """Every ball ``B_r(s)``, s in U = ``order[:nu]``, source by source.
 
-    Breadth-first searches when not ``weighted`` (``weights`` all 1; the same
-    entries as Dijkstra, which the weighted case runs, without a heap).
-    Linked lists ``head``/``nxt``/``ent`` (node ids). ``exact``: every member,
-    or -1 once the entry arrays are full. Otherwise the first k members in rank
-    order (the bottom-k sketch), ``tau[u]`` the rank of the k-th (-1: fewer).
-    Returns the number of entries.
+    ``ent[seg[t]:seg[t + 1]]`` are the nodes within r of ``order[t]`` (so u
+    lists among its members of U exactly the sources whose segments hold u).
+    Returns the number of entries, or -1 once ``ent`` is full.
+    """
+    cap = ent.shape[0]
+    ne = 0
+    for t in range(nu):
+        seg[t] = ne
+        cnt = sssp(indptr, indices, weights, weighted, order[t], r, dist, touched, heap_d, heap_v)
+        reset(dist, touched, cnt)
+        if ne + cnt > cap:
+            return -1
+        for q in range(cnt):
+            ent[ne + q] = touched[q]
+        ne += cnt
+    seg[nu] = ne
+    return ne
+
+
+def pruned_sketches(
+    indptr, indices, weights, r, order, nu, k, cnt, ent, tau, kth, dist, touched, heap_d, heap_v
+):
+    """Bottom-k sketch of ``B_r(u) & U`` per node u, U = ``order[:nu]`` by rank (edge lengths).
+
+    One pruned Dijkstra search per source in rank order (Cohen's
+    all-distances sketches): a search stops at u once u holds k sources
+    within the current distance, so the first k sources to reach u are its
+    bottom-k; nodes on the rim of the ball are not expanded. Output as
+    :func:`merged_sketches`; ``kth`` (n, k) is workspace.
     """
     n = indptr.shape[0] - 1
-    cap = ent.shape[0]
     kmax = np.full(n, np.inf)  # kth[:, k - 1], contiguous: tested before a node is queued
     for u in range(n):
-        head[u] = -1
+        cnt[u] = 0
         tau[u] = -1
-        if not exact:
-            for j in range(k):
-                kth[u, j] = np.inf
-    ne = 0
+        for j in range(k):
+            kth[u, j] = np.inf
     wmin = np.inf  # no edge from a node farther than r - wmin ends within r
     for e in range(weights.shape[0]):
         wmin = min(wmin, weights[e])
@@ -151,73 +176,259 @@ def ball_sketches(
         dist[src] = 0.0
         nt = 1
         touched[0] = src
-        qh = 0  # unweighted: breadth-first, ``touched`` is the queue
-        while True:
-            if weighted:
-                if size == 0:
-                    break
-                d = heap_d[0]
-                u = heap_v[0]
-                size = heap_pop(heap_d, heap_v, size)
-                if d > dist[u]:
-                    continue  # stale
-            else:
-                if qh == nt:
-                    break
-                u = touched[qh]
-                qh += 1
-                d = dist[u]
-            if exact:
-                if ne == cap:
-                    for q in range(nt):
-                        dist[touched[q]] = np.inf
-                    return -1
-            else:
-                if kmax[u] <= d:
-                    continue  # pruned: k smaller ranks within d of u already
-                j = k - 1  # insert d into u's k smallest source distances
-                while j > 0 and kth[u, j - 1] > d:
-                    kth[u, j] = kth[u, j - 1]
-                    j -= 1
-                kth[u, j] = d
-                kmax[u] = kth[u, k - 1]
-            if exact or tau[u] < 0:
-                ent[ne] = src
-                nxt[ne] = head[u]
-                head[u] = ne
-                ne += 1
-                if not exact and kth[u, k - 1] < np.inf and tau[u] < 0:
-                    tau[u] = t  # k-th source to reach u: the sketch is complete
+        while size > 0:
+            d = heap_d[0]
+            u = heap_v[0]
+            size = heap_pop(heap_d, heap_v, size)
+            if d > dist[u]:
+                continue  # stale
+            if kmax[u] <= d:
+                continue  # pruned: k smaller ranks within d of u already
+            j = k - 1  # insert d into u's k smallest source distances
+            while j > 0 and kth[u, j - 1] > d:
+                kth[u, j] = kth[u, j - 1]
+                j -= 1
+            kth[u, j] = d
+            kmax[u] = kth[u, k - 1]
+            if cnt[u] < k:  # the first k sources to reach u are its bottom-k
+                ent[u * k + cnt[u]] = src
+                cnt[u] += 1
+                if cnt[u] == k:
+                    tau[u] = t
             if d + wmin > r:
                 continue  # on the rim of the ball: no neighbour lies within r
             for e in range(indptr[u], indptr[u + 1]):
                 w = indices[e]
                 nd = d + weights[e]
                 if nd <= r and nd < dist[w]:
-                    if not exact and kmax[w] <= nd:
+                    if kmax[w] <= nd:
                         continue  # would be pruned (kmax[w] cannot fall before w is reached)
                     if dist[w] == np.inf:
                         touched[nt] = w
                         nt += 1
                     dist[w] = nd
-                    if weighted:
-                        size = heap_push(heap_d, heap_v, size, nd, w)
+                    size = heap_push(heap_d, heap_v, size, nd, w)
         for q in range(nt):
             dist[touched[q]] = np.inf
-    return ne
 
 
-ball_sketches.helpers_ = (heap_pop, heap_push)  # type: ignore[attr-defined]
+pruned_sketches.helpers_ = (heap_pop, heap_push)  # type: ignore[attr-defined]
+exact_balls.helpers_ = (sssp, reset)  # type: ignore[attr-defined]
 
 
-def _uncovered(u, head, nxt, ent, covered):
-    """Number of uncovered members in the sketch (or exact ball) of ``u``."""
+def merged_sketches(indptr, indices, hops, order, nu, k, cnt, ent, tau, tmp, cand, chg, flag, was):
+    """Bottom-k sketch of ``B_hops(u) & U`` per node u, U = ``order[:nu]``, unweighted graphs.
+
+    Level by level: the sketch within d + 1 hops of u is the bottom-k (by
+    rank) of u's sketch within d hops and those of its neighbours. A node is
+    recomputed only when a neighbour's sketch changed at the last level, and
+    merges only those neighbours' sorted rows (new rows are kept in ``tmp``
+    until the level is done). Each step reads whole rows of k ranks, so the
+    memory traffic is one row per edge and changed level rather than one
+    random access per source that reaches a node (as in a pruned search).
+    Output: ``ent[u k : u k + cnt[u]]`` the members (node ids), ``tau[u]``
+    the rank of the k-th (-1 when u has fewer than k members). Workspace:
+    ``tmp`` (n k), ``cand`` and ``chg`` (n), ``flag`` and ``was`` (n, all False).
+    """
+    n = indptr.shape[0] - 1
+    big = np.int32(2**31 - 1)  # an empty slot (rows are sorted, empty slots last)
+    for i in range(n * k):
+        ent[i] = big
+    rk = np.full(n, big, dtype=np.int32)  # rank of each node of U
+    nch = 0
+    for t in range(nu):  # level 0: every node of U holds itself
+        v = order[t]
+        rk[v] = t
+        ent[v * k] = t
+        was[v] = True
+        chg[nch] = v
+        nch += 1
+    a = np.empty(k, dtype=np.int32)
+    b = np.empty(k, dtype=np.int32)
+    for _lev in range(hops):
+        if nch == 0:
+            break
+        nc = 0  # the nodes next to a changed one
+        for i in range(nch):
+            w = chg[i]
+            for e in range(indptr[w], indptr[w + 1]):
+                v = indices[e]
+                if not flag[v]:
+                    flag[v] = True
+                    cand[nc] = v
+                    nc += 1
+        if nc > n // 16:  # in node order: rows, adjacency and ``tmp`` are then read in sequence
+            nc = 0
+            for v in range(n):
+                if flag[v]:
+                    cand[nc] = v
+                    nc += 1
+        else:
+            cand[:nc] = np.sort(cand[:nc])
+        for i in range(nc):
+            v = cand[i]
+            base = v * k
+            for j in range(k):
+                a[j] = ent[base + j]
+            if _lev == 0:  # rows of one rank: insert the neighbours' ranks directly
+                for e in range(indptr[v], indptr[v + 1]):
+                    x = rk[indices[e]]
+                    if x >= a[k - 1]:
+                        continue  # not in U (big), or above u's k-th rank
+                    j = k - 1
+                    while j > 0 and a[j - 1] > x:
+                        j -= 1
+                    if j > 0 and a[j - 1] == x:
+                        continue  # a repeated edge
+                    for q in range(k - 1, j, -1):
+                        a[q] = a[q - 1]
+                    a[j] = x
+            for e in range(indptr[v], indptr[v + 1]):
+                if _lev == 0:
+                    break
+                w = indices[e]
+                wb = w * k
+                if not was[w] or ent[wb] >= a[k - 1]:
+                    continue  # unchanged, or nothing below u's k-th rank
+                ia = 0
+                ib = 0
+                j = 0
+                while j < k:  # b = the k smallest distinct ranks of a and row w
+                    x = a[ia] if ia < k else big
+                    y = ent[wb + ib] if ib < k else big
+                    if x < y:
+                        b[j] = x
+                        ia += 1
+                    elif y < x:
+                        b[j] = y
+                        ib += 1
+                    elif x == big:
+                        break
+                    else:
+                        b[j] = x
+                        ia += 1
+                        ib += 1
+                    j += 1
+                while j < k:
+                    b[j] = big
+                    j += 1
+                a, b = b, a
+            same = True
+            for j in range(k):
+                tmp[i * k + j] = a[j]
+                if a[j] != ent[base + j]:
+                    same = False
+            flag[v] = not same
+        for i in range(nch):
+            was[chg[i]] = False
+        nch = 0
+        for i in range(nc):
+            v = cand[i]
+            if flag[v]:
+                flag[v] = False
+                base = v * k
+                for j in range(k):
+                    ent[base + j] = tmp[i * k + j]
+                was[v] = True
+                chg[nch] = v
+                nch += 1
+    for i in range(nch):
+        was[chg[i]] = False
+    for u in range(n):
+        base = u * k
+        tau[u] = ent[base + k - 1] if ent[base + k - 1] != big else -1
+        c = 0
+        while c < k and ent[base + c] != big:
+            ent[base + c] = order[ent[base + c]]
+            c += 1
+        cnt[u] = c
+
+
+def ball_sketches(
+    indptr,
+    indices,
+    weights,
+    weighted,
+    r,
+    order,
+    nu,
+    k,
+    exact,
+    cnt,
+    ent,
+    seg,
+    tau,
+    kth,
+    dist,
+    touched,
+    heap_d,
+    heap_v,
+    tmp,
+    cand,
+    chg,
+    flag,
+    was,
+):
+    """Members of ``B_r(u) & U`` per node u, U = ``order[:nu]`` by rank.
+
+    ``exact``: every ball of a source of U (:func:`exact_balls`; -1 when they
+    do not fit in ``ent``). Otherwise the bottom-k sketches of the balls,
+    ``ent[u k : u k + cnt[u]]``, ``tau[u]`` the rank of the k-th member (-1:
+    fewer): :func:`merged_sketches` on unweighted graphs, else
+    :func:`pruned_sketches`. Returns the number of entries.
+    """
+    if exact:
+        return exact_balls(
+            indptr,
+            indices,
+            weights,
+            weighted,
+            r,
+            order,
+            nu,
+            ent,
+            seg,
+            dist,
+            touched,
+            heap_d,
+            heap_v,
+        )
+    if weighted:
+        pruned_sketches(
+            indptr,
+            indices,
+            weights,
+            r,
+            order,
+            nu,
+            k,
+            cnt,
+            ent,
+            tau,
+            kth,
+            dist,
+            touched,
+            heap_d,
+            heap_v,
+        )
+    else:
+        hops = int(np.floor(r)) if r < 2.0**62 else 2**62
+        merged_sketches(
+            indptr, indices, hops, order, nu, k, cnt, ent, tau, tmp, cand, chg, flag, was
+        )
+    return 0
+
+
+ball_sketches.helpers_ = (exact_balls, pruned_sketches, merged_sketches)  # type: ignore[attr-defined]
+
+
+def _uncovered(u, k, cnt, ent, covered):
+    """Number of uncovered members in the sketch of ``u``."""
     m = 0
-    e = head[u]
-    while e >= 0:
-        if not covered[ent[e]]:
+    base = u * k
+    for j in range(cnt[u]):
+        if not covered[ent[base + j]]:
             m += 1
-        e = nxt[e]
     return m
 
 
@@ -230,12 +441,13 @@ def _bound(m, nu, tau, z, left):
 
 
 @kernel()
-def _heap_push(hk, hv, size, key, v):
-    """Max-heap on (key, -v): push; returns the new size."""
+def _heap_push(hk, hv, size, key, v, tie):
+    """Max-heap on (key, -tie[v]): push; returns the new size."""
     i = size
+    tv = tie[v]
     while i > 0:
         p = (i - 1) // 2
-        if hk[p] < key or (hk[p] == key and hv[p] > v):
+        if hk[p] < key or (hk[p] == key and tie[hv[p]] > tv):
             hk[i] = hk[p]
             hv[i] = hv[p]
             i = p
@@ -247,20 +459,23 @@ def _heap_push(hk, hv, size, key, v):
 
 
 @kernel()
-def _heap_pop(hk, hv, size):
-    """Remove the root of the max-heap; returns the new size."""
+def _heap_pop(hk, hv, size, tie):
+    """Remove the root of the max-heap on (key, -tie[v]); returns the new size."""
     size -= 1
     if size > 0:
         lk = hk[size]
         lv = hv[size]
+        tl = tie[lv]
         i = 0
         while True:
             c = 2 * i + 1
             if c >= size:
                 break
-            if c + 1 < size and (hk[c + 1] > hk[c] or (hk[c + 1] == hk[c] and hv[c + 1] < hv[c])):
+            if c + 1 < size and (
+                hk[c + 1] > hk[c] or (hk[c + 1] == hk[c] and tie[hv[c + 1]] < tie[hv[c]])
+            ):
                 c += 1
-            if hk[c] > lk or (hk[c] == lk and hv[c] < lv):
+            if hk[c] > lk or (hk[c] == lk and tie[hv[c]] < tl):
                 hk[i] = hk[c]
                 hv[i] = hv[c]
                 i = c
@@ -286,8 +501,10 @@ def sketch_centres(
     z,
     exact_per_node,
     count_budget,
+    spent_walk,
     base_rank,
     by_rank,
+    tie,
     centres_out,
     nc_out,
     passes_out,
@@ -304,6 +521,7 @@ def sketch_centres(
     hs = hn if weighted else 1
     cap = max(k, exact_per_node) * n
     budget = count_budget * n
+    spent_budget = spent_walk * n
     for s in prange(R):
         r = limits[s]
         covered = np.zeros(n, dtype=np.bool_)
@@ -314,11 +532,19 @@ def sketch_centres(
         hk = np.empty(n, dtype=np.float64)
         hv = np.empty(n, dtype=np.int64)
         order = np.empty(n, dtype=np.int64)
-        head = np.empty(n, dtype=np.int64)
+        pos = np.empty(n, dtype=np.int64)
+        cnt = np.empty(n, dtype=np.int64)
+        mass = np.empty(n, dtype=np.int64)
         tau = np.empty(n, dtype=np.int64)
-        nxt = np.empty(cap, dtype=np.int32)
+        seg = np.empty(n + 1, dtype=np.int64)
         ent = np.empty(cap, dtype=np.int32)
-        kth = np.empty((n, k), dtype=np.float64)
+        kth = np.empty((n if weighted else 1, k), dtype=np.float64)
+        nk = 1 if weighted else n * k
+        tmp = np.empty(nk, dtype=np.int32)
+        cand = np.empty(n, dtype=np.int64)
+        flag = np.zeros(n, dtype=np.bool_)
+        was = np.zeros(n, dtype=np.bool_)
+        chg = np.empty(n, dtype=np.int64)
         state = np.zeros(n, dtype=np.int8)
         stamp = np.zeros(n, dtype=np.int64)
         hd = heap_d[:hs]
@@ -341,30 +567,37 @@ def sketch_centres(
                 idx = np.argsort(pass_keys(base_rank[unc], p, n))
                 for t in range(nu):
                     order[t] = unc[idx[t]]
-            exact = True  # exact balls of U while they fit in k n entries, else sketches
-            while True:
-                ws = (head, nxt, ent, tau, kth, dist, ball, heap_d, heap_v)
-                ne = ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, exact, *ws)
-                if ne >= 0:
-                    break
-                exact = False
+            for t in range(nu):
+                pos[order[t]] = t
+            # exact balls of U while they fit in ``cap`` entries, else sketches
+            ws = (cnt, ent, seg, tau, kth, dist, ball, heap_d, heap_v, tmp, cand, chg, flag, was)
+            ne = ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, True, *ws)
+            exact = ne >= 0
             if not exact:
+                ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, False, *ws)
                 work_out[s, 0] += 1
             # lazy greedy: keys are exact masses (state 2, fresh when stamp == nc) or
-            # optimistic sketch bounds (state 1), evaluated exactly once on top
+            # optimistic sketch bounds (state 1), evaluated exactly once on top. Exact
+            # passes keep every mass current (``mass``, lowered as nodes get covered).
             size = 0
+            if exact:
+                for u in range(n):
+                    mass[u] = 0
+                for e in range(ne):
+                    mass[ent[e]] += 1
             for u in range(n):
-                m = _uncovered(u, head, nxt, ent, covered)
+                m = mass[u] if exact else _uncovered(u, k, cnt, ent, covered)
                 if m == 0:
                     continue
                 if exact or tau[u] < 0:
                     state[u] = 2
                     stamp[u] = nc
-                    size = _heap_push(hk, hv, size, float(m), u)
+                    size = _heap_push(hk, hv, size, float(m), u, tie)
                 else:
                     state[u] = 1
-                    size = _heap_push(hk, hv, size, _bound(m, nu, tau[u], z, n - ncov), u)
-            while True:  # the centres of this pass
+                    size = _heap_push(hk, hv, size, _bound(m, nu, tau[u], z, n - ncov), u, tie)
+            spent = 0
+            while ncov < n:  # the centres of this pass
                 c = -1
                 walked = 0  # nodes reached by the truncated searches since the last centre
                 best = -1  # the largest exact mass counted since then (ties: smallest index)
@@ -372,41 +605,55 @@ def sketch_centres(
                 left = n - ncov
                 while size > 0:
                     u = hv[0]
-                    size = _heap_pop(hk, hv, size)
+                    top = hk[0]
+                    size = _heap_pop(hk, hv, size, tie)
                     if state[u] == 0:
                         continue  # a centre chosen while still on the heap
+                    if exact:
+                        if top == mass[u]:
+                            c = u  # a current mass on top
+                            break
+                        if mass[u] > 0:
+                            size = _heap_push(hk, hv, size, float(mass[u]), u, tie)
+                        continue
                     if state[u] == 2 and stamp[u] == nc:
                         c = u
                         break
+                    spent_u = False
                     if state[u] == 1:
-                        m = _uncovered(u, head, nxt, ent, covered)
-                        if m == 0:
-                            continue
+                        m = _uncovered(u, k, cnt, ent, covered)
                         if m < m_min:
-                            break  # the best bound rests on < m_min members: next pass
-                        key = _bound(m, nu, tau[u], z, left)
-                        if size > 0 and (key < hk[0] or (key == hk[0] and u > hv[0])):
-                            size = _heap_push(hk, hv, size, key, u)
-                            continue
-                    if exact or tau[u] < 0:
-                        mass = _uncovered(u, head, nxt, ent, covered)
+                            # the sketch says little now: count the mass exactly, unless
+                            # such counts have cost about a rebuild (then: next pass)
+                            if spent >= spent_budget:
+                                break
+                            spent_u = True
+                        else:
+                            key = _bound(m, nu, tau[u], z, left)
+                            if size > 0 and (key < hk[0] or (key == hk[0] and tie[u] > tie[hv[0]])):
+                                size = _heap_push(hk, hv, size, key, u, tie)
+                                continue
+                    if tau[u] < 0:
+                        mu = _uncovered(u, k, cnt, ent, covered)
                     else:
-                        cnt = sssp(indptr, indices, weights, weighted, u, r, dist, ball, hd, hvv)
-                        walked += cnt
+                        cnt_b = sssp(indptr, indices, weights, weighted, u, r, dist, ball, hd, hvv)
+                        walked += cnt_b
+                        if spent_u:
+                            spent += cnt_b
                         work_out[s, 1] += 1
-                        work_out[s, 2] += cnt
-                        mass = 0
-                        for j in range(cnt):
+                        work_out[s, 2] += cnt_b
+                        mu = 0
+                        for j in range(cnt_b):
                             if not covered[ball[j]]:
-                                mass += 1
-                        reset(dist, ball, cnt)
+                                mu += 1
+                        reset(dist, ball, cnt_b)
                     state[u] = 2
                     stamp[u] = nc
-                    if mass > 0:
-                        size = _heap_push(hk, hv, size, float(mass), u)
-                        if mass > best_m or (mass == best_m and u < best):
+                    if mu > 0:
+                        size = _heap_push(hk, hv, size, float(mu), u, tie)
+                        if mu > best_m or (mu == best_m and tie[u] < tie[best]):
                             best = u
-                            best_m = mass
+                            best_m = mu
                     if best >= 0 and walked >= budget:
                         c = best  # the budget of the counts is spent
                         break
@@ -415,23 +662,87 @@ def sketch_centres(
                 state[c] = 0
                 centres_out[s, nc] = c
                 nc += 1
-                cnt = sssp(indptr, indices, weights, weighted, c, r, dist, ball, hd, hvv)
-                work_out[s, 3] += cnt
-                for q in range(cnt):
+                cnt_b = sssp(indptr, indices, weights, weighted, c, r, dist, ball, hd, hvv)
+                work_out[s, 3] += cnt_b
+                for q in range(cnt_b):
                     x = ball[q]
                     if not covered[x]:
                         covered[x] = True
                         ncov += 1
-                reset(dist, ball, cnt)
+                        if exact:  # x is in U: every node within r of x loses one
+                            t = pos[x]
+                            for e in range(seg[t], seg[t + 1]):
+                                mass[ent[e]] -= 1
+                reset(dist, ball, cnt_b)
             p += 1
         nc_out[s] = nc
         passes_out[s] = p
 
 
-def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stats=None):
+@kernel()
+def locality_order(indptr, indices):
+    """Nodes in breadth-first order, components by their node of largest degree first.
+
+    ``out[i]`` is the node placed at position i. Neighbours then sit close
+    together in memory, which the memory-bound sketch merges and counts use.
+    """
+    n = indptr.shape[0] - 1
+    deg = np.empty(n, dtype=np.int64)
+    for u in range(n):
+        deg[u] = indptr[u + 1] - indptr[u]
+    roots = np.argsort(-deg, kind="mergesort")
+    seen = np.zeros(n, dtype=np.bool_)
+    out = np.empty(n, dtype=np.int64)
+    head = 0
+    tail = 0
+    for root in roots:
+        if seen[root]:
+            continue
+        seen[root] = True
+        out[tail] = root
+        tail += 1
+        while head < tail:
+            u = out[head]
+            head += 1
+            for e in range(indptr[u], indptr[u + 1]):
+                w = indices[e]
+                if not seen[w]:
+                    seen[w] = True
+                    out[tail] = w
+                    tail += 1
+    return out
+
+
+@kernel()
+def permute_csr(indptr, indices, weights, perm):
+    """The graph with node ``perm[i]`` renamed i (CSR arrays; indices as int32)."""
+    n = indptr.shape[0] - 1
+    inv = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        inv[perm[i]] = i
+    ip = np.empty(n + 1, dtype=np.int64)
+    ix = np.empty(indices.shape[0], dtype=np.int32)
+    wt = np.empty(weights.shape[0], dtype=np.float64)
+    ip[0] = 0
+    for i in range(n):
+        u = perm[i]
+        a = ip[i]
+        for e in range(indptr[u], indptr[u + 1]):
+            ix[a] = inv[indices[e]]
+            wt[a] = weights[e]
+            a += 1
+        ip[i + 1] = a
+    return ip, ix, wt
+
+
+def sketch_labels(
+    indptr, indices, weights, weighted, limits, rank, k=None, stats=None, relabel=True
+):
     """Box labels (len(limits), n) for radius limits ``limits`` (one row per limit).
 
-    ``stats``, a dict, receives ``passes`` (sketch passes per limit).
+    ``stats``, a dict, receives ``passes`` (sketch passes per limit) and
+    ``work``. ``relabel``: run on the nodes in :func:`locality_order` (ranks
+    and ties follow the nodes, so the partition is the same).
     """
     from .burning import _nearest_centre
 
@@ -439,16 +750,24 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
     m_min = rebuild_below(k)
     n = indptr.shape[0] - 1
     w = weights if weighted else np.ones_like(weights)
-    by_rank = np.argsort(rank, kind="stable").astype(np.int64)
+    rank = np.asarray(rank)
+    if relabel:
+        perm = locality_order(indptr, indices)
+        ip, ix, ww = permute_csr(indptr, indices, w.astype(np.float64), perm)
+        rk = rank[perm]
+    else:
+        perm = np.arange(n, dtype=np.int64)
+        ip, ix, ww, rk = indptr, indices, w, rank
+    by_rank = np.argsort(rk, kind="stable").astype(np.int64)
     limits = np.asarray(limits, dtype=np.float64)
     centres = np.empty((limits.size, n), dtype=np.int32)
     nc = np.empty(limits.size, dtype=np.int64)
     passes = np.empty(limits.size, dtype=np.int64)
     work = np.zeros((limits.size, 4), dtype=np.int64)
     sketch_centres(
-        indptr,
-        indices,
-        w,
+        ip,
+        ix,
+        ww,
         weighted,
         limits,
         k,
@@ -456,8 +775,10 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
         BOUND_Z,
         EXACT_PER_NODE,
         COUNT_BUDGET,
-        rank.astype(np.int64),
+        SPENT_WALK,
+        rk.astype(np.int64),
         by_rank,
+        perm,
         centres,
         nc,
         passes,
@@ -467,8 +788,5 @@ def sketch_labels(indptr, indices, weights, weighted, limits, rank, k=None, stat
         stats["passes"] = passes
         stats["work"] = work
     return np.stack(
-        [
-            _nearest_centre(indptr, indices, w, centres[s, : nc[s]].astype(np.int64))
-            for s in range(limits.size)
-        ]
+        [_nearest_centre(indptr, indices, w, perm[centres[s, : nc[s]]]) for s in range(limits.size)]
     )
