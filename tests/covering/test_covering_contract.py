@@ -341,6 +341,73 @@ def test_sketch_equals_reference_with_small_sketches(monkeypatch, budget, spent)
     assert np.array_equal(fast, cover_labels(A, sizes, method="sketch", seed=4, engine="python"))
 
 
+@pytest.mark.parametrize("gname", ["gasket", "ba", "grid"])
+def test_batch_counts_equal_ball_sizes_from_distances(gname):
+    """Bit-parallel counts of up to 64 sources: |B_r(s)| and its uncovered nodes, every r."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+
+    sketch.sketch_centres.compiled()  # compiles the helpers (batch_counts among them)
+    A = GRAPHS[gname].tocsr()
+    D = all_pairs(A)
+    n = A.shape[0]
+    rng = np.random.default_rng(2)
+    covered = rng.random(n) < 0.4
+    ws = [np.zeros(n, dtype=np.uint64) for _ in range(3)]
+    ws += [np.empty(n, dtype=np.int64) for _ in range(3)]
+    ball, mass = np.empty(64, dtype=np.int64), np.empty(64, dtype=np.int64)
+    for ns in (1, 7, 64):
+        src = rng.choice(n, size=64).astype(np.int64)  # repeats: each copy counted
+        src[1:3] = src[0]
+        for r in range(int(D.max()) + 2):
+            within = D[src[:ns]] <= r
+            nt = sketch.batch_counts(
+                A.indptr.astype(np.int64), A.indices, r, src, ns, covered, *ws, ball, mass
+            )
+            assert ball[:ns].tolist() == within.sum(axis=1).tolist()
+            assert mass[:ns].tolist() == (within & ~covered).sum(axis=1).tolist()
+            assert nt == within.any(axis=0).sum()
+            assert all(not x.any() for x in ws[:3])  # the bit arrays are left cleared
+
+
+@pytest.mark.parametrize("overlap", [0.0, 1e9])
+def test_sketch_batched_counts_leave_the_partition_unchanged(monkeypatch, overlap):
+    """Counts batched from the first one on (overlap 1e9: batching stops after one batch)."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr
+
+    monkeypatch.setattr(sketch, "BATCH_FROM", 0.0)
+    monkeypatch.setattr(sketch, "BATCH_OVERLAP", overlap)
+    for A, lims in ((barabasi_albert(3000, 2, seed=7), [2.0, 3.0]), (uv_flower(2, 2, 5), [4.0])):
+        ip, ix, w = _csr(A.tocsr())
+        rank = np.random.default_rng(1).permutation(A.shape[0])
+        stats: dict = {}
+        a = sketch.sketch_labels(ip, ix, w, False, lims, rank, batch=False)
+        b = sketch.sketch_labels(ip, ix, w, False, lims, rank, stats=stats)
+        assert np.array_equal(a, b)
+        assert stats["work"][:, 4].min() >= 1
+        if overlap > 1:
+            assert stats["work"][:, 4].max() == 1
+
+
+@pytest.mark.parametrize("batch_from", [0.0, None])
+def test_sketch_batched_equals_reference(monkeypatch, batch_from):
+    """The reference (one count at a time) gives the same partition with batched counts."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+
+    if batch_from is not None:
+        monkeypatch.setattr(sketch, "BATCH_FROM", batch_from)
+        monkeypatch.setattr(sketch, "BATCH_OVERLAP", 0.0)
+    monkeypatch.setattr(sketch, "SKETCH_K", 4)
+    monkeypatch.setattr(sketch, "EXACT_PER_NODE", 4)
+    A = uv_flower(2, 2, 4)
+    sizes = [3, 5, 9, 17]
+    fast = cover_labels(A, sizes, method="sketch", seed=2, engine="numba")
+    assert np.array_equal(fast, cover_labels(A, sizes, method="sketch", seed=2, engine="python"))
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_sketch_relabelling_leaves_the_partition_unchanged(weighted):
     """Nodes renamed in breadth-first order (ranks and ties carried along): same labels."""

@@ -46,7 +46,14 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
    as well, until such counts have walked ``SPENT_WALK`` n nodes in the
    pass (about the cost of new sketches); the next one ends the pass, and
    the next pass sketches the nodes left afresh. A centre covers its exact
-   ball.
+   ball. On unweighted graphs, once the counts since the last centre have
+   walked ``BATCH_FROM`` n nodes, a count takes along up to 63 other
+   contenders near the top of the heap and counts them all in one
+   bit-parallel breadth-first search (:func:`batch_counts`); later pops
+   before the next centre use those counts. Nothing is covered in between,
+   so the counts and the partition are those of one search per count; it
+   pays where the balls overlap (hubs at large radii) and stops for the
+   radius once a batch shares little (``BATCH_OVERLAP``).
 4. Every node joins its nearest centre (ties: the centre picked first), so
    every box lies within r_B of its centre: pairwise distance <= 2 r_B < l_B.
 
@@ -104,6 +111,15 @@ COUNT_BUDGET = 128.0
 #: left is counted exactly; once such counts have walked SPENT_WALK n nodes in a
 #: pass, the next one sketches the nodes left afresh
 SPENT_WALK = 16.0
+
+#: on unweighted graphs, once the counts since the last centre have walked BATCH_FROM n
+#: nodes, a count takes along up to 63 contenders from the first BATCH_SCAN heap slots and
+#: counts them in one bit-parallel search (:func:`batch_counts`); same counts, fewer edge
+#: reads where the balls overlap. A batch whose balls hold fewer than BATCH_OVERLAP times
+#: the nodes it reached (little shared) ends batching for that radius (one search is cheaper)
+BATCH_FROM = 1.0
+BATCH_SCAN = 128
+BATCH_OVERLAP = 4.0
 
 #: a pass ends once the best candidate's estimate rests on fewer than this
 #: fraction of its k sketch members (the rest are covered)
@@ -422,6 +438,95 @@ def ball_sketches(
 ball_sketches.helpers_ = (exact_balls, pruned_sketches, merged_sketches)  # type: ignore[attr-defined]
 
 
+def _plane_add(planes, x):
+    """Add the bits of ``x`` to 64 bit-sliced counters (plane i holds bit i of each count)."""
+    i = 0
+    while x != 0:
+        c = planes[i] & x
+        planes[i] ^= x
+        x = c
+        i += 1
+
+
+def batch_counts(
+    indptr, indices, hops, src, ns, covered, vis, new, nxt, front, nxtl, touched, ball, mass
+):
+    """Ball sizes ``|B_hops(s)|`` and excluded masses of up to 64 sources at once (unweighted).
+
+    One breadth-first search for all of them, bit j of ``vis[v]`` saying
+    that v lies within the current level of ``src[j]``: a node is scanned at
+    each level where it got new bits, so sources near each other share
+    their scans (up to 64 times fewer edge reads than one search each). The
+    counts are summed in bit-sliced counters. Out: ``ball[j]`` the nodes
+    within ``hops`` of ``src[j]``, ``mass[j]`` those not covered; returns the
+    number of nodes within ``hops`` of any source. Workspace:
+    ``vis``, ``new``, ``nxt`` (uint64, n, all 0 on entry and exit), ``front``,
+    ``nxtl``, ``touched`` (n).
+    """
+    one = np.uint64(1)
+    nt = 0
+    nf = 0
+    for j in range(ns):
+        v = src[j]
+        if vis[v] == 0:
+            touched[nt] = v
+            nt += 1
+            front[nf] = v
+            nf += 1
+        vis[v] |= one << np.uint64(j)
+        new[v] = vis[v]
+    for _lev in range(hops):
+        if nf == 0:
+            break
+        nn = 0
+        for i in range(nf):
+            u = front[i]
+            b = new[u]
+            new[u] = 0
+            for e in range(indptr[u], indptr[u + 1]):
+                w = indices[e]
+                add = b & ~vis[w]
+                if add != 0:
+                    if nxt[w] == 0:
+                        nxtl[nn] = w
+                        nn += 1
+                    nxt[w] |= add
+        for i in range(nn):
+            w = nxtl[i]
+            if vis[w] == 0:
+                touched[nt] = w
+                nt += 1
+            vis[w] |= nxt[w]
+            new[w] = nxt[w]
+            nxt[w] = 0
+            front[i] = w
+        nf = nn
+    for i in range(nf):
+        new[front[i]] = 0
+    bp = np.zeros(64, dtype=np.uint64)
+    mp = np.zeros(64, dtype=np.uint64)
+    for i in range(nt):
+        v = touched[i]
+        x = vis[v]
+        vis[v] = 0
+        _plane_add(bp, x)
+        if not covered[v]:
+            _plane_add(mp, x)
+    for j in range(ns):
+        sj = np.uint64(j)
+        b = 0
+        m = 0
+        for q in range(64):
+            b += np.int64((bp[q] >> sj) & one) << q
+            m += np.int64((mp[q] >> sj) & one) << q
+        ball[j] = b
+        mass[j] = m
+    return nt
+
+
+batch_counts.helpers_ = (_plane_add,)  # type: ignore[attr-defined]
+
+
 def _uncovered(u, k, cnt, ent, covered):
     """Number of uncovered members in the sketch of ``u``."""
     m = 0
@@ -488,7 +593,17 @@ def _heap_pop(hk, hv, size, tie):
 
 @kernel(
     parallel=True,
-    helpers=(sssp, reset, ball_sketches, pass_keys, _uncovered, _bound, _heap_push, _heap_pop),
+    helpers=(
+        sssp,
+        reset,
+        ball_sketches,
+        batch_counts,
+        pass_keys,
+        _uncovered,
+        _bound,
+        _heap_push,
+        _heap_pop,
+    ),
 )
 def sketch_centres(
     indptr,
@@ -502,6 +617,9 @@ def sketch_centres(
     exact_per_node,
     count_budget,
     spent_walk,
+    batch_from_n,
+    batch_scan,
+    batch_overlap,
     base_rank,
     by_rank,
     tie,
@@ -513,7 +631,7 @@ def sketch_centres(
     """Centres for every radius limit (parallel over radii); row s of ``centres_out``.
 
     ``work_out[s]``: sketched passes, exact counts of contenders, nodes those
-    counts walked, nodes the centres' balls walked.
+    counts walked, nodes the centres' balls walked, bit-parallel batches.
     """
     n = indptr.shape[0] - 1
     R = limits.shape[0]
@@ -522,6 +640,7 @@ def sketch_centres(
     cap = max(k, exact_per_node) * n
     budget = count_budget * n
     spent_budget = spent_walk * n
+    batch_from = batch_from_n * n
     for s in prange(R):
         r = limits[s]
         covered = np.zeros(n, dtype=np.bool_)
@@ -549,6 +668,23 @@ def sketch_centres(
         stamp = np.zeros(n, dtype=np.int64)
         hd = heap_d[:hs]
         hvv = heap_v[:hs]
+        batched = batch_from >= 0 and not weighted
+        hops = int(np.floor(r)) if r < 2.0**62 else 2**62
+        nb = n if batched else 1
+        bws = (
+            np.zeros(nb, dtype=np.uint64),
+            np.zeros(nb, dtype=np.uint64),
+            np.zeros(nb, dtype=np.uint64),
+            np.empty(nb, dtype=np.int64),
+            np.empty(nb, dtype=np.int64),
+            np.empty(nb, dtype=np.int64),
+        )
+        bsrc = np.empty(64, dtype=np.int64)
+        bball = np.empty(64, dtype=np.int64)
+        bmass = np.empty(64, dtype=np.int64)
+        cstamp = np.full(nb, -1, dtype=np.int64)  # cball, cmass: counted with nc centres taken
+        cball = np.empty(nb, dtype=np.int64)
+        cmass = np.empty(nb, dtype=np.int64)
         nc = 0
         ncov = 0
         p = 0
@@ -636,17 +772,47 @@ def sketch_centres(
                     if tau[u] < 0:
                         mu = _uncovered(u, k, cnt, ent, covered)
                     else:
-                        cnt_b = sssp(indptr, indices, weights, weighted, u, r, dist, ball, hd, hvv)
+                        if batched and walked >= batch_from and cstamp[u] != nc:
+                            # count u with up to 63 likely next contenders near the top
+                            # of the heap at once (same counts; nothing covered meanwhile)
+                            bsrc[0] = u
+                            ns = 1
+                            for i in range(min(size, batch_scan)):
+                                v = hv[i]
+                                if ns < 64 and tau[v] >= 0 and cstamp[v] != nc:
+                                    if state[v] == 1 or (state[v] == 2 and stamp[v] != nc):
+                                        bsrc[ns] = v
+                                        ns += 1
+                            nt = batch_counts(
+                                indptr, indices, hops, bsrc, ns, covered, *bws, bball, bmass
+                            )
+                            work_out[s, 4] += 1
+                            tot = 0
+                            for j in range(ns):
+                                v = bsrc[j]
+                                cstamp[v] = nc
+                                cball[v] = bball[j]
+                                cmass[v] = bmass[j]
+                                tot += bball[j]
+                            if tot < batch_overlap * nt:
+                                batched = False  # the balls hardly overlap: one search each
+                        if batched and cstamp[u] == nc:  # counted in a batch since the last centre
+                            cnt_b = cball[u]
+                            mu = cmass[u]
+                        else:
+                            cnt_b = sssp(
+                                indptr, indices, weights, weighted, u, r, dist, ball, hd, hvv
+                            )
+                            mu = 0
+                            for j in range(cnt_b):
+                                if not covered[ball[j]]:
+                                    mu += 1
+                            reset(dist, ball, cnt_b)
                         walked += cnt_b
                         if spent_u:
                             spent += cnt_b
                         work_out[s, 1] += 1
                         work_out[s, 2] += cnt_b
-                        mu = 0
-                        for j in range(cnt_b):
-                            if not covered[ball[j]]:
-                                mu += 1
-                        reset(dist, ball, cnt_b)
                     state[u] = 2
                     stamp[u] = nc
                     if mu > 0:
@@ -736,13 +902,15 @@ def permute_csr(indptr, indices, weights, perm):
 
 
 def sketch_labels(
-    indptr, indices, weights, weighted, limits, rank, k=None, stats=None, relabel=True
+    indptr, indices, weights, weighted, limits, rank, k=None, stats=None, relabel=True, batch=True
 ):
     """Box labels (len(limits), n) for radius limits ``limits`` (one row per limit).
 
     ``stats``, a dict, receives ``passes`` (sketch passes per limit) and
     ``work``. ``relabel``: run on the nodes in :func:`locality_order` (ranks
-    and ties follow the nodes, so the partition is the same).
+    and ties follow the nodes, so the partition is the same). ``batch``: count
+    contenders in bit-parallel batches at large radii (:func:`batch_counts`;
+    same partition).
     """
     from .burning import _nearest_centre
 
@@ -763,7 +931,7 @@ def sketch_labels(
     centres = np.empty((limits.size, n), dtype=np.int32)
     nc = np.empty(limits.size, dtype=np.int64)
     passes = np.empty(limits.size, dtype=np.int64)
-    work = np.zeros((limits.size, 4), dtype=np.int64)
+    work = np.zeros((limits.size, 5), dtype=np.int64)
     sketch_centres(
         ip,
         ix,
@@ -776,6 +944,9 @@ def sketch_labels(
         EXACT_PER_NODE,
         COUNT_BUDGET,
         SPENT_WALK,
+        BATCH_FROM if batch else -1.0,
+        BATCH_SCAN,
+        BATCH_OVERLAP,
         rk.astype(np.int64),
         by_rank,
         perm,
