@@ -671,13 +671,14 @@ def sketch_centres(
         batched = batch_from >= 0 and not weighted
         hops = int(np.floor(r)) if r < 2.0**62 else 2**62
         nb = n if batched else 1
+        # bit rows; node lists shared with the builds and the searches (free meanwhile)
         bws = (
             np.zeros(nb, dtype=np.uint64),
             np.zeros(nb, dtype=np.uint64),
             np.zeros(nb, dtype=np.uint64),
-            np.empty(nb, dtype=np.int64),
-            np.empty(nb, dtype=np.int64),
-            np.empty(nb, dtype=np.int64),
+            cand,
+            chg,
+            ball,
         )
         bsrc = np.empty(64, dtype=np.int64)
         bball = np.empty(64, dtype=np.int64)
