@@ -7,10 +7,12 @@ thread), N_B and the sketch passes per size. ``--before REV`` also runs
 ``src/selfsim/covering/sketch.py`` as it was at git revision REV, in the same
 process and right before the current code, so both see the same load
 (graphs up to ``--before-max-nodes`` nodes only). ``--plain-order`` also runs the
-current code without relabelling the nodes (``relabel=False``; same partition).
+current code without relabelling the nodes (``relabel=False``; same partition), and
+``--one-by-one`` the current code with every exact count a search of its own (``batch=False``;
+same partition).
 Growth: CPU time of the 10^6-node BA graph over the 10^5-node one.
 Run: ``python benchmarks/bench_sketch_scale.py [--graphs ba5,ba6,g9,g10] [--before REV]
-[--plain-order]``.
+[--plain-order] [--one-by-one]``.
 """
 
 from __future__ import annotations
@@ -102,6 +104,9 @@ def main() -> None:
     ap.add_argument(
         "--plain-order", action="store_true", help="also run without relabelling the nodes"
     )
+    ap.add_argument(
+        "--one-by-one", action="store_true", help="also run without batched exact counts"
+    )
     args = ap.parse_args()
 
     from selfsim.covering import sketch
@@ -113,6 +118,8 @@ def main() -> None:
         mods.insert(0, (args.before, _module_at(args.before)))
     if args.plain_order:
         mods.append(("plain", sketch))
+    if args.one_by_one:
+        mods.insert([t for t, _ in mods].index("now"), ("1by1", sketch))
     a, b, c = _csr(uv_flower(2, 2, 4).tocsr())
     for _, mod in mods:  # compile or load the kernels
         mod.sketch_labels(a, b, c, False, np.array([1.0, 4.0]), np.arange(a.size - 1))
@@ -129,6 +136,8 @@ def main() -> None:
                 continue
             stats: dict = {}
             kw = {"relabel": False} if tag == "plain" else {}
+            if tag == "1by1":
+                kw = {"batch": False}
             t, c0 = time.perf_counter(), time.process_time()
             with _PeakRSS() as mem:
                 lab = mod.sketch_labels(ip, ix, w, False, lims, rank, stats=stats, **kw)
@@ -139,6 +148,9 @@ def main() -> None:
             )
             print(f"            N_B {(lab.max(axis=1) + 1).tolist()}")
             print(f"            passes {stats['passes'].tolist()}")
+            wk = stats["work"]
+            if wk.shape[1] > 4:
+                print(f"            exact counts {wk[:, 1].tolist()}, batches {wk[:, 4].tolist()}")
             cpu_ba[(name, tag)] = cpu
             del lab
     for tag, _ in mods:
