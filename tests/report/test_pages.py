@@ -313,3 +313,22 @@ def test_forest_plot_places_each_interval_on_its_row(tmp_path):
     # the widest bar (c, -2..2) is the lowest row: it is drawn below the others
     widest = max(rows_with_blue, key=lambda r: np.ptp(np.flatnonzero(blue[r])))
     assert widest > np.median(rows_with_blue)
+
+
+def test_bands_can_scale_a_panel_past_its_first_point(tmp_path, monkeypatch):
+    """skip_first: the y range follows epochs 1.. (a warm-up epoch at 10 % would flatten
+    90-91 % into a line); without it the first point is inside the range."""
+    import numpy as np
+
+    import selfsim.report.plots as plots
+
+    figures = []
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path: figures.append(fig) or path)
+    runs = np.array([[10.0, 90.0, 90.5, 91.0], [12.0, 90.2, 90.7, 91.0]])
+    panels = [("top-1", {"a": runs}), ("ss", {"a": runs / 100})]
+    plots.plot_bands(panels, tmp_path / "x.png", skip_first=(True, False))
+    plots.plot_bands(panels, tmp_path / "y.png")
+    zoomed, plain = (f.axes[0].get_ylim() for f in figures)
+    assert 89.0 < zoomed[0] < 90.0 and 91.0 < zoomed[1] < 92.0
+    assert plain[0] < 12.0
+    assert figures[0].axes[1].get_ylim()[0] < 0.12  # the second panel is left alone

@@ -407,11 +407,14 @@ def plot_bands(
     ylabels: Sequence[str] = (),
     panel_size: tuple[float, float] | None = None,
     dpi: int = 110,
+    skip_first: Sequence[bool] = (),
 ) -> Path:
     """Mean +- one standard deviation over repeats: ``(title, {label: array (repeats, x)})``.
 
     Panels fill ``nrows`` rows left to right, row by row; ``ylabels`` name the rows (on
     the first column); ``panel_size`` (inches) sizes each panel (default: one 9 x 3.4 row).
+    ``skip_first[i]`` true: panel i's y range is set by the points after the first, which
+    is drawn but may fall outside (a warm-up epoch far below the rest would flatten them).
     """
     nrows = max(1, nrows)
     ncols = max(1, -(-len(panels) // nrows))
@@ -423,7 +426,8 @@ def plot_bands(
     small = {"fontsize": 9} if nrows > 1 else {}
     grid = fig.subplots(nrows, ncols, squeeze=False)
     axes = np.atleast_1d(grid).ravel()
-    for ax, (panel_title, series) in zip(axes, panels, strict=False):
+    for i, (ax, (panel_title, series)) in enumerate(zip(axes, panels, strict=False)):
+        lows, highs = [], []
         for k, (label, data) in enumerate(series.items()):
             data = np.asarray(data, dtype=np.float64)
             if data.ndim != 2 or data.size == 0:
@@ -436,6 +440,14 @@ def plot_bands(
             color, marker = f"C{k % 10}", "os^Dv"[(k // 10) % 5]
             ax.plot(x, mean, marker=marker, ms=3, color=color, label=label)
             ax.fill_between(x, mean - std, mean + std, alpha=0.2, color=color)
+            rest = slice(1, None) if data.shape[1] > 2 else slice(None)
+            with np.errstate(all="ignore"):
+                lows.append(np.nanmin((mean - std)[rest]))
+                highs.append(np.nanmax((mean + std)[rest]))
+        if i < len(skip_first) and skip_first[i] and np.isfinite(lows + highs).all() and lows:
+            lo, hi = min(lows), max(highs)
+            pad = 0.08 * (hi - lo) if hi > lo else 1.0
+            ax.set_ylim(lo - pad, hi + pad)
         ax.set_xlabel(xlabel)
         ax.set_title(panel_title, **small)
         ax.grid(alpha=0.3)

@@ -55,5 +55,8 @@ def plot_experiment(runs: list[RunSpec], out: str | Path) -> list[Path]:
                 if data is not None:
                     series[_LABELS.get(arm, arm_label(arm))] = data
             panels.append((title, series))
-        written.append(plot_bands(panels, folder / f"{model}.png", title=model))
+        # top-1's y range from epoch 1 on: the warm-up epoch would flatten the differences
+        written.append(
+            plot_bands(panels, folder / f"{model}.png", title=model, skip_first=(True, False))
+        )
     return written
