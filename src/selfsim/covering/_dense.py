@@ -85,7 +85,26 @@ def _compact_blocks(indptr, indices, width):
     return perm, starts[: nb + 1]
 
 
-@kernel(parallel=True)
+def spread_bits(indptr, indices, u, bits, vis, nxt, out, nout):
+    """One node's step of a bit-parallel BFS: its source bits ``bits`` go to its neighbours.
+
+    A neighbour w gains the bits it has not seen (``bits & ~vis[w]``) in ``nxt[w]``; a
+    neighbour reached for the first time in this level is appended to ``out``. Returns
+    the new length of ``out``. Shared by the all-pairs block BFS here and the batched
+    exact counts of the sketch cover.
+    """
+    for e in range(indptr[u], indptr[u + 1]):
+        w = indices[e]
+        add = bits & ~vis[w]
+        if add != 0:
+            if nxt[w] == 0:
+                out[nout] = w
+                nout += 1
+            nxt[w] |= add
+    return nout
+
+
+@kernel(parallel=True, helpers=(spread_bits,))
 def _fill_bitparallel(indptr, indices, starts, D, hist, db):
     """Rows of ``D`` (uint8, saturated at 254) by one bit-parallel BFS per block.
 
@@ -122,15 +141,7 @@ def _fill_bitparallel(indptr, indices, starts, D, hist, db):
             n2 = 0
             for a in range(nact):
                 u = act[a]
-                f = front[u]
-                for e in range(indptr[u], indptr[u + 1]):
-                    w = indices[e]
-                    add = f & ~vis[w]
-                    if add != 0:
-                        if nxt[w] == 0:
-                            act2[n2] = w
-                            n2 += 1
-                        nxt[w] |= add
+                n2 = spread_bits(indptr, indices, u, front[u], vis, nxt, act2, n2)
             for a in range(nact):
                 front[act[a]] = 0
             for a in range(n2):

@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._dense import spread_bits
 from ._jit import kernel, prange
 from ._sssp import heap_pop, heap_push, reset, sssp
 
@@ -481,16 +482,8 @@ def batch_counts(
         nn = 0
         for i in range(nf):
             u = front[i]
-            b = new[u]
+            nn = spread_bits(indptr, indices, u, new[u], vis, nxt, nxtl, nn)
             new[u] = 0
-            for e in range(indptr[u], indptr[u + 1]):
-                w = indices[e]
-                add = b & ~vis[w]
-                if add != 0:
-                    if nxt[w] == 0:
-                        nxtl[nn] = w
-                        nn += 1
-                    nxt[w] |= add
         for i in range(nn):
             w = nxtl[i]
             if vis[w] == 0:
@@ -524,7 +517,7 @@ def batch_counts(
     return nt
 
 
-batch_counts.helpers_ = (_plane_add,)  # type: ignore[attr-defined]
+batch_counts.helpers_ = (_plane_add, spread_bits)  # type: ignore[attr-defined]
 
 
 def _uncovered(u, k, cnt, ent, covered):
