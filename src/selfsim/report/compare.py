@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from .._core.errors import DataError, InvalidInputError
-from .._core.files import plan_output, staging_dir, swap_into_place
+from .._core.files import (
+    atomic_write,
+    atomic_write_text,
+    plan_output,
+    staging_dir,
+    swap_into_place,
+)
 from .analysis_page import describe_run, failed_banner, layer_tables, paper_references
 from .html import Page, esc
 from .plots import finite, plot_curves, plot_depth
@@ -386,8 +392,6 @@ def rebuild_compare(folder: str | Path) -> Path:
     PNG files of ``plots/`` are written, each atomically; ``compare.csv`` is left
     as it is. Returns the path of ``report.html``.
     """
-    from .._core.files import atomic_write, atomic_write_text
-
     folder = Path(folder)
     paths, labels, allow = compare_sources(folder)
     runs, order, frame = _prepare(paths, allow, labels)
