@@ -248,12 +248,16 @@ def test_dense_hops_saturate_to_uint16_for_long_paths():
 
 
 @pytest.mark.parametrize("gname", ["gasket", "ba"])
-@pytest.mark.parametrize("exact", [False, True])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted):
+@pytest.mark.parametrize(
+    "exact, weighted, bfs_from",
+    [(True, False, 2**40), (True, True, 2**40), (False, True, 2**40)]
+    + [(False, False, b) for b in (2**40, 0, 3)],
+)
+def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted, bfs_from):
     """Sketches: the first k members of U within r (by rank); exact: every ball of U.
 
-    Unweighted: merged level by level; weighted (unit lengths here): pruned Dijkstra.
+    Unweighted: merged level by level below ``bfs_from`` hops, pruned breadth-first
+    searches from there on; weighted (unit lengths here): pruned Dijkstra.
     """
     pytest.importorskip("numba")
     from selfsim.covering._sssp import new_workspace
@@ -292,6 +296,7 @@ def test_ball_sketches_hold_bottom_k_of_every_ball(gname, exact, weighted):
             np.empty(n, dtype=np.int64),
             np.zeros(n, dtype=np.bool_),
             np.zeros(n, dtype=np.bool_),
+            bfs_from,
         )
         inside = D[:, order] <= r
         if exact:
@@ -406,6 +411,49 @@ def test_sketch_batched_equals_reference(monkeypatch, batch_from):
     sizes = [3, 5, 9, 17]
     fast = cover_labels(A, sizes, method="sketch", seed=2, engine="numba")
     assert np.array_equal(fast, cover_labels(A, sizes, method="sketch", seed=2, engine="python"))
+
+
+@pytest.mark.parametrize("bfs_from", [0, 2, 2**40])
+def test_sketch_bfs_builds_equal_reference(monkeypatch, bfs_from):
+    """Sketches built by pruned breadth-first searches (from ``bfs_from`` hops on) or merged.
+
+    Same sketches, so the partition is the reference's either way (several passes: k = 4).
+    """
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+
+    monkeypatch.setattr(sketch, "BFS_FROM_HOPS", bfs_from)
+    monkeypatch.setattr(sketch, "SKETCH_K", 4)
+    monkeypatch.setattr(sketch, "EXACT_PER_NODE", 4)
+    A = uv_flower(2, 2, 5)
+    sizes = [3, 5, 9, 17, 33]
+    stats: dict = {}
+    fast = cover_labels(A, sizes, method="sketch", seed=3, engine="numba")
+    assert np.array_equal(fast, cover_labels(A, sizes, method="sketch", seed=3, engine="python"))
+    from selfsim.covering.registry import _csr
+
+    ip, ix, w = _csr(A.tocsr())
+    lims = [float(s // 2) for s in sizes]
+    rank = np.random.default_rng(3).permutation(A.shape[0])
+    sketch.sketch_labels(ip, ix, w, False, lims, rank, stats=stats, bfs_from=bfs_from)
+    assert stats["work"][:, 0].sum() >= 2  # sketched passes ran (the test is not vacuous)
+
+
+def test_sketch_bfs_builds_beyond_254_hops(monkeypatch):
+    """Radii of 255 hops or more keep their distances as int16: same partition as merged."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr
+
+    monkeypatch.setattr(sketch, "EXACT_PER_NODE", 1)  # sketch every pass
+    ip, ix, w = _csr(lattice((1200,)).tocsr())
+    rank = np.random.default_rng(0).permutation(1200)
+    lims = [100.0, 260.0, 300.0]
+    stats: dict = {}
+    a = sketch.sketch_labels(ip, ix, w, False, lims, rank, bfs_from=0, stats=stats)
+    b = sketch.sketch_labels(ip, ix, w, False, lims, rank, bfs_from=2**40)
+    assert np.array_equal(a, b)
+    assert stats["work"][:, 0].min() >= 1
 
 
 @pytest.mark.parametrize("weighted", [False, True])

@@ -85,6 +85,7 @@ from ._jit import kernel, prange
 from ._sssp import heap_pop, heap_push, reset, sssp
 
 __all__ = [
+    "BFS_FROM_HOPS",
     "COUNT_BUDGET",
     "SKETCH_K",
     "ball_sketches",
@@ -121,6 +122,12 @@ SPENT_WALK = 16.0
 BATCH_FROM = 1.0
 BATCH_SCAN = 128
 BATCH_OVERLAP = 4.0
+
+#: unweighted sketches of radius >= BFS_FROM_HOPS hops are built by pruned breadth-first
+#: searches (:func:`bfs_sketches`), below by merging rows level by level
+#: (:func:`merged_sketches`): the merges cost about one pass over the graph per level, the
+#: searches about one visit per change of a sketch (same sketches either way)
+BFS_FROM_HOPS = 32
 
 #: a pass ends once the best candidate's estimate rests on fewer than this
 #: fraction of its k sketch members (the rest are covered)
@@ -227,6 +234,59 @@ def pruned_sketches(
                     size = heap_push(heap_d, heap_v, size, nd, w)
         for q in range(nt):
             dist[touched[q]] = np.inf
+
+
+def bfs_sketches(indptr, indices, hops, order, nu, k, cnt, ent, tau, queue, kth, kmax):
+    """Bottom-k sketch of ``B_hops(u) & U`` per node u, U = ``order[:nu]`` by rank (unweighted).
+
+    :func:`pruned_sketches` with breadth-first searches and hop counts: one
+    pruned search per source in rank order, stopping at u once u holds k
+    sources within the current hop count. Its cost grows with the number of
+    times a sketch changes, not with the number of levels, so it beats
+    :func:`merged_sketches` at large radii (see ``BFS_FROM_HOPS``). Output as
+    :func:`merged_sketches`. Workspace: ``queue`` (n); ``kth`` (n, k), the k
+    smallest source distances of every node, and ``kmax`` (n), its last column
+    kept contiguous for the test before a node is queued, both filled with a
+    value above ``hops`` (small integer types: the searches are memory bound).
+    """
+    n = indptr.shape[0] - 1
+    dist = np.full(n, -1, dtype=np.int32)
+    for u in range(n):
+        cnt[u] = 0
+        tau[u] = -1
+    for t in range(nu):
+        src = order[t]
+        dist[src] = 0
+        queue[0] = src
+        nt = 1
+        qh = 0
+        while qh < nt:
+            u = queue[qh]
+            qh += 1
+            d = dist[u]
+            if kmax[u] <= d:
+                continue  # pruned: k smaller ranks within d of u already
+            j = k - 1  # insert d into u's k smallest source distances
+            while j > 0 and kth[u, j - 1] > d:
+                kth[u, j] = kth[u, j - 1]
+                j -= 1
+            kth[u, j] = d
+            kmax[u] = kth[u, k - 1]
+            if cnt[u] < k:  # the first k sources to reach u are its bottom-k
+                ent[u * k + cnt[u]] = src
+                cnt[u] += 1
+                if cnt[u] == k:
+                    tau[u] = t
+            if d >= hops:
+                continue  # on the rim of the ball
+            for e in range(indptr[u], indptr[u + 1]):
+                w = indices[e]
+                if dist[w] < 0 and kmax[w] > d + 1:
+                    dist[w] = d + 1
+                    queue[nt] = w
+                    nt += 1
+        for q in range(nt):
+            dist[queue[q]] = -1
 
 
 pruned_sketches.helpers_ = (heap_pop, heap_push)  # type: ignore[attr-defined]
@@ -385,14 +445,16 @@ def ball_sketches(
     chg,
     flag,
     was,
+    bfs_from,
 ):
     """Members of ``B_r(u) & U`` per node u, U = ``order[:nu]`` by rank.
 
     ``exact``: every ball of a source of U (:func:`exact_balls`; -1 when they
     do not fit in ``ent``). Otherwise the bottom-k sketches of the balls,
     ``ent[u k : u k + cnt[u]]``, ``tau[u]`` the rank of the k-th member (-1:
-    fewer): :func:`merged_sketches` on unweighted graphs, else
-    :func:`pruned_sketches`. Returns the number of entries.
+    fewer): on unweighted graphs :func:`merged_sketches`, or :func:`bfs_sketches`
+    from ``bfs_from`` hops on (same sketches), else :func:`pruned_sketches`.
+    Returns the number of entries.
     """
     if exact:
         return exact_balls(
@@ -430,13 +492,23 @@ def ball_sketches(
         )
     else:
         hops = int(np.floor(r)) if r < 2.0**62 else 2**62
-        merged_sketches(
-            indptr, indices, hops, order, nu, k, cnt, ent, tau, tmp, cand, chg, flag, was
-        )
+        n = indptr.shape[0] - 1
+        if bfs_from <= hops < 255:
+            kth8 = np.full((n, k), 255, dtype=np.uint8)
+            kmax8 = np.full(n, 255, dtype=np.uint8)
+            bfs_sketches(indptr, indices, hops, order, nu, k, cnt, ent, tau, touched, kth8, kmax8)
+        elif bfs_from <= hops < 32767:
+            kth16 = np.full((n, k), 32767, dtype=np.int16)
+            kmax16 = np.full(n, 32767, dtype=np.int16)
+            bfs_sketches(indptr, indices, hops, order, nu, k, cnt, ent, tau, touched, kth16, kmax16)
+        else:
+            merged_sketches(
+                indptr, indices, hops, order, nu, k, cnt, ent, tau, tmp, cand, chg, flag, was
+            )
     return 0
 
 
-ball_sketches.helpers_ = (exact_balls, pruned_sketches, merged_sketches)  # type: ignore[attr-defined]
+ball_sketches.helpers_ = (exact_balls, pruned_sketches, merged_sketches, bfs_sketches)  # type: ignore[attr-defined]
 
 
 def _plane_add(planes, x):
@@ -613,6 +685,7 @@ def sketch_centres(
     batch_from_n,
     batch_scan,
     batch_overlap,
+    bfs_from,
     base_rank,
     by_rank,
     tie,
@@ -700,7 +773,23 @@ def sketch_centres(
             for t in range(nu):
                 pos[order[t]] = t
             # exact balls of U while they fit in ``cap`` entries, else sketches
-            ws = (cnt, ent, seg, tau, kth, dist, ball, heap_d, heap_v, tmp, cand, chg, flag, was)
+            ws = (
+                cnt,
+                ent,
+                seg,
+                tau,
+                kth,
+                dist,
+                ball,
+                heap_d,
+                heap_v,
+                tmp,
+                cand,
+                chg,
+                flag,
+                was,
+                bfs_from,
+            )
             ne = ball_sketches(indptr, indices, weights, weighted, r, order, nu, k, True, *ws)
             exact = ne >= 0
             if not exact:
@@ -896,7 +985,17 @@ def permute_csr(indptr, indices, weights, perm):
 
 
 def sketch_labels(
-    indptr, indices, weights, weighted, limits, rank, k=None, stats=None, relabel=True, batch=True
+    indptr,
+    indices,
+    weights,
+    weighted,
+    limits,
+    rank,
+    k=None,
+    stats=None,
+    relabel=True,
+    batch=True,
+    bfs_from=None,
 ):
     """Box labels (len(limits), n) for radius limits ``limits`` (one row per limit).
 
@@ -904,7 +1003,9 @@ def sketch_labels(
     ``work``. ``relabel``: run on the nodes in :func:`locality_order` (ranks
     and ties follow the nodes, so the partition is the same). ``batch``: count
     contenders in bit-parallel batches at large radii (:func:`batch_counts`;
-    same partition).
+    same partition). ``bfs_from``: unweighted sketches by pruned breadth-first
+    searches from this many hops on, merged level by level below
+    (``BFS_FROM_HOPS`` by default; same sketches, hence the same partition).
     """
     from .burning import _nearest_centre
 
@@ -941,6 +1042,7 @@ def sketch_labels(
         BATCH_FROM if batch else -1.0,
         BATCH_SCAN,
         BATCH_OVERLAP,
+        BFS_FROM_HOPS if bfs_from is None else int(bfs_from),
         rk.astype(np.int64),
         by_rank,
         perm,
