@@ -439,6 +439,120 @@ def test_sketch_bfs_builds_equal_reference(monkeypatch, bfs_from):
     assert stats["work"][:, 0].sum() >= 2  # sketched passes ran (the test is not vacuous)
 
 
+def _force_lazy(monkeypatch, sketch, recount=1e9):
+    monkeypatch.setattr(sketch, "LAZY_MIN_NODES", 0)
+    monkeypatch.setattr(sketch, "LAZY_INIT", 1e18)
+    monkeypatch.setattr(sketch, "LAZY_BALL", 2.0)
+    monkeypatch.setattr(sketch, "LAZY_GROWTH", 1e18)
+    monkeypatch.setattr(sketch, "LAZY_RECOUNT", recount)
+
+
+@pytest.mark.parametrize("gname", ["flower", "gasket", "lattice"])
+def test_sketch_lazy_radii_are_exact_memb(monkeypatch, gname):
+    """Radii covered by lazy_memb give MEMB's partition (same centres, same order)."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr, radius_limit
+
+    _force_lazy(monkeypatch, sketch)
+    A = {
+        "flower": uv_flower(2, 2, 5),
+        "gasket": sierpinski_gasket(5),
+        "lattice": lattice((30, 30)),
+    }[gname]
+    sizes = [2, 3, 5, 8, 9, 17, 33]
+    ip, ix, w = _csr(A.tocsr())
+    stats: dict = {}
+    lims = [radius_limit(float(s)) for s in sizes]
+    rank = np.random.default_rng(0).permutation(A.shape[0])
+    sketch.sketch_labels(ip, ix, w, False, lims, rank, stats=stats)
+    assert stats["work"][:, 5].tolist() == [1] * len(sizes)
+    got = cover_labels(A, sizes, method="sketch", engine="numba")
+    assert np.array_equal(got, cover_labels(A, sizes, method="memb", engine="numba"))
+    assert np.array_equal(got, cover_labels(A, sizes, method="memb", engine="python"))
+
+
+def test_sketch_lazy_gives_up_to_the_sketch_partition(monkeypatch):
+    """Once lazy_memb's recounts pass their cap, the radius is sketched as without it."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr
+
+    _force_lazy(monkeypatch, sketch, recount=0.0)
+    ip, ix, w = _csr(uv_flower(2, 2, 5).tocsr())
+    rank = np.random.default_rng(0).permutation(ip.size - 1)
+    lims = [1.0, 2.0, 4.0, 8.0]
+    stats: dict = {}
+    got = sketch.sketch_labels(ip, ix, w, False, lims, rank, stats=stats)
+    assert stats["work"][:, 5].sum() == 0 and stats["work"][:, 6].min() > 0  # tried, gave up
+    assert np.array_equal(got, sketch.sketch_labels(ip, ix, w, False, lims, rank, lazy=False))
+
+
+def test_sketch_lazy_rule_same_in_both_engines(monkeypatch):
+    """The reference makes the kernel's choices (decline, give up, exact MEMB) per radius."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr, radius_limit
+
+    monkeypatch.setattr(sketch, "LAZY_MIN_NODES", 0)
+    monkeypatch.setattr(sketch, "SKETCH_K", 4)  # sketched passes differ from MEMB
+    monkeypatch.setattr(sketch, "EXACT_PER_NODE", 4)
+    monkeypatch.setattr(sketch, "COUNT_BUDGET", 0.05)
+    sizes = [2, 3, 5, 9, 17, 33]
+    modes = set()
+    for A in [uv_flower(2, 2, 5), sierpinski_gasket(5), barabasi_albert(600, 3, seed=2)]:
+        fast = cover_labels(A, sizes, method="sketch", seed=4, engine="numba")
+        assert np.array_equal(
+            fast, cover_labels(A, sizes, method="sketch", seed=4, engine="python")
+        )
+        ip, ix, w = _csr(A.tocsr())
+        stats: dict = {}
+        lims = [radius_limit(float(s)) for s in sizes]
+        sketch.sketch_labels(ip, ix, w, False, lims, np.arange(A.shape[0]), stats=stats)
+        modes |= {(int(a), int(b > 0)) for a, b in stats["work"][:, 5:7]}
+    assert (1, 1) in modes and (0, 1) in modes and (0, 0) in modes  # exact, gave up, declined
+
+
+def test_sketch_lazy_give_up_rule_matches_reference(monkeypatch):
+    """Over a sweep of recount caps the kernel gives up exactly where the reference does."""
+    pytest.importorskip("numba")
+    from selfsim.covering import reference as ref
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr
+
+    decided = set()
+    for A in [uv_flower(2, 2, 5), barabasi_albert(600, 3, seed=2)]:
+        ip, ix, w = _csr(A.tocsr())
+        Dm = all_pairs(A.tocsr())
+        for cap in [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2.0, 4.0]:
+            _force_lazy(monkeypatch, sketch, recount=cap)
+            lims = [1.0, 2.0, 4.0, 8.0]
+            stats: dict = {}
+            sketch.sketch_labels(ip, ix, w, False, lims, np.arange(A.shape[0]), stats=stats)
+            caps = (sketch.LAZY_INIT, cap, sketch.LAZY_BALL, 0, sketch.LAZY_GROWTH)
+            want = [ref.lazy_memb_reference(Dm, r, ip, ix, caps) is not None for r in lims]
+            assert stats["work"][:, 5].astype(bool).tolist() == want
+            decided |= set(want)
+    assert decided == {True, False}
+
+
+def test_sketch_lazy_chosen_on_fractals_not_on_hubs():
+    """Default rule: exact MEMB on a (2,2)-flower's mid radii, sketches on a BA graph."""
+    pytest.importorskip("numba")
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr
+
+    for A, lims, want in [
+        (uv_flower(2, 2, 7), [2.0, 4.0, 8.0, 16.0], [1, 1, 1, 1]),
+        (barabasi_albert(6000, 3, seed=1), [1.0, 2.0, 3.0], [0, 0, 0]),
+    ]:
+        ip, ix, w = _csr(A.tocsr())
+        stats: dict = {}
+        rank = np.random.default_rng(0).permutation(A.shape[0])
+        sketch.sketch_labels(ip, ix, w, False, lims, rank, stats=stats)
+        assert stats["work"][:, 5].tolist() == want
+
+
 def test_sketch_bfs_builds_beyond_254_hops(monkeypatch):
     """Radii of 255 hops or more keep their distances as int16: same partition as merged."""
     pytest.importorskip("numba")

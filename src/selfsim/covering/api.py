@@ -135,7 +135,8 @@ def cover_labels(
             else:
                 from .reference import distance_matrix
 
-                lab = m.reference(distance_matrix(sub, weighted), sorted_sizes, sub_rank)
+                Dm = distance_matrix(sub, weighted)
+                lab = m.reference(Dm, sorted_sizes, sub_rank, graph=None if weighted else sub)
         out[order[:, None], nodes[None, :]] = lab + offset[:, None]
         offset += lab.max(axis=1) + 1
     return np.stack([_canonical(row) for row in keep_best_cover(out, order)])

@@ -213,3 +213,82 @@ def sketch_reference(
                 walked, best, best_m = 0, -1, 0
         p += 1
     return np.argmin(Dm[np.asarray(centres)], axis=0).astype(np.int64)
+
+
+def lazy_memb_reference(
+    Dm: np.ndarray,
+    radius: float,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    caps: tuple[float, float, float, float, float],
+) -> list[int] | None:
+    """Centres of :func:`selfsim.covering.sketch.lazy_memb` from distances (unweighted graphs).
+
+    MEMB's centres (largest excluded mass, ties: smallest index), or None where
+    the kernel declines or gives up: the same rule, from the same blocks of 64
+    nodes in :func:`selfsim.covering.sketch.locality_order` and the same count
+    of nodes reached by its bit-parallel counts and stale marks. ``caps``:
+    (init, recount, ball, min_nodes, growth) as in :mod:`selfsim.covering.sketch`.
+    """
+    import heapq
+
+    from .sketch import locality_order
+
+    init_cap, recount_cap, ball_cap, min_nodes, growth_cap = caps
+    n = Dm.shape[0]
+    if n < min_nodes:
+        return None
+    hops = int(np.floor(radius))
+    within = Dm <= hops
+    perm = np.asarray(locality_order(indptr, indices))
+    pos = np.empty(n, dtype=np.int64)
+    pos[perm] = np.arange(n)
+    nblk = (n + 63) // 64
+
+    def block(b: int) -> np.ndarray:
+        return perm[b * 64 : min(n, b * 64 + 64)]
+
+    mid = block(nblk // 2)
+    if (Dm[mid] <= 2 * hops).sum() > growth_cap * within[mid].sum():
+        return None
+    reach = tot = nodes = samp = 0
+    for b in range(0, nblk, 64):
+        src = block(b)
+        reach += int(within[src].any(axis=0).sum())
+        tot += int(within[src].sum())
+        nodes += src.size
+        samp += 1
+        if reach > init_cap * n / 64.0:
+            return None
+    if reach * (nblk / samp) > init_cap * n or tot > ball_cap * n * nodes:
+        return None
+    w0 = sum(int(within[block(b)].any(axis=0).sum()) for b in range(nblk))
+    w1 = 0
+    mass = within.sum(axis=1)
+    fresh = np.ones(n, dtype=bool)
+    covered = np.zeros(n, dtype=bool)
+    heap = [(-int(mass[v]), v) for v in range(n) if mass[v] > 0]  # ties: smallest index
+    heapq.heapify(heap)
+    centres: list[int] = []
+    while not covered.all() and heap:
+        key, u = heapq.heappop(heap)
+        if not fresh[u]:  # recount u with the stale nodes of its block
+            mates = [v for v in block(pos[u] // 64) if v != u and not fresh[v] and mass[v] > 0]
+            src = np.array([u, *mates])
+            mass[src] = (within[src] & ~covered).sum(axis=1)
+            fresh[src] = True
+            w1 += int(within[src].any(axis=0).sum())
+            if w1 > recount_cap * (w0 + n):
+                return None
+        if -key != mass[u]:
+            if mass[u] > 0:
+                heapq.heappush(heap, (-int(mass[u]), u))
+            continue
+        centres.append(u)
+        covered |= within[u]
+        stale = Dm[u] <= 2.0 * radius
+        fresh[stale] = False
+        w1 += int(stale.sum())
+        if w1 > recount_cap * (w0 + n):
+            return None
+    return centres

@@ -56,7 +56,7 @@ def _greedy_fast(A, weighted, sizes, rank):
     return greedy_colouring_graph(A, weighted, sizes, np.argsort(rank, kind="stable"))
 
 
-def _greedy_ref(Dm, sizes, rank):
+def _greedy_ref(Dm, sizes, rank, graph=None):
     return ref.greedy_reference(Dm, sizes, np.argsort(rank, kind="stable"))
 
 
@@ -98,7 +98,7 @@ def _memb_fast(A, weighted, sizes, rank):
     )
 
 
-def _memb_ref(Dm, sizes, rank):
+def _memb_ref(Dm, sizes, rank, graph=None):
     return _per_limit(lambda lim: ref.memb_reference(Dm, lim), sizes, radius_limit)
 
 
@@ -113,7 +113,7 @@ def _cbb_fast(A, weighted, sizes, rank):
     )
 
 
-def _cbb_ref(Dm, sizes, rank):
+def _cbb_ref(Dm, sizes, rank, graph=None):
     return np.stack([ref.cbb_reference(Dm, float(s), rank) for s in sizes])
 
 
@@ -127,7 +127,7 @@ def _random_fast(A, weighted, sizes, rank):
     )
 
 
-def _random_ref(Dm, sizes, rank):
+def _random_ref(Dm, sizes, rank, graph=None):
     return _per_limit(lambda lim: ref.random_reference(Dm, lim, rank), sizes, radius_limit)
 
 
@@ -140,17 +140,35 @@ def _sketch_fast(A, weighted, sizes, rank):
     return sketch_labels(ip, ix, w, weighted, uniq, rank)[inv]
 
 
-def _sketch_ref(Dm, sizes, rank):
-    from .sketch import BOUND_Z, COUNT_BUDGET, EXACT_PER_NODE, SKETCH_K, SPENT_WALK, rebuild_below
+def _sketch_ref(Dm, sizes, rank, graph=None):
+    from .sketch import (
+        BOUND_Z,
+        COUNT_BUDGET,
+        EXACT_PER_NODE,
+        LAZY_BALL,
+        LAZY_GROWTH,
+        LAZY_INIT,
+        LAZY_MIN_NODES,
+        LAZY_RECOUNT,
+        SKETCH_K,
+        SPENT_WALK,
+        rebuild_below,
+    )
 
     m_min = rebuild_below(SKETCH_K)
-    return _per_limit(
-        lambda lim: ref.sketch_reference(
+    caps = (LAZY_INIT, LAZY_RECOUNT, LAZY_BALL, LAZY_MIN_NODES, LAZY_GROWTH)
+
+    def one(lim):
+        if graph is not None:  # unweighted: radii the kernel covers by exact MEMB
+            ip, ix, _ = _csr(graph)
+            cs = ref.lazy_memb_reference(Dm, lim, ip, ix, caps)
+            if cs is not None:
+                return np.argmin(Dm[np.asarray(cs)], axis=0).astype(np.int64)
+        return ref.sketch_reference(
             Dm, lim, rank, SKETCH_K, m_min, BOUND_Z, EXACT_PER_NODE, COUNT_BUDGET, SPENT_WALK
-        ),
-        sizes,
-        radius_limit,
-    )
+        )
+
+    return _per_limit(one, sizes, radius_limit)
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,18 @@ BATCH_OVERLAP = 4.0
 #: searches about one visit per change of a sketch (same sketches either way)
 BFS_FROM_HOPS = 32
 
+#: :func:`lazy_memb` (exact MEMB from bit-parallel counts of every ball) covers a radius
+#: on graphs of at least LAZY_MIN_NODES nodes whose balls grow at most LAZY_GROWTH-fold from
+#: r to 2 r (the region each centre makes stale; measured on one block of 64 nodes), when a
+#: sample of every 64th block of 64 nodes predicts that counting all balls reaches at most LAZY_INIT n nodes and that the balls hold
+#: at most LAZY_BALL n nodes on average; it gives up (the radius is sketched instead) once
+#: its recounts reach LAZY_RECOUNT times (the first counts + n) (hubs)
+LAZY_INIT = 1536.0
+LAZY_RECOUNT = 2.0
+LAZY_BALL = 0.1
+LAZY_MIN_NODES = 4096
+LAZY_GROWTH = 8.0
+
 #: a pass ends once the best candidate's estimate rests on fewer than this
 #: fraction of its k sketch members (the rest are covered)
 REBUILD_FRACTION = 0.25
@@ -656,6 +668,191 @@ def _heap_pop(hk, hv, size, tie):
     return size
 
 
+def lazy_memb(
+    indptr,
+    indices,
+    weights,
+    r,
+    hops,
+    tie,
+    init_cap,
+    recount_cap,
+    ball_cap,
+    min_nodes,
+    growth_cap,
+    covered,
+    mass,
+    fresh,
+    hk,
+    hv,
+    dist,
+    ball,
+    hd,
+    hvv,
+    vis,
+    new,
+    nxt,
+    front,
+    nxtl,
+    bsrc,
+    bball,
+    bmass,
+    centres,
+    work,
+):
+    """Exact MEMB for one radius from bit-parallel counts of every ball (unweighted graphs).
+
+    The excluded masses of all nodes are counted in blocks of 64 consecutive
+    node ids (:func:`batch_counts`; after :func:`locality_order` a block's
+    nodes lie close together, so their balls share most scans). Lazy greedy on
+    a max-heap of masses (ties: smallest ``tie``): a centre covers its ball
+    and marks every node within 2 r of it stale (only their masses can have
+    fallen); a stale node on top is recounted together with the stale nodes
+    of its block. The centre is thus always the node of largest current
+    excluded mass (ties: smallest ``tie``), as in MEMB.
+
+    Declined (returns -1, nothing covered) when the balls of the middle block
+    grow more than ``growth_cap``-fold from r to 2 r, or a sample of the blocks (every
+    64th) predicts that counting every ball would reach more than
+    ``init_cap`` n nodes or that a ball holds more than ``ball_cap`` n nodes
+    on average, and abandoned (returns -1, ``covered`` cleared) once the
+    recounts and the searches that mark stale nodes have reached more than
+    ``recount_cap`` times (the nodes of the first counts + n): where hubs
+    make every centre's 2 r-ball a large part of the graph, the recounts cost
+    more than sketches. ``work``: nodes reached by the counts of every ball,
+    by the recounts and stale marks, and the number of recounts. Returns the number of centres (``centres[:nc]``).
+    """
+    n = indptr.shape[0] - 1
+    if n < min_nodes:
+        return -1
+    nblk = (n + 63) // 64
+    # growth of the balls from r to 2 r around the nodes of the middle block: the region a
+    # centre makes stale, against one ball (about 2^d_B on fractal and lattice-like graphs,
+    # far more on small-world ones, where every centre would make much of the graph stale)
+    ns = 0
+    for v in range((nblk // 2) * 64, min(n, (nblk // 2) * 64 + 64)):
+        bsrc[ns] = v
+        ns += 1
+    batch_counts(
+        indptr, indices, hops, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
+    )
+    b1 = 0
+    for j in range(ns):
+        b1 += bball[j]
+    batch_counts(
+        indptr, indices, 2 * hops, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
+    )
+    b2 = 0
+    for j in range(ns):
+        b2 += bball[j]
+    if b2 > growth_cap * b1:
+        return -1
+    samp = 0
+    reach = 0
+    tot = 0
+    nodes = 0
+    for b in range(0, nblk, 64):  # the sample: every 64th block
+        ns = 0
+        for v in range(b * 64, min(n, b * 64 + 64)):
+            bsrc[ns] = v
+            ns += 1
+        reach += batch_counts(
+            indptr, indices, hops, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
+        )
+        for j in range(ns):
+            mass[bsrc[j]] = bmass[j]
+            tot += bball[j]
+        nodes += ns
+        samp += 1
+        if reach > init_cap * n / 64.0:
+            return -1  # counting every ball would cost too much
+    pred = reach * (nblk / samp)
+    if pred > init_cap * n or tot > ball_cap * n * nodes:
+        return -1
+    work[0] += reach
+    for b in range(nblk):  # the other blocks
+        if b % 64 == 0:
+            continue
+        ns = 0
+        for v in range(b * 64, min(n, b * 64 + 64)):
+            bsrc[ns] = v
+            ns += 1
+        work[0] += batch_counts(
+            indptr, indices, hops, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
+        )
+        for j in range(ns):
+            mass[bsrc[j]] = bmass[j]
+    size = 0
+    for u in range(n):
+        fresh[u] = 1
+        if mass[u] > 0:
+            size = _heap_push(hk, hv, size, float(mass[u]), u, tie)
+    nc = 0
+    ncov = 0
+    while ncov < n and size > 0:
+        u = hv[0]
+        top = hk[0]
+        size = _heap_pop(hk, hv, size, tie)
+        if fresh[u] == 0:  # recount u with the stale nodes of its block
+            b0 = (u // 64) * 64
+            bsrc[0] = u
+            ns = 1
+            for v in range(b0, min(n, b0 + 64)):
+                if v != u and fresh[v] == 0 and mass[v] > 0:
+                    bsrc[ns] = v
+                    ns += 1
+            work[1] += batch_counts(
+                indptr,
+                indices,
+                hops,
+                bsrc,
+                ns,
+                covered,
+                vis,
+                new,
+                nxt,
+                front,
+                nxtl,
+                ball,
+                bball,
+                bmass,
+            )
+            work[2] += 1
+            for j in range(ns):
+                mass[bsrc[j]] = bmass[j]
+                fresh[bsrc[j]] = 1
+            if work[1] > recount_cap * (work[0] + n):
+                for v in range(n):  # abandoned: the caller sketches this radius
+                    covered[v] = False
+                return -1
+        if top != mass[u]:  # an old key: every push follows a pop of the same node
+            if mass[u] > 0:
+                size = _heap_push(hk, hv, size, float(mass[u]), u, tie)
+            continue
+        centres[nc] = u
+        nc += 1
+        cnt = sssp(indptr, indices, weights, False, u, r, dist, ball, hd, hvv)
+        for q in range(cnt):
+            x = ball[q]
+            if not covered[x]:
+                covered[x] = True
+                ncov += 1
+        reset(dist, ball, cnt)
+        cnt = sssp(indptr, indices, weights, False, u, 2.0 * r, dist, ball, hd, hvv)
+        for q in range(cnt):
+            fresh[ball[q]] = 0
+        reset(dist, ball, cnt)
+        work[1] += cnt
+        if work[1] > recount_cap * (work[0] + n):
+            for v in range(n):  # abandoned: the caller sketches this radius
+                covered[v] = False
+            return -1
+    return nc
+
+
+lazy_memb.helpers_ = (batch_counts, _heap_push, _heap_pop, sssp, reset)  # type: ignore[attr-defined]
+
+
 @kernel(
     parallel=True,
     helpers=(
@@ -668,6 +865,7 @@ def _heap_pop(hk, hv, size, tie):
         _bound,
         _heap_push,
         _heap_pop,
+        lazy_memb,
     ),
 )
 def sketch_centres(
@@ -686,6 +884,7 @@ def sketch_centres(
     batch_scan,
     batch_overlap,
     bfs_from,
+    lazy_caps,
     base_rank,
     by_rank,
     tie,
@@ -736,7 +935,8 @@ def sketch_centres(
         hvv = heap_v[:hs]
         batched = batch_from >= 0 and not weighted
         hops = int(np.floor(r)) if r < 2.0**62 else 2**62
-        nb = n if batched else 1
+        lazy_ok = not weighted and n >= lazy_caps[3]
+        nb = n if batched or lazy_ok else 1
         # bit rows; node lists shared with the builds and the searches (free meanwhile)
         bws = (
             np.zeros(nb, dtype=np.uint64),
@@ -755,6 +955,43 @@ def sketch_centres(
         nc = 0
         ncov = 0
         p = 0
+        if lazy_ok:  # exact MEMB from counts of every ball, where cheap
+            nl = lazy_memb(
+                indptr,
+                indices,
+                weights,
+                r,
+                hops,
+                tie,
+                lazy_caps[0],
+                lazy_caps[1],
+                lazy_caps[2],
+                lazy_caps[3],
+                lazy_caps[4],
+                covered,
+                mass,
+                state,
+                hk,
+                hv,
+                dist,
+                ball,
+                hd,
+                hvv,
+                bws[0],
+                bws[1],
+                bws[2],
+                cand,
+                chg,
+                bsrc,
+                bball,
+                bmass,
+                centres_out[s],
+                work_out[s, 6:9],
+            )
+            if nl >= 0:
+                work_out[s, 5] = 1
+                nc = nl
+                ncov = n
         while ncov < n:
             nu = 0
             if p == 0:
@@ -996,6 +1233,7 @@ def sketch_labels(
     relabel=True,
     batch=True,
     bfs_from=None,
+    lazy=True,
 ):
     """Box labels (len(limits), n) for radius limits ``limits`` (one row per limit).
 
@@ -1006,6 +1244,9 @@ def sketch_labels(
     same partition). ``bfs_from``: unweighted sketches by pruned breadth-first
     searches from this many hops on, merged level by level below
     (``BFS_FROM_HOPS`` by default; same sketches, hence the same partition).
+    ``lazy``: on unweighted graphs, radii where counting every ball is cheap
+    (``LAZY_INIT``, ``LAZY_RECOUNT``, ``LAZY_BALL``, ``LAZY_MIN_NODES``) are covered by exact MEMB
+    instead (:func:`lazy_memb`; ``stats["work"][:, 5]`` is 1 there).
     """
     from .burning import _nearest_centre
 
@@ -1026,7 +1267,10 @@ def sketch_labels(
     centres = np.empty((limits.size, n), dtype=np.int32)
     nc = np.empty(limits.size, dtype=np.int64)
     passes = np.empty(limits.size, dtype=np.int64)
-    work = np.zeros((limits.size, 5), dtype=np.int64)
+    work = np.zeros((limits.size, 9), dtype=np.int64)
+    caps = np.array(
+        [LAZY_INIT, LAZY_RECOUNT, LAZY_BALL, LAZY_MIN_NODES if lazy else 2.0**62, LAZY_GROWTH]
+    )
     sketch_centres(
         ip,
         ix,
@@ -1043,6 +1287,7 @@ def sketch_labels(
         BATCH_SCAN,
         BATCH_OVERLAP,
         BFS_FROM_HOPS if bfs_from is None else int(bfs_from),
+        caps,
         rk.astype(np.int64),
         by_rank,
         perm,
