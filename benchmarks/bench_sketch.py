@@ -4,10 +4,12 @@ For each network, prints N_B of ``memb`` (exact), of ``sketch`` (two seeds),
 their ratio, the sketch passes per radius, the work per radius (exact counts of
 contenders and the nodes they walked) and wall / CPU times measured in this run.
 With ``--cpp BINARY`` (``bin/box_cover`` of
-github.com/kenkoooo/graph-sketch-fractality, built with g++ -O3) the same
+github.com/kenkoooo/graph-sketch-fractality, built with g++ -O3), or
+``--cpp-src DIR`` (a checkout of that repository: the binary is built here with
+g++ -O3 when g++ is on the PATH; its own waf script needs Python 2), the same
 graph is written as an edge list and covered by its ``sketch`` method with
-the same k at the same radii.
-Run: ``python benchmarks/bench_sketch.py [--big] [--cpp PATH] [--k 16]``.
+the same k at the same radii. Without either, selfsim alone is reported.
+Run: ``python benchmarks/bench_sketch.py [--big] [--cpp PATH | --cpp-src DIR] [--k 16]``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,26 @@ import tempfile
 import time
 
 import numpy as np
+
+
+def _build_cpp(src: str) -> str | None:
+    """``bin/box_cover`` of graph-sketch-fractality built with g++ -O3, or None (no g++)."""
+    import shutil
+
+    if shutil.which("g++") is None:
+        print("g++ not found: the C++ code is not run")
+        return None
+    units = [
+        "src/box_cover/box_cover.cc",
+        "src/box_cover/box_cover_main.cc",
+        *(f"src/base/{f}.cc" for f in ("functions", "jlog", "random", "type")),
+        *(f"src/graph/{f}.cc" for f in ("generator", "io")),
+        *(f"3rd_party/gflags/{f}.cc" for f in ("gflags", "gflags_completions", "gflags_reporting")),
+    ]
+    out = os.path.join(tempfile.mkdtemp(), "box_cover")
+    cmd = ["g++", "-O3", "-std=c++11", "-w", "-Isrc", "-I3rd_party", "-I3rd_party/gflags"]
+    subprocess.run([*cmd, *units, "-o", out, "-lpthread"], cwd=src, check=True)
+    return out
 
 
 def _cpp_counts(binary: str, A, radii, k: int, seed: int) -> list[int]:
@@ -57,8 +79,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--big", action="store_true", help="also 10^5-node graphs (sketch only)")
     ap.add_argument("--cpp", default=None, help="path of the C++ box_cover binary")
+    ap.add_argument("--cpp-src", default=None, help="checkout of graph-sketch-fractality to build")
     ap.add_argument("--k", type=int, default=None, help="sketch size (default SKETCH_K)")
     args = ap.parse_args()
+    if args.cpp_src and not args.cpp:
+        args.cpp = _build_cpp(args.cpp_src)
 
     from selfsim.covering import sketch
     from selfsim.covering.api import box_counts
@@ -111,6 +136,7 @@ def main() -> None:
             f"  per radius: exact counts {w[:, 1].tolist()}, nodes they walked "
             f"{w[:, 2].tolist()}, nodes the centres' balls walked {w[:, 3].tolist()}"
         )
+        print(f"  covered by exact MEMB (lazy_memb) {w[:, 5].tolist()}")
         if args.cpp:
             radii = [(s - 1) // 2 for s in sizes]
             t = time.perf_counter()

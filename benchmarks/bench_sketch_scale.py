@@ -151,6 +151,8 @@ def main() -> None:
             wk = stats["work"]
             if wk.shape[1] > 4:
                 print(f"            exact counts {wk[:, 1].tolist()}, batches {wk[:, 4].tolist()}")
+            if wk.shape[1] > 5:
+                print(f"            exact MEMB (lazy_memb) {wk[:, 5].tolist()}")
             cpu_ba[(name, tag)] = cpu
             del lab
     for tag, _ in mods:
