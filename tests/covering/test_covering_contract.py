@@ -686,3 +686,29 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
 
     k = _jit._LazyKernel(twice, False, ())
     assert k(21) == 42 and calls == [True, False]
+
+
+@pytest.mark.parametrize("gname", ["flower", "lattice", "ba"])
+def test_nearest_centre_by_hops_equals_dijkstra_and_argmin(gname):
+    """Breadth-first labels: nearest centre, ties to the centre of smallest rank."""
+    pytest.importorskip("numba")
+    from selfsim.covering.burning import _nearest_centre, nearest_centre_rows
+    from selfsim.covering.registry import _csr
+
+    A = {
+        "flower": uv_flower(2, 2, 5),
+        "lattice": lattice((20, 20)),
+        "ba": barabasi_albert(500, 2, seed=3),
+    }[gname]
+    ip, ix, w = _csr(A.tocsr())
+    D = all_pairs(A.tocsr())
+    rng = np.random.default_rng(5)
+    rows = [rng.choice(A.shape[0], m, replace=False) for m in (1, 7, 40)]
+    cen = np.zeros((3, 40), dtype=np.int64)
+    for s, c in enumerate(rows):
+        cen[s, : c.size] = c
+    got = nearest_centre_rows(ip, ix, cen, np.array([c.size for c in rows]))
+    for s, c in enumerate(rows):
+        want = np.argmin(D[c], axis=0)  # ties: the first centre
+        assert np.array_equal(got[s], want)
+        assert np.array_equal(got[s], _nearest_centre(ip, ix, np.ones_like(w), c.astype(np.int64)))

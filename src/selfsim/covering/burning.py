@@ -147,11 +147,70 @@ def _nearest_centre(indptr, indices, weights, centres):
     return label
 
 
+def _nearest_centre_hops(indptr, indices, centres):
+    """:func:`_nearest_centre` on unweighted graphs: one breadth-first search from all centres.
+
+    Nodes are taken level by level, so every node of a level has its final
+    label before the next level is labelled; a node takes the smallest label
+    among its neighbours one level closer (ties: smallest centre rank).
+    """
+    n = indptr.shape[0] - 1
+    dist = np.full(n, -1, dtype=np.int64)
+    label = np.full(n, -1, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
+    nt = 0
+    for r in range(centres.shape[0]):
+        c = centres[r]
+        dist[c] = 0
+        label[c] = r
+        queue[nt] = c
+        nt += 1
+    qh = 0
+    while qh < nt:
+        u = queue[qh]
+        qh += 1
+        du = dist[u] + 1
+        lu = label[u]
+        for e in range(indptr[u], indptr[u + 1]):
+            w = indices[e]
+            if dist[w] < 0:
+                dist[w] = du
+                label[w] = lu
+                queue[nt] = w
+                nt += 1
+            elif dist[w] == du and lu < label[w]:
+                label[w] = lu
+    return label
+
+
+@kernel(parallel=True, helpers=(_nearest_centre_hops,))
+def nearest_centre_rows(indptr, indices, centres, counts):
+    """Labels of the nearest centre for each row of centres (unweighted; rows in parallel).
+
+    Row s: the first ``counts[s]`` entries of ``centres[s]``; same labels as
+    :func:`_nearest_centre` (tested).
+    """
+    n = indptr.shape[0] - 1
+    R = centres.shape[0]
+    out = np.empty((R, n), dtype=np.int64)
+    for s in prange(R):
+        out[s] = _nearest_centre_hops(indptr, indices, centres[s, : counts[s]])
+    return out
+
+
+def nearest_centre(indptr, indices, weights, weighted, centres):
+    """Label of the nearest centre (ties: smallest centre rank); hop counts when not weighted."""
+    if weighted:
+        return _nearest_centre(indptr, indices, weights, centres)
+    c = np.asarray(centres, dtype=np.int64)
+    return nearest_centre_rows(indptr, indices, c[None, :], np.array([c.size]))[0]
+
+
 def memb_labels(indptr, indices, weights, weighted, limit):
     """MEMB box labels for radius ``limit`` (boxes numbered by centre rank)."""
     mass = ball_sizes(indptr, indices, weights, weighted, limit)
     centres = _memb_centres(indptr, indices, weights, weighted, limit, mass)
-    return _nearest_centre(indptr, indices, weights, centres)
+    return nearest_centre(indptr, indices, weights, weighted, centres)
 
 
 @kernel(helpers=(sssp, reset))

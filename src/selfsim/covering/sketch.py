@@ -1248,7 +1248,7 @@ def sketch_labels(
     (``LAZY_INIT``, ``LAZY_RECOUNT``, ``LAZY_BALL``, ``LAZY_MIN_NODES``) are covered by exact MEMB
     instead (:func:`lazy_memb`; ``stats["work"][:, 5]`` is 1 there).
     """
-    from .burning import _nearest_centre
+    from .burning import _nearest_centre, nearest_centre_rows
 
     k = SKETCH_K if k is None else int(k)
     m_min = rebuild_below(k)
@@ -1299,6 +1299,11 @@ def sketch_labels(
     if stats is not None:
         stats["passes"] = passes
         stats["work"] = work
+    if not weighted:  # one breadth-first search per radius, radii in parallel
+        cen = np.zeros((limits.size, max(1, int(nc.max(initial=0)))), dtype=np.int64)
+        for s in range(limits.size):
+            cen[s, : nc[s]] = perm[centres[s, : nc[s]]]
+        return nearest_centre_rows(indptr, indices, cen, nc)
     return np.stack(
         [_nearest_centre(indptr, indices, w, perm[centres[s, : nc[s]]]) for s in range(limits.size)]
     )
