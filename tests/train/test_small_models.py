@@ -29,3 +29,15 @@ def test_small_variant_contract(name):
 def test_small_variant_accepts_overrides():
     m = timm.create_model("vit_tiny_32", num_classes=3, depth=2, embed_dim=48, num_heads=2)
     assert len(m.blocks) == 2 and m.head.in_features == 48
+
+
+@pytest.mark.parametrize("name, first", [("resnet_tiny_32", 8), ("resnet_cifar_32", 16)])
+def test_resnet_stem_resolution(name, first):
+    """The small-image stem keeps 16 x 16 at the first stage (timm's ImageNet stem: 8 x 8)."""
+    model = timm.create_model(name, num_classes=10, in_chans=1).eval()
+    seen = {}
+    for i in range(1, 5):
+        layer = getattr(model, f"layer{i}")
+        layer.register_forward_hook(lambda m, a, out, i=i: seen.__setitem__(i, out.shape[-1]))
+    model(torch.zeros(2, 1, 32, 32))
+    assert [seen[i] for i in range(1, 5)] == [first, first // 2, first // 4, first // 8]
