@@ -238,7 +238,7 @@ def lazy_memb_reference(
     n = Dm.shape[0]
     if n < min_nodes:
         return None
-    hops = int(np.floor(radius))
+    hops = int(np.floor(radius)) if radius < 2.0**62 else 2**62
     within = Dm <= hops
     perm = np.asarray(locality_order(indptr, indices))
     pos = np.empty(n, dtype=np.int64)
@@ -249,7 +249,8 @@ def lazy_memb_reference(
         return perm[b * 64 : min(n, b * 64 + 64)]
 
     mid = block(nblk // 2)
-    if (Dm[mid] <= 2 * hops).sum() > growth_cap * within[mid].sum():
+    h2 = 2 * hops if hops < 2**61 else hops
+    if (Dm[mid] <= h2).sum() > growth_cap * within[mid].sum():
         return None
     reach = tot = nodes = samp = 0
     for b in range(0, nblk, 64):

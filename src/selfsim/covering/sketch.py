@@ -57,6 +57,13 @@ Per radius r, in passes p = 0, 1, ... until every node is covered:
 4. Every node joins its nearest centre (ties: the centre picked first), so
    every box lies within r_B of its centre: pairwise distance <= 2 r_B < l_B.
 
+On unweighted graphs, a radius where counting every ball is cheap (balls that
+grow slowly from r to 2 r and are small; see ``LAZY_*``) is covered by exact
+MEMB instead (:func:`lazy_memb`): all excluded masses are counted 64 at a
+time by :func:`batch_counts`, and a lazy greedy recounts only the nodes near
+each new centre. Unweighted sketches of 32 hops or more are built by pruned
+breadth-first searches (:func:`bfs_sketches`) rather than merged.
+
 The nodes are first renamed in breadth-first order (:func:`locality_order`)
 so that neighbours' rows lie close in memory; ranks follow the nodes and
 ties are broken by the original index, so the partition does not change.
@@ -739,8 +746,9 @@ def lazy_memb(
     b1 = 0
     for j in range(ns):
         b1 += bball[j]
+    h2 = 2 * hops if hops < 2**61 else hops  # no overflow for unbounded radii
     batch_counts(
-        indptr, indices, 2 * hops, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
+        indptr, indices, h2, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
     )
     b2 = 0
     for j in range(ns):
