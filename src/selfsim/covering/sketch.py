@@ -88,7 +88,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._dense import spread_bits
-from ._jit import kernel, prange
+from ._jit import have_numba, kernel, prange
 from ._sssp import heap_pop, heap_push, reset, sssp
 
 __all__ = [
@@ -1229,6 +1229,19 @@ def permute_csr(indptr, indices, weights, perm):
     return ip, ix, wt
 
 
+def _round_robin(m: int) -> np.ndarray:
+    """Order of m tasks such that contiguous equal runs, one per thread, deal them round-robin.
+
+    With T numba threads, run t holds tasks t, t + T, t + 2 T, ...
+    """
+    threads = 1
+    if have_numba():
+        import numba
+
+        threads = max(1, min(m, numba.get_num_threads()))
+    return np.concatenate([np.arange(t, m, threads) for t in range(threads)]).astype(np.int64)
+
+
 def sketch_labels(
     indptr,
     indices,
@@ -1272,6 +1285,10 @@ def sketch_labels(
         ip, ix, ww, rk = indptr, indices, w, rank
     by_rank = np.argsort(rk, kind="stable").astype(np.int64)
     limits = np.asarray(limits, dtype=np.float64)
+    # numba splits the radii into one contiguous run per thread; dealt round-robin instead,
+    # so that the costly large radii do not all land on the last thread
+    order = _round_robin(limits.size)
+    limits = limits[order]
     centres = np.empty((limits.size, n), dtype=np.int32)
     nc = np.empty(limits.size, dtype=np.int64)
     passes = np.empty(limits.size, dtype=np.int64)
@@ -1304,6 +1321,9 @@ def sketch_labels(
         passes,
         work,
     )
+    inv = np.argsort(order)
+    centres, nc, passes, work = centres[inv], nc[inv], passes[inv], work[inv]
+    limits = limits[inv]
     if stats is not None:
         stats["passes"] = passes
         stats["work"] = work
