@@ -904,7 +904,9 @@ def sketch_centres(
     """Centres for every radius limit (parallel over radii); row s of ``centres_out``.
 
     ``work_out[s]``: sketched passes, exact counts of contenders, nodes those
-    counts walked, nodes the centres' balls walked, bit-parallel batches.
+    counts walked, nodes the centres' balls walked, bit-parallel batches; then
+    1 where :func:`lazy_memb` covered the radius, and its work (nodes reached by
+    the counts of every ball, by the recounts and stale marks, recounts).
     """
     n = indptr.shape[0] - 1
     R = limits.shape[0]
