@@ -727,7 +727,8 @@ def lazy_memb(
     ``recount_cap`` times (the nodes of the first counts + n): where hubs
     make every centre's 2 r-ball a large part of the graph, the recounts cost
     more than sketches. ``work``: nodes reached by the counts of every ball,
-    by the recounts and stale marks, and the number of recounts. Returns the number of centres (``centres[:nc]``).
+    by the recounts and stale marks, and the number of recounts. Returns the
+    number of centres (``centres[:nc]``).
     """
     n = indptr.shape[0] - 1
     if n < min_nodes:
