@@ -157,11 +157,11 @@ def _sketch_ref(Dm, sizes, rank, graph=None):
 
     m_min = rebuild_below(SKETCH_K)
     caps = (LAZY_INIT, LAZY_RECOUNT, LAZY_BALL, LAZY_MIN_NODES, LAZY_GROWTH)
+    csr = _csr(graph) if graph is not None else None
 
     def one(lim):
-        if graph is not None:  # unweighted: radii the kernel covers by exact MEMB
-            ip, ix, _ = _csr(graph)
-            cs = ref.lazy_memb_reference(Dm, lim, ip, ix, caps)
+        if csr is not None:  # unweighted: radii the kernel covers by exact MEMB
+            cs = ref.lazy_memb_reference(Dm, lim, csr[0], csr[1], caps)
             if cs is not None:
                 return np.argmin(Dm[np.asarray(cs)], axis=0).astype(np.int64)
         return ref.sketch_reference(

@@ -677,6 +677,15 @@ def _heap_pop(hk, hv, size, tie):
     return size
 
 
+def _block(b, n, bsrc):
+    """The nodes of block b (64 consecutive node ids) into ``bsrc``; returns how many."""
+    ns = 0
+    for v in range(b * 64, min(n, b * 64 + 64)):
+        bsrc[ns] = v
+        ns += 1
+    return ns
+
+
 def lazy_memb(
     indptr,
     indices,
@@ -739,10 +748,7 @@ def lazy_memb(
     # growth of the balls from r to 2 r around the nodes of the middle block: the region a
     # centre makes stale, against one ball (about 2^d_B on fractal and lattice-like graphs,
     # far more on small-world ones, where every centre would make much of the graph stale)
-    ns = 0
-    for v in range((nblk // 2) * 64, min(n, (nblk // 2) * 64 + 64)):
-        bsrc[ns] = v
-        ns += 1
+    ns = _block(nblk // 2, n, bsrc)
     batch_counts(
         indptr, indices, hops, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
     )
@@ -763,10 +769,7 @@ def lazy_memb(
     tot = 0
     nodes = 0
     for b in range(0, nblk, 64):  # the sample: every 64th block
-        ns = 0
-        for v in range(b * 64, min(n, b * 64 + 64)):
-            bsrc[ns] = v
-            ns += 1
+        ns = _block(b, n, bsrc)
         reach += batch_counts(
             indptr, indices, hops, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
         )
@@ -784,10 +787,7 @@ def lazy_memb(
     for b in range(nblk):  # the other blocks
         if b % 64 == 0:
             continue
-        ns = 0
-        for v in range(b * 64, min(n, b * 64 + 64)):
-            bsrc[ns] = v
-            ns += 1
+        ns = _block(b, n, bsrc)
         work[0] += batch_counts(
             indptr, indices, hops, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
         )
@@ -861,7 +861,7 @@ def lazy_memb(
     return nc
 
 
-lazy_memb.helpers_ = (batch_counts, _heap_push, _heap_pop, sssp, reset)  # type: ignore[attr-defined]
+lazy_memb.helpers_ = (batch_counts, _heap_push, _heap_pop, sssp, reset, _block)  # type: ignore[attr-defined]
 
 
 @kernel(
@@ -1328,7 +1328,6 @@ def sketch_labels(
     )
     inv = np.argsort(order)
     centres, nc, passes, work = centres[inv], nc[inv], passes[inv], work[inv]
-    limits = limits[inv]
     if stats is not None:
         stats["passes"] = passes
         stats["work"] = work

@@ -82,6 +82,12 @@ def _cfg(**kwargs: Any) -> dict[str, Any]:
     }
 
 
+_RESNET_LAYERS = (
+    "resnet",
+    [f"layer{i}" for i in range(1, 5)],
+    [f"layer{i}.*" for i in range(1, 5)],
+)
+
 #: name -> (family, hooked modules of the figure set, of the released training set): names
 #: or glob patterns, so that depth overrides such as ``num_blocks=2`` keep a valid preset
 SMALL_MODELS: dict[str, tuple[str, list[str], list[str]]] = {
@@ -91,16 +97,8 @@ SMALL_MODELS: dict[str, tuple[str, list[str], list[str]]] = {
     "vit_tiny_32": ("vit", ["blocks.*"], ["blocks.*"]),
     "poolformer_tiny_32": ("poolformer", ["stages.*"], ["stages.*.blocks.*"]),
     "pvt_v2_tiny_32": ("pvt_v2", ["stages.*"], ["stages.*.blocks.*"]),
-    "resnet_tiny_32": (
-        "resnet",
-        [f"layer{i}" for i in range(1, 5)],
-        [f"layer{i}.*" for i in range(1, 5)],
-    ),
-    "resnet_cifar_32": (
-        "resnet",
-        [f"layer{i}" for i in range(1, 5)],
-        [f"layer{i}.*" for i in range(1, 5)],
-    ),
+    "resnet_tiny_32": _RESNET_LAYERS,
+    "resnet_cifar_32": _RESNET_LAYERS,
     "vgg_tiny_32": ("vgg", [f"features.{i}" for i in (1, 4, 9, 14, 19)], ["features.*"]),
 }
 
