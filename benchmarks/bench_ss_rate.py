@@ -119,18 +119,37 @@ def _median_ms(fn, F0: torch.Tensor, repeats: int) -> float:
 
 
 def compete(dims, batch: int, repeats: int) -> None:
-    """Fast fwd+bwd alone and next to one busy process, with both thread choices."""
+    """Fast fwd+bwd alone and next to one busy process, with three thread choices.
+
+    The kernel's own threads (``KERNEL_THREADS``) are not the whole story: the
+    caller's torch ops (here the clone of the input) run on torch's thread pool,
+    and libgomp's idle workers spin for a while after each parallel region,
+    taking a core from the kernel when another process wants it. The third row
+    puts the caller on one thread as well; ``OMP_WAIT_POLICY=PASSIVE`` in the
+    environment (read when torch loads) makes the idle workers sleep instead.
+    """
+    import importlib
     import multiprocessing as mp
 
-    from selfsim.metrics import ss_rate as mod
+    # the module, not the function of the same name that selfsim.metrics exports
+    mod = importlib.import_module("selfsim.metrics.ss_rate")
 
     default = mod.KERNEL_THREADS
-    print(f"{'D':>6} {'threads':>22} {'alone ms':>9} {'loaded ms':>10} {'loaded/alone':>13}")
+    caller = torch.get_num_threads()
+    policy = os.environ.get("OMP_WAIT_POLICY", "unset (libgomp spins, then sleeps)")
+    print(f"OMP_WAIT_POLICY {policy}, torch threads {caller}, load {os.getloadavg()[0]:.2f}")
+    print(f"{'D':>6} {'threads':>26} {'alone ms':>9} {'loaded ms':>10} {'loaded/alone':>13}")
+    choices = (
+        ("ss_rate's choice", default, caller),
+        ("torch default", None, caller),
+        ("caller on 1 too", default, 1),
+    )
     for D in dims:
         torch.manual_seed(D)
         F0 = torch.randn(D, batch)
-        for label, choice in (("ss_rate's choice", default), ("torch default", None)):
+        for label, choice, outer in choices:
             mod.KERNEL_THREADS = choice
+            torch.set_num_threads(outer)
             try:
                 ss_rate(F0.clone().requires_grad_(True)).backward()  # warm-up
                 alone = _median_ms(ss_rate, F0, repeats)
@@ -143,8 +162,9 @@ def compete(dims, batch: int, repeats: int) -> None:
                 p.join()
             finally:
                 mod.KERNEL_THREADS = default
-            name = f"{label} ({choice or torch.get_num_threads()})"
-            print(f"{D:>6} {name:>22} {alone:>9.2f} {loaded:>10.2f} {loaded / alone:>12.2f}x")
+                torch.set_num_threads(caller)
+            name = f"{label} ({choice or caller}/{outer})"
+            print(f"{D:>6} {name:>26} {alone:>9.2f} {loaded:>10.2f} {loaded / alone:>12.2f}x")
 
 
 def main() -> None:
