@@ -47,3 +47,26 @@ def test_kernel_threads_restored_after_an_error(monkeypatch):
     with pytest.raises(ValueError):
         ss_rate(torch.zeros(5, 4))  # equal distances: undefined
     assert torch.get_num_threads() == before
+
+
+def test_compete_benchmark_runs_its_three_thread_choices():
+    """benchmarks/bench_ss_rate.py --compete at a tiny size: one row per thread choice."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_ss_rate.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--compete"] + ["--dims", "16", "--compete-repeats", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    rows = [line for line in out.splitlines() if line.lstrip().startswith("16 ")]
+    assert [r.split("(")[0].split(maxsplit=1)[1].strip() for r in rows] == [
+        "ss_rate's choice",
+        "torch default",
+        "caller on 1 too",
+    ]
+    assert all(r.rstrip().endswith("x") for r in rows)
