@@ -56,7 +56,9 @@ def overview(grids: dict[str, list], figure: Path | None = None) -> str:
         head = f"{b['final_top1_mean']:.2f} ± {b['final_top1_std']:.2f} (n = {b['n']})"
         rows = [r for r in paired_rows(run_records(done)) if r["arm"] in CONFIRMATORY]
         found += [(grid, head, r) for r in rows] or [(grid, head, None)]
-    adjusted = iter(holm([r["final_top1"].t_p for _, _, r in found if r is not None]))
+    p_values = [r["final_top1"].t_p for _, _, r in found if r is not None]
+    m = len(p_values)
+    adjusted = iter(holm(p_values))
     for grid, head, r in found:
         if r is None:
             lines.append(f"| {grid} | {head} | (no S2-Con arm finished) |" + " |" * 9)
@@ -76,9 +78,9 @@ def overview(grids: dict[str, list], figure: Path | None = None) -> str:
         'mean difference against 0 ("not enough data" below two pairs); t p: the paired t-test '
         "behind that interval; Holm p: the same p adjusted (Holm) over every comparison in this "
         "table, so that a family of tests at the 5 % level does not find an effect by chance "
-        "(with 8 independent comparisons and no effect anywhere, one interval in three families "
-        "would exclude 0 somewhere). Baseline: mean ± std over its seeds. The exploratory arms "
-        "are in each grid's own table.\n"
+        f"(with {m} independent comparisons and no effect anywhere, at least one interval would "
+        f"exclude 0 with probability 1 - 0.95^{m} = {100 * (1 - 0.95**m):.0f} %). Baseline: mean ± std over "
+        "its seeds. The exploratory arms are in each grid's own table.\n"
     )
     if pending:
         note += f"\nNo finished baseline yet: {', '.join(pending)}.\n"
