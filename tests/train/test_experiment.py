@@ -215,3 +215,25 @@ def test_parallel_grid_on_the_command_line_shows_each_runs_progress(tmp_path):
         check=False,
     )
     assert quiet.returncode == 0 and "/baseline/seed" not in quiet.stderr, quiet.stderr
+
+
+def _s2con_configs():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "configs" / "s2con"
+    return sorted(root.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", _s2con_configs(), ids=lambda p: p.stem)
+def test_every_committed_s2con_grid_plans(path):
+    """Each grid in configs/s2con resolves (arms, config keys, models and their arguments)."""
+    from selfsim.models import create_model
+    from selfsim.train.config import resolve_config
+
+    runs = plan_grid(path)
+    arms = {r.arm for r in runs}
+    assert "baseline" in arms and len(arms) >= 2
+    models = {json.dumps(r.config["model"], sort_keys=True) for r in runs}
+    for m in map(json.loads, models):
+        cfg = resolve_config(file={"model": m})
+        create_model(cfg.model.name, model_kwargs=dict(cfg.model.kwargs), num_classes=10)
