@@ -4,7 +4,8 @@
     python scripts/gpu_s2con.py --smoke        # a few steps on the CPU (run by the test suite)
 
 Families: ViT (vit_tiny_32), MLP-Mixer (mixer_tiny_32), ResMLP (resmlp_tiny_32) and ResNet
-(resnet_tiny_32), the small-input variants of ``selfsim.models.small``. Data sets: CIFAR-10 and
+(resnet_cifar_32: a 3 x 3 stem of stride 2 and no max-pool, so a 32 px image enters the first
+stage at 16 x 16), the small-input variants of ``selfsim.models.small``. Data sets: CIFAR-10 and
 CIFAR-100 where found under --data-root (a missing one is skipped with a message). Arms, paired
 by seed: record-only baseline, and the paper's recipe (alpha 1e-4, gamma = the same seed's
 converged baseline SS_rate, the released gate) on the released training layer set. Recipe:
@@ -24,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-FAMILIES = ["vit_tiny_32", "mixer_tiny_32", "resmlp_tiny_32", "resnet_tiny_32"]
+FAMILIES = ["vit_tiny_32", "mixer_tiny_32", "resmlp_tiny_32", "resnet_cifar_32"]
 
 
 def experiment(data: str, args: argparse.Namespace) -> dict:
