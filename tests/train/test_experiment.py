@@ -149,6 +149,46 @@ def test_a_failed_run_does_not_stop_the_grid(tmp_path, monkeypatch):
     assert len(calls) == 4 and list(done.values()).count("failed") == 1
 
 
+def test_parallel_constrained_runs_wait_only_for_their_own_baseline(tmp_path, monkeypatch):
+    """parallel > 1: a constrained run starts once its own seed's baseline is done, while
+    another baseline still trains; a run whose baseline is still training waits for it."""
+    import threading
+
+    import selfsim.train.experiment as ex
+
+    runs = plan_grid(
+        {
+            "models": ["m"],
+            "seeds": [0, 1],
+            "base": {"preset": "small"},
+            "constrained": {"ss": {"mode": "constrain", "alpha": 0.1, "gamma": "auto"}},
+        },
+        tmp_path,
+    )
+    events, lock = [], threading.Lock()
+    release = threading.Event()
+
+    def fake(run):
+        with lock:
+            events.append(("start", run.arm, run.seed))
+        if run.arm == "baseline" and run.seed == 1:
+            release.wait(timeout=5)  # held until the constrained run of seed 0 has started
+        elif run.arm != "baseline" and run.seed == 0:
+            release.set()
+        with lock:
+            events.append(("end", run.arm, run.seed))
+        return "trained"
+
+    monkeypatch.setattr(ex, "_attempt_isolated", fake)
+    done = ex.run_grid(runs, parallel=2)
+    assert list(done) == [str(r.out) for r in runs] and set(done.values()) == {"trained"}
+    arm = next(r.arm for r in runs if r.arm != "baseline")
+    at = events.index
+    assert at(("start", arm, 0)) < at(("end", "baseline", 1))
+    assert at(("end", "baseline", 0)) < at(("start", arm, 0))
+    assert at(("end", "baseline", 1)) < at(("start", arm, 1))
+
+
 def test_parallel_runs_train_in_worker_processes_and_a_divergence_is_a_result(tmp_path):
     """parallel > 1: each run in a spawned worker; a TrainingError there fails only its run."""
     import dataclasses

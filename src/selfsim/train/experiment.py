@@ -37,7 +37,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,14 +259,18 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
 
     With ``parallel`` 1 every run trains in this process, one after the other;
     with more, ``parallel`` runs at a time, each in a worker process of its own
-    (see :func:`_attempt_isolated` for why). A run that fails with a
+    (see :func:`_attempt_isolated` for why). Runs start in the grid's order,
+    baselines first; a constrained run waits only for the baseline of its own
+    model and seed (``gamma: auto`` reads it), not for every baseline, so no
+    worker idles while the last baselines train. A run that fails with a
     :class:`~selfsim.TrainingError` (or whose worker dies) is recorded as
     "failed" and the grid goes on; any other error (a bad setting, missing
     data) stops the grid, since it would stop every run.
     """
     done: dict[str, str] = {}
-    # baselines first (auto gamma reads them); all constrained arms together afterwards
-    stages = [[r for r in runs if r.arm == "baseline"], [r for r in runs if r.arm != "baseline"]]
+    # baselines first (auto gamma reads them)
+    baselines = [r for r in runs if r.arm == "baseline"]
+    others = [r for r in runs if r.arm != "baseline"]
     total, t0 = len(runs), time.perf_counter()
 
     def report(r: RunSpec, what: str) -> None:
@@ -275,18 +279,29 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
             "%s %s (%d/%d runs, %.0f s)", what, r.out, len(done), total, time.perf_counter() - t0
         )
 
-    for batch in stages:
-        if parallel <= 1:
-            for r in batch:
-                report(r, _attempt(r))
-            continue
-        threads = ThreadPoolExecutor(max_workers=parallel)  # each waits on one worker process
-        try:
-            for r, what in zip(batch, threads.map(_attempt_isolated, batch), strict=True):
-                report(r, what)
-        finally:
-            threads.shutdown(wait=True, cancel_futures=True)
-    return done
+    if parallel <= 1:
+        for r in baselines + others:
+            report(r, _attempt(r))
+        return done
+    threads = ThreadPoolExecutor(max_workers=parallel)  # each waits on one worker process
+    try:
+        # submitted in order, so a baseline that a constrained run waits for has already
+        # been taken by a thread: the wait cannot deadlock
+        futures = {threads.submit(_attempt_isolated, r): r for r in baselines}
+        first = {(r.model, r.seed): f for f, r in futures.items()}
+
+        def after_baseline(r: RunSpec) -> str:
+            own = first.get((r.model, r.seed))
+            if own is not None:
+                wait([own])
+            return _attempt_isolated(r)
+
+        futures.update({threads.submit(after_baseline, r): r for r in others})
+        for f in as_completed(futures):
+            report(futures[f], f.result())
+    finally:
+        threads.shutdown(wait=True, cancel_futures=True)
+    return {str(r.out): done[str(r.out)] for r in baselines + others}
 
 
 def _mean_std(values: Sequence[float | None]) -> tuple[float, float]:
