@@ -551,6 +551,7 @@ def plot_intervals(
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", alpha=0.3)
     if band is not None:
-        ax.legend(fontsize=8, loc="lower right")
+        # above the axes, where it cannot cover an interval
+        ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     fig.tight_layout()
     return save_figure(fig, path)
