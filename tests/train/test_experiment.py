@@ -277,3 +277,58 @@ def test_every_committed_s2con_grid_plans(path):
     for m in map(json.loads, models):
         cfg = resolve_config(file={"model": m})
         create_model(cfg.model.name, model_kwargs=dict(cfg.model.kwargs), num_classes=10)
+
+
+def test_select_runs_picks_arms_and_seeds_and_refuses_a_missing_baseline(tmp_path):
+    from selfsim._core.errors import InvalidInputError
+    from selfsim.train.experiment import select_runs
+
+    doc = {
+        "models": ["m"],
+        "seeds": [0, 1],
+        "base": {"preset": "small"},
+        "constrained": [{"name": "paper", "ss": {"gamma": "auto"}}],
+    }
+    runs = plan_grid(doc, tmp_path)
+    assert select_runs(runs) == runs
+    check = select_runs(runs, arms=["baseline"], seeds=[0])
+    assert [(r.arm, r.seed) for r in check] == [("baseline", 0)]
+    both = select_runs(runs, arms=["baseline", "paper"], seeds=[1])
+    assert [(r.arm, r.seed) for r in both] == [("baseline", 1), ("paper", 1)]
+    with pytest.raises(InvalidInputError, match="this grid has baseline, paper"):
+        select_runs(runs, arms=["papr"])
+    with pytest.raises(InvalidInputError, match=r"its seeds are \[0, 1\]"):
+        select_runs(runs, seeds=[2])
+    # the paper arm alone needs its baselines finished
+    with pytest.raises(InvalidInputError, match="add 'baseline' to the arms"):
+        select_runs(runs, arms=["paper"], seeds=[0])
+    base0 = runs[0].out
+    base0.mkdir(parents=True)
+    (base0 / "status.json").write_text(json.dumps({"state": "finished"}))
+    assert [(r.arm, r.seed) for r in select_runs(runs, arms=["paper"], seeds=[0])] == [("paper", 0)]
+    # a fixed gamma needs no baseline
+    doc["constrained"] = [{"name": "fixed", "ss": {"gamma": 0.2}}]
+    fixed = plan_grid(doc, tmp_path / "other")
+    assert len(select_runs(fixed, arms=["fixed"])) == 2
+
+
+def test_cli_trains_only_the_selected_runs(tmp_path):
+    import subprocess
+    import sys
+
+    import yaml
+
+    doc = _doc(tmp_path, seeds=(0, 1))
+    (tmp_path / "grid.yaml").write_text(yaml.safe_dump(doc))
+    cmd = [sys.executable, "-m", "selfsim", "-q", "experiment", "grid.yaml"]
+    bad = subprocess.run(
+        cmd + ["--arms", "constrained"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert bad.returncode != 0 and "add 'baseline' to the arms" in bad.stderr
+    assert not (tmp_path / "exp").exists()  # refused before anything was written
+    ok = subprocess.run(
+        cmd + ["--arms", "baseline", "--seeds", "1"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stderr
+    trained = sorted(p.parent.name + "/" + p.name for p in (tmp_path / "exp").glob("*/*/seed*"))
+    assert trained == ["baseline/seed1"]

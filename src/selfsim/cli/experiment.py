@@ -3,6 +3,7 @@
 Example::
 
     selfsim experiment configs/experiment_small.yaml --out runs/cifar10_small --parallel 2
+    selfsim experiment configs/s2con/resnet_fmnist28.yaml --arms baseline --seeds 0   # a check
 """
 
 from __future__ import annotations
@@ -19,6 +20,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", help="experiment directory (default: 'out' of the file)")
     p.add_argument("--parallel", type=int, help="runs at a time (default: file or 1)")
+    p.add_argument(
+        "--arms",
+        nargs="+",
+        metavar="ARM",
+        help="train only these arms, e.g. 'baseline' for a baseline check (default: all); the "
+        "summary covers every finished run of the grid",
+    )
+    p.add_argument(
+        "--seeds", nargs="+", type=int, metavar="S", help="train only these seeds (default: all)"
+    )
     p.add_argument(
         "--summary-only", action="store_true", help="do not train; summarise the finished runs"
     )
@@ -38,15 +49,16 @@ def _check_out(out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..train.config import read_config_file
-    from ..train.experiment import plan_grid, run_grid, summarize, write_grid_report
+    from ..train.experiment import plan_grid, run_grid, select_runs, summarize, write_grid_report
 
     doc = read_config_file(args.config)
     out = args.out or doc.get("out") or "runs/experiment"
     runs = plan_grid(doc, out)
+    todo = select_runs(runs, arms=args.arms, seeds=args.seeds)
     _check_out(Path(out))
     if not args.summary_only:
         parallel = args.parallel or int(doc.get("parallel", 1))
-        for path, what in run_grid(runs, parallel=parallel).items():
+        for path, what in run_grid(todo, parallel=parallel).items():
             print(f"{what:8s} {path}")
     summarize(runs, out)
     print(open(f"{out}/summary.md").read())

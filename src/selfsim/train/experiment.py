@@ -54,6 +54,7 @@ from .rundir import CHECKPOINT, epoch_lines, read_metrics, run_state
 __all__ = [
     "RunSpec",
     "plan_grid",
+    "select_runs",
     "run_grid",
     "summarize",
     "summary_rows",
@@ -141,6 +142,43 @@ def plan_grid(spec: dict[str, Any] | str | Path, out: str | Path | None = None) 
                 resolve_config(file=cfg)  # fail early on a bad key
                 runs.append(RunSpec(label, arm, int(seed), root / label / arm / f"seed{seed}", cfg))
     return runs
+
+
+def select_runs(
+    runs: list[RunSpec], *, arms: Sequence[str] | None = None, seeds: Sequence[int] | None = None
+) -> list[RunSpec]:
+    """The runs of the given arms and seeds (None: all of them), checked before any training.
+
+    For a baseline check (``arms=["baseline"], seeds=[0]``) or a first pass over part of a
+    grid; the rest of the grid is left as it is. A constrained run whose ``gamma: auto`` reads a
+    baseline that is neither selected nor finished is refused here, not after the others
+    have trained.
+    """
+    names = arm_names(runs)
+    if arms is not None and (bad := [a for a in arms if a not in names]):
+        raise InvalidInputError(
+            f"Unknown arm(s) {', '.join(map(repr, bad))}; this grid has {', '.join(names)}."
+        )
+    grid_seeds = sorted({r.seed for r in runs})
+    if seeds is not None and (missing := [s for s in seeds if s not in grid_seeds]):
+        raise InvalidInputError(
+            f"Seed(s) {missing} are not in this grid; its seeds are {grid_seeds}."
+        )
+    chosen = [
+        r for r in runs if (arms is None or r.arm in arms) and (seeds is None or r.seed in seeds)
+    ]
+    picked = {(r.model, r.seed) for r in chosen if r.arm == "baseline"}
+    for r in chosen:
+        gamma = r.config.get("ss", {}).get("gamma")
+        if not (isinstance(gamma, str) and gamma.startswith("auto:")):
+            continue
+        base = Path(gamma[len("auto:") :])
+        if (r.model, r.seed) not in picked and run_state(base) != "finished":
+            raise InvalidInputError(
+                f"{r.model}/{r.arm}/seed{r.seed} takes its gamma from the baseline in {base}, "
+                "which has not finished: select the baseline too (add 'baseline' to the arms)."
+            )
+    return chosen
 
 
 def _settled(run: RunSpec) -> str | None:
