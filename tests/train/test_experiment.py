@@ -121,6 +121,13 @@ def test_bad_arm_list_is_refused(tmp_path):
     doc["constrained"] = [{"name": "x"}, {"name": "x"}]
     with pytest.raises(InvalidInputError):
         plan_grid(doc)
+    doc["constrained"] = None  # ambiguous: the default arm, or none?
+    with pytest.raises(InvalidInputError, match="constrained: \\[\\]"):
+        plan_grid(doc)
+    doc["constrained"] = []  # baselines only
+    assert {r.arm for r in plan_grid(doc)} == {"baseline"}
+    del doc["constrained"]  # the default S2-Con arm
+    assert [r.arm for r in plan_grid(doc)][-1] == "constrained"
 
 
 def test_a_failed_run_does_not_stop_the_grid(tmp_path, monkeypatch):
@@ -197,7 +204,7 @@ def test_parallel_runs_train_in_worker_processes_and_a_divergence_is_a_result(tm
     from selfsim._core.config import deep_merge
 
     doc = _doc(tmp_path, seeds=(0, 1))
-    doc["constrained"] = None
+    doc["constrained"] = []
     runs = [r for r in plan_grid(doc) if r.arm == "baseline"]
     # seed 1 diverges: an absurd learning rate makes the loss non-finite in the first epoch
     runs[1] = dataclasses.replace(
@@ -223,7 +230,7 @@ def test_parallel_grid_on_the_command_line_shows_each_runs_progress(tmp_path):
     import yaml
 
     doc = _doc(tmp_path, seeds=(0, 1))
-    doc["constrained"] = None
+    doc["constrained"] = []
     (tmp_path / "grid.yaml").write_text(yaml.safe_dump(doc))
     proc = subprocess.run(
         [sys.executable, "-m", "selfsim", "experiment", "grid.yaml", "--parallel", "2"],

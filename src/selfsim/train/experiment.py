@@ -17,6 +17,9 @@ override of ``base`` like the single form, all linked to the same baselines::
       - {name: a1e-2, ss: {mode: constrain, alpha: 0.01, gamma: auto}}
       - {name: a1e-3, ss: {mode: constrain, alpha: 0.001, gamma: auto}}
 
+``constrained: []`` trains the baselines alone; without the key the grid has one
+constrained arm with the defaults.
+
 Each run's settings are ``base``, then its arm, then its model and seed,
 combined by :func:`~selfsim._core.config.deep_merge` (mappings merge key by
 key, any other value replaces). ``gamma: auto`` takes the target of each
@@ -93,15 +96,20 @@ def _model_entry(entry: Any) -> tuple[str, dict[str, Any]]:
 
 
 def _arms(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(arm name, override) pairs: the baseline, then one or more constrained arms."""
+    """(arm name, override) pairs: the baseline, then the constrained arms (none for ``[]``)."""
     arms = [("baseline", doc.get("baseline") or {})]
-    con = doc.get("constrained")
+    if "constrained" not in doc:  # the default S2-Con arm
+        return arms + [("constrained", {})]
+    con = doc["constrained"]
     if con is None:
-        con = {}
+        raise InvalidInputError(
+            "'constrained' is empty (null): leave it out for the default S2-Con arm, or write "
+            "'constrained: []' to train the baselines only."
+        )
     if isinstance(con, dict):
         return arms + [("constrained", con)]
-    if not isinstance(con, list) or not con:
-        raise InvalidInputError("'constrained' must be a mapping or a non-empty list of arms.")
+    if not isinstance(con, list):
+        raise InvalidInputError("'constrained' must be a mapping or a list of arms.")
     for entry in con:
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             raise InvalidInputError(f"A constrained arm needs a 'name'; got {entry!r}.")
