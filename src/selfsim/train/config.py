@@ -47,7 +47,20 @@ __all__ = [
     "config_from_dict",
     "PRESETS",
     "read_config_file",
+    "gamma_baseline",
 ]
+
+
+def gamma_baseline(gamma: Any) -> str | None:
+    """The run folder of a gamma given as ``"auto:RUN_DIR"`` (its final SS_rate), else None.
+
+    >>> gamma_baseline("auto:runs/base"), gamma_baseline(0.3), gamma_baseline("auto:")
+    ('runs/base', None, None)
+    """
+    if isinstance(gamma, str) and gamma.startswith("auto:") and len(gamma) > len("auto:"):
+        return gamma[len("auto:") :]
+    return None
+
 
 SS_MODES = ("off", "record", "constrain")
 SS_GATES = ("code", "none")
@@ -192,7 +205,7 @@ class SSConfig(SSParams):
         from .gate import parse_gamma
 
         g = self.gamma
-        if isinstance(g, str) and g.startswith("auto:") and len(g) > len("auto:"):
+        if gamma_baseline(g) is not None:
             return  # resolved when the run starts (the baseline may not exist yet)
         try:
             parse_gamma(g)

@@ -51,7 +51,7 @@ import numpy as np
 from .._core.config import deep_merge
 from .._core.errors import InvalidInputError, TrainingError
 from .._core.files import atomic_write_text
-from .config import read_config_file, resolve_config
+from .config import gamma_baseline, read_config_file, resolve_config
 from .rundir import CHECKPOINT, epoch_lines, read_metrics, run_state
 
 __all__ = [
@@ -177,11 +177,10 @@ def select_runs(
     ]
     picked = {(r.model, r.seed) for r in chosen if r.arm == "baseline"}
     for r in chosen:
-        gamma = r.config.get("ss", {}).get("gamma")
-        if not (isinstance(gamma, str) and gamma.startswith("auto:")):
+        base = gamma_baseline(r.config.get("ss", {}).get("gamma"))
+        if base is None:
             continue
-        base = Path(gamma[len("auto:") :])
-        if (r.model, r.seed) not in picked and run_state(base) != "finished":
+        if (r.model, r.seed) not in picked and run_state(Path(base)) != "finished":
             raise InvalidInputError(
                 f"{r.model}/{r.arm}/seed{r.seed} takes its gamma from the baseline in {base}, "
                 "which has not finished: select the baseline too (add 'baseline' to the arms)."

@@ -34,7 +34,7 @@ from .._core.errors import CheckpointError, InvalidInputError, TrainingError
 from .._core.files import plan_output, safe_torch_load
 from .._core.progress import Progress
 from .._core.seeding import seed_everything
-from .config import TrainConfig, config_to_dict
+from .config import TrainConfig, config_to_dict, gamma_baseline
 from .constraint import SelfSimilarityConstraint
 from .data import build_loaders
 from .distributed import DistInfo, setup, teardown
@@ -96,8 +96,9 @@ def _build_model(cfg: TrainConfig, num_classes: int) -> nn.Module:
 
 def _resolve_gamma(cfg: TrainConfig) -> Any:
     g = cfg.ss.gamma
-    if isinstance(g, str) and g.startswith("auto:"):
-        return auto_gamma(g[len("auto:") :])
+    base = gamma_baseline(g)
+    if base is not None:
+        return auto_gamma(base)
     return g
 
 
