@@ -152,6 +152,11 @@ def plan_grid(spec: dict[str, Any] | str | Path, out: str | Path | None = None) 
     return runs
 
 
+def _needs(run: RunSpec) -> str | None:
+    """The baseline folder a run takes its gamma from (``gamma: auto``), else None."""
+    return gamma_baseline(run.config.get("ss", {}).get("gamma"))
+
+
 def select_runs(
     runs: list[RunSpec], *, arms: Sequence[str] | None = None, seeds: Sequence[int] | None = None
 ) -> list[RunSpec]:
@@ -175,12 +180,10 @@ def select_runs(
     chosen = [
         r for r in runs if (arms is None or r.arm in arms) and (seeds is None or r.seed in seeds)
     ]
-    picked = {(r.model, r.seed) for r in chosen if r.arm == "baseline"}
+    picked = {str(r.out) for r in chosen if r.arm == "baseline"}
     for r in chosen:
-        base = gamma_baseline(r.config.get("ss", {}).get("gamma"))
-        if base is None:
-            continue
-        if (r.model, r.seed) not in picked and run_state(Path(base)) != "finished":
+        base = _needs(r)
+        if base is not None and base not in picked and run_state(Path(base)) != "finished":
             raise InvalidInputError(
                 f"{r.model}/{r.arm}/seed{r.seed} takes its gamma from the baseline in {base}, "
                 "which has not finished: select the baseline too (add 'baseline' to the arms)."
@@ -306,7 +309,7 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
     with more, ``parallel`` runs at a time, each in a worker process of its own
     (see :func:`_attempt_isolated` for why). Runs start in the grid's order,
     baselines first; a constrained run waits only for the baseline of its own
-    model and seed (``gamma: auto`` reads it), not for every baseline, so no
+    model and seed when ``gamma: auto`` reads it (else for none), not for every baseline, so no
     worker idles while the last baselines train. A run that fails with a
     :class:`~selfsim.TrainingError` (or whose worker dies) is recorded as
     "failed" and the grid goes on; any other error (a bad setting, missing
@@ -333,10 +336,10 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
         # submitted in order, so a baseline that a constrained run waits for has already
         # been taken by a thread: the wait cannot deadlock
         futures = {threads.submit(_attempt_isolated, r): r for r in baselines}
-        first = {(r.model, r.seed): f for f, r in futures.items()}
+        first = {str(r.out): f for f, r in futures.items()}
 
         def after_baseline(r: RunSpec) -> str:
-            own = first.get((r.model, r.seed))
+            own = first.get(_needs(r) or "")
             if own is not None:
                 wait([own])
             return _attempt_isolated(r)
