@@ -597,6 +597,33 @@ def test_sketch_relabelling_leaves_the_partition_unchanged(weighted):
         assert (a.max(axis=1) + 1).tolist()[0] > 1
 
 
+def test_sketch_progress_reports_per_group_of_radii(caplog):
+    """With a progress counter the radii run in groups (a line after each): same labels."""
+    pytest.importorskip("numba")
+    import logging
+
+    from selfsim._core.progress import Progress
+    from selfsim.covering.registry import _csr
+    from selfsim.covering.sketch import sketch_labels
+
+    A = uv_flower(2, 2, 5)
+    ip, ix, w = _csr(A.tocsr())
+    rank = np.random.default_rng(2).permutation(A.shape[0])
+    lims = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    want = sketch_labels(ip, ix, w, False, lims, rank)
+    progress = Progress(logging.getLogger("selfsim.test"), "sketch", total=5, every=0.0)
+    with caplog.at_level(logging.INFO, logger="selfsim.test"):
+        got = sketch_labels(ip, ix, w, False, lims, rank, progress=progress)
+    assert np.array_equal(got, want)
+    assert progress.done == 5
+    import numba
+
+    lines = [r.getMessage() for r in caplog.records if "boxes l_B" in r.getMessage()]
+    threads = numba.get_num_threads()
+    assert len(lines) == -(-5 // threads)  # one per group of radii, as many as threads
+    assert f"l_B 32: {int(want[-1].max()) + 1}" in " ".join(lines)
+
+
 def test_sketch_count_budget_bounds_the_walks(monkeypatch):
     """Per centre (or pass that ends without one) the counts walk < COUNT_BUDGET n + n nodes.
 

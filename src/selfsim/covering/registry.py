@@ -137,7 +137,10 @@ def _sketch_fast(A, weighted, sizes, rank):
     ip, ix, w = _csr(A)
     lims = np.array([radius_limit(float(s)) for s in sizes])
     uniq, inv = np.unique(lims, return_inverse=True)
-    return sketch_labels(ip, ix, w, weighted, uniq, rank)[inv]
+    progress = Progress(log, "sketch", total=uniq.size, unit="sizes")
+    lab = sketch_labels(ip, ix, w, weighted, uniq, rank, progress=progress)
+    progress.close()
+    return lab[inv]
 
 
 def _sketch_ref(Dm, sizes, rank, graph=None):

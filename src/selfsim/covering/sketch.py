@@ -1234,16 +1234,21 @@ def permute_csr(indptr, indices, weights, perm):
     return ip, ix, wt
 
 
+def _threads() -> int:
+    """numba's current thread count (1 without numba)."""
+    if not have_numba():
+        return 1
+    import numba
+
+    return max(1, int(numba.get_num_threads()))
+
+
 def _round_robin(m: int) -> np.ndarray:
     """Order of m tasks such that contiguous equal runs, one per thread, deal them round-robin.
 
     With T numba threads, run t holds tasks t, t + T, t + 2 T, ...
     """
-    threads = 1
-    if have_numba():
-        import numba
-
-        threads = max(1, min(m, numba.get_num_threads()))
+    threads = max(1, min(m, _threads()))
     return np.concatenate([np.arange(t, m, threads) for t in range(threads)]).astype(np.int64)
 
 
@@ -1260,6 +1265,7 @@ def sketch_labels(
     batch=True,
     bfs_from=None,
     lazy=True,
+    progress=None,
 ):
     """Box labels (len(limits), n) for radius limits ``limits`` (one row per limit).
 
@@ -1273,6 +1279,10 @@ def sketch_labels(
     ``lazy``: on unweighted graphs, radii where counting every ball is cheap
     (``LAZY_INIT``, ``LAZY_RECOUNT``, ``LAZY_BALL``, ``LAZY_MIN_NODES``) are covered by exact MEMB
     instead (:func:`lazy_memb`; ``stats["work"][:, 5]`` is 1 there).
+    ``progress``: a :class:`selfsim._core.progress.Progress` counting radii.
+    The radii then run in groups of as many as there are threads, in the
+    order given (one compiled call each, so a long cover reports between
+    groups), and it is updated after each group; the partition is the same.
     """
     from .burning import _nearest_centre, nearest_centre_rows
 
@@ -1290,52 +1300,60 @@ def sketch_labels(
         ip, ix, ww, rk = indptr, indices, w, rank
     by_rank = np.argsort(rk, kind="stable").astype(np.int64)
     limits = np.asarray(limits, dtype=np.float64)
-    # numba splits the radii into one contiguous run per thread; dealt round-robin instead,
-    # so that the costly large radii do not all land on the last thread
-    order = _round_robin(limits.size)
-    limits = limits[order]
-    centres = np.empty((limits.size, n), dtype=np.int32)
-    nc = np.empty(limits.size, dtype=np.int64)
-    passes = np.empty(limits.size, dtype=np.int64)
-    work = np.zeros((limits.size, 9), dtype=np.int64)
+    L = limits.size
+    centres = np.empty((L, n), dtype=np.int32)
+    nc = np.empty(L, dtype=np.int64)
+    passes = np.empty(L, dtype=np.int64)
+    work = np.zeros((L, 9), dtype=np.int64)
     caps = np.array(
         [LAZY_INIT, LAZY_RECOUNT, LAZY_BALL, LAZY_MIN_NODES if lazy else 2.0**62, LAZY_GROWTH]
     )
-    sketch_centres(
-        ip,
-        ix,
-        ww,
-        weighted,
-        limits,
-        k,
-        m_min,
-        BOUND_Z,
-        EXACT_PER_NODE,
-        COUNT_BUDGET,
-        SPENT_WALK,
-        BATCH_FROM if batch else -1.0,
-        BATCH_SCAN,
-        BATCH_OVERLAP,
-        BFS_FROM_HOPS if bfs_from is None else int(bfs_from),
-        caps,
-        rk.astype(np.int64),
-        by_rank,
-        perm,
-        centres,
-        nc,
-        passes,
-        work,
-    )
-    inv = np.argsort(order)
-    centres, nc, passes, work = centres[inv], nc[inv], passes[inv], work[inv]
+    step = L if progress is None else _threads()
+    for g0 in range(0, L, max(1, step)):
+        idx = np.arange(g0, min(L, g0 + step))
+        # numba splits the radii into one contiguous run per thread; dealt round-robin
+        # instead, so that the costly large radii do not all land on the last thread
+        idx = idx[_round_robin(idx.size)]
+        out = (
+            np.empty((idx.size, n), dtype=np.int32),
+            np.empty(idx.size, dtype=np.int64),
+            np.empty(idx.size, dtype=np.int64),
+            np.zeros((idx.size, 9), dtype=np.int64),
+        )
+        sketch_centres(
+            ip,
+            ix,
+            ww,
+            weighted,
+            limits[idx],
+            k,
+            m_min,
+            BOUND_Z,
+            EXACT_PER_NODE,
+            COUNT_BUDGET,
+            SPENT_WALK,
+            BATCH_FROM if batch else -1.0,
+            BATCH_SCAN,
+            BATCH_OVERLAP,
+            BFS_FROM_HOPS if bfs_from is None else int(bfs_from),
+            caps,
+            rk.astype(np.int64),
+            by_rank,
+            perm,
+            *out,
+        )
+        centres[idx], nc[idx], passes[idx], work[idx] = out
+        if progress is not None:
+            got = ", ".join(f"l_B {2 * limits[i]:.4g}: {nc[i]}" for i in np.sort(idx))
+            progress.update(idx.size, note=f"boxes {got}")
     if stats is not None:
         stats["passes"] = passes
         stats["work"] = work
     if not weighted:  # one breadth-first search per radius, radii in parallel
-        cen = np.zeros((limits.size, max(1, int(nc.max(initial=0)))), dtype=np.int64)
-        for s in range(limits.size):
+        cen = np.zeros((L, max(1, int(nc.max(initial=0)))), dtype=np.int64)
+        for s in range(L):
             cen[s, : nc[s]] = perm[centres[s, : nc[s]]]
         return nearest_centre_rows(indptr, indices, cen, nc)
     return np.stack(
-        [_nearest_centre(indptr, indices, w, perm[centres[s, : nc[s]]]) for s in range(limits.size)]
+        [_nearest_centre(indptr, indices, w, perm[centres[s, : nc[s]]]) for s in range(L)]
     )
