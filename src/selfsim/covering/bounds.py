@@ -30,16 +30,20 @@ Phys. Rev. E 86, 016707 (2012).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
 
 from .._core.errors import InvalidInputError
+from .._core.progress import Progress
 from ..network.graph import as_adjacency, components, is_weighted
 from ._jit import have_numba
 from .api import _sizes
 
 __all__ = ["MAX_DENSE_NODES", "all_distances", "box_packing", "packing_bound"]
+
+log = logging.getLogger(__name__)
 
 #: largest graph whose float64 distance matrix scipy may build here (about 200 MB)
 MAX_DENSE_NODES = 5000
@@ -145,4 +149,10 @@ def packing_bound(graph: Any, sizes: Any) -> np.ndarray:
     A = as_adjacency(graph, "packing_bound")
     arr = _sizes(sizes, is_weighted(A), "packing_bound")
     Dm, _ = all_distances(A, float(arr.max()), "packing_bound")
-    return np.array([_packing(Dm, float(s)).size for s in arr], dtype=np.int64)
+    out = np.empty(arr.size, dtype=np.int64)
+    progress = Progress(log, "packing bound", total=arr.size, unit="sizes")
+    for i, s in enumerate(arr):
+        out[i] = _packing(Dm, float(s)).size
+        progress.update(1, note=f"l_B = {float(s):g}: at least {out[i]} boxes")
+    progress.close()
+    return out

@@ -27,10 +27,12 @@ algorithms for fractal networks, Applied Network Science 6, 73 (2021).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
 
+from .._core.progress import Progress
 from .._core.seeding import SeedLike, as_generator
 from .._core.validation import check_int
 from ..network.graph import as_adjacency, is_weighted
@@ -39,6 +41,8 @@ from .api import _canonical, _sizes, cover_labels
 from .bounds import all_distances
 
 __all__ = ["improve_cover", "improved_cover", "improved_counts"]
+
+log = logging.getLogger(__name__)
 
 
 class _Colourer:
@@ -159,9 +163,14 @@ def _improved_labels(
     covers = [cover_labels(A, arr, method=m, seed=None, caller=caller) for m in start]
     Dm, _ = all_distances(A, float(arr.max()), caller)
     out = []
+    progress = Progress(log, "iterated greedy", total=arr.size, unit="sizes")
     for i, s in enumerate(arr):
         best = min((c[i] for c in covers), key=lambda lab: int(lab.max()))
         out.append(_iterate(_Colourer(Dm, float(s)), best, iterations, rng))
+        progress.update(
+            1, note=f"l_B = {float(s):g}: {int(best.max()) + 1} -> {int(out[-1].max()) + 1} boxes"
+        )
+    progress.close()
     return out
 
 
