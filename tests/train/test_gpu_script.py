@@ -1,4 +1,4 @@
-"""scripts/gpu_s2con.py --smoke: the GPU recipe runs end to end on the CPU in a few steps."""
+"""The GPU scripts run on the CPU: the S2-Con recipe (scripts/gpu_s2con.py --smoke) and the checks."""
 
 from __future__ import annotations
 
@@ -34,3 +34,31 @@ def test_gpu_recipe_smoke(tmp_path, monkeypatch):
     assert "vit_tiny_32" in summary and "resnet_cifar_32" in summary
     runs = (tmp_path / "digits" / "runs.csv").read_text().splitlines()
     assert len(runs) == 1 + 4  # header + 2 families x 2 arms x 1 seed
+
+
+def test_gpu_check_runs_on_the_cpu():
+    """benchmarks/gpu_check.py --device cpu --quick: both legs print their rows.
+
+    The script is what a lent GPU runs first; a break found there costs the GPU budget.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_check.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--device", "cpu", "--quick", "--repeats", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["96"], ["128"])]
+    assert [(r[0], r[2]) for r in rows] == [
+        ("96", "float32"),
+        ("96", "bfloat16"),
+        ("128", "float32"),
+        ("128", "bfloat16"),
+    ]
+    assert all(r[5].endswith("x") and 0.0 < float(r[6]) < 1.0 for r in rows)  # ratio, SS_rate
+    assert "constrain" in out and "constraint alone" in out
