@@ -14,8 +14,11 @@ Growth: CPU time of the 10^6-node BA graph over the 10^5-node one, and beside it
 the nodes visited by the searches that mark the centres' balls covered and by the exact counts
 of contenders (per size). Those sums grow with how much the balls overlap (on BA far faster
 than n), but they are not what sets the time: see docs/covering.md.
+``--builds`` also times one sketch build over all nodes per size (one thread, the compiled
+builder on its own), the cost that a pass adds; with the passes printed per size, it shows how
+much of the time the builds take.
 Run: ``python benchmarks/bench_sketch_scale.py [--graphs ba5,ba6,g9,g10] [--before REV]
-[--plain-order] [--one-by-one]``.
+[--plain-order] [--one-by-one] [--builds]``.
 """
 
 from __future__ import annotations
@@ -97,6 +100,50 @@ def _graphs(names: list[str]):
             raise SystemExit(f"unknown graph {name}")
 
 
+def _build_seconds(ip, ix, lims, sketch) -> list[float]:
+    """CPU seconds of one unweighted sketch build over all nodes per radius, on one thread.
+
+    Calls the compiled builder (compiled with the kernel on its first call) on the nodes in
+    locality order, as the kernel does; every node in U, ranks at random.
+    """
+    import numba
+
+    n = ip.size - 1
+    perm = sketch.locality_order(ip, ix)
+    pip, pix, pw = sketch.permute_csr(ip, ix, np.ones(ix.size), perm)
+    k = sketch.SKETCH_K
+    order = np.random.default_rng(0).permutation(n).astype(np.int64)
+    cap = max(k, sketch.EXACT_PER_NODE) * n
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    out = []
+    try:
+        for r in lims:
+            ws = (
+                np.empty(n, np.int64),
+                np.empty(cap, np.int32),
+                np.empty(n + 1, np.int64),
+                np.empty(n, np.int64),
+                np.empty((1, k)),
+                np.full(n, np.inf),
+                np.empty(n, np.int64),
+                np.empty(1),
+                np.empty(1, np.int64),
+                np.empty(n * k, np.int32),
+                np.empty(n, np.int64),
+                np.empty(n, np.int64),
+                np.zeros(n, np.bool_),
+                np.zeros(n, np.bool_),
+                sketch.BFS_FROM_HOPS,
+            )
+            c0 = time.process_time()
+            sketch.ball_sketches(pip, pix, pw, False, float(r), order, n, k, False, *ws)
+            out.append(round(time.process_time() - c0, 2))
+    finally:
+        numba.set_num_threads(before)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--graphs", default="ba5,ba6,g9")
@@ -109,6 +156,9 @@ def main() -> None:
     )
     ap.add_argument(
         "--one-by-one", action="store_true", help="also run without batched exact counts"
+    )
+    ap.add_argument(
+        "--builds", action="store_true", help="also time one sketch build per size (one thread)"
     )
     args = ap.parse_args()
 
@@ -158,6 +208,9 @@ def main() -> None:
                 print(f"            exact counts {wk[:, 1].tolist()}, batches {wk[:, 4].tolist()}")
             if wk.shape[1] > 5:
                 print(f"            exact MEMB (lazy_memb) {wk[:, 5].tolist()}")
+            if args.builds and tag == "now":
+                builds = _build_seconds(ip, ix, lims, sketch)
+                print(f"            one build, 1 thread (CPU s) {builds}")
             cpu_ba[(name, tag)] = cpu
             marked[(name, tag)] = wk[:, 3].astype(float)
             counted[(name, tag)] = wk[:, 2].astype(float)
