@@ -1299,6 +1299,7 @@ def sketch_labels(
         perm = np.arange(n, dtype=np.int64)
         ip, ix, ww, rk = indptr, indices, w, rank
     by_rank = np.argsort(rk, kind="stable").astype(np.int64)
+    rk = rk.astype(np.int64)
     limits = np.asarray(limits, dtype=np.float64)
     L = limits.size
     centres = np.empty((L, n), dtype=np.int32)
@@ -1337,7 +1338,7 @@ def sketch_labels(
             BATCH_OVERLAP,
             BFS_FROM_HOPS if bfs_from is None else int(bfs_from),
             caps,
-            rk.astype(np.int64),
+            rk,
             by_rank,
             perm,
             *out,
