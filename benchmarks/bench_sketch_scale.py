@@ -104,7 +104,9 @@ def _build_seconds(ip, ix, lims, sketch) -> list[float]:
     """CPU seconds of one unweighted sketch build over all nodes per radius, on one thread.
 
     Calls the compiled builder (compiled with the kernel on its first call) on the nodes in
-    locality order, as the kernel does; every node in U, ranks at random.
+    locality order, as the kernel does; every node in U, ranks at random. The workspace
+    mirrors the one ``sketch_centres`` allocates per radius (unweighted: one-row ``kth``
+    and heap); a change of ``ball_sketches``' arguments must be made in both.
     """
     import numba
 
@@ -178,8 +180,7 @@ def main() -> None:
         mod.sketch_labels(a, b, c, False, np.array([1.0, 4.0]), np.arange(a.size - 1))
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, k = {sketch.SKETCH_K}")
     cpu_ba = {}
-    marked = {}
-    counted = {}
+    work = {}
     for name, A, sizes in _graphs(args.graphs.split(",")):
         ip, ix, w = _csr(A.tocsr())
         n = A.shape[0]
@@ -212,15 +213,14 @@ def main() -> None:
                 builds = _build_seconds(ip, ix, lims, sketch)
                 print(f"            one build, 1 thread (CPU s) {builds}")
             cpu_ba[(name, tag)] = cpu
-            marked[(name, tag)] = wk[:, 3].astype(float)
-            counted[(name, tag)] = wk[:, 2].astype(float)
+            work[(name, tag)] = wk.astype(float)
             del lab
     for tag, _ in mods:
         small, big = cpu_ba.get(("BA m=3, 10^5", tag)), cpu_ba.get(("BA m=3, 10^6", tag))
         if small and big:
             print(f"\n{tag}: BA 10^6 / 10^5 CPU time {big / small:.1f}x")
-            for what, d in (("the centres' balls", marked), ("the counts", counted)):
-                m5, m6 = d[("BA m=3, 10^5", tag)], d[("BA m=3, 10^6", tag)]
+            for what, col in (("the centres' balls", 3), ("the counts", 2)):
+                m5, m6 = work[("BA m=3, 10^5", tag)][:, col], work[("BA m=3, 10^6", tag)][:, col]
                 per = ", ".join(f"{b / a:.1f}x" if a else "-" for a, b in zip(m5, m6, strict=True))
                 tot = f"{m6.sum() / m5.sum():.1f}x" if m5.sum() else "-"
                 print(
