@@ -9,6 +9,12 @@ and DOCS/figures/s2con_<grid>.png (test top-1 and SS_rate over epochs per arm). 
 are left out and counted, so a partial grid gives a partial table that says what is missing.
 DOCS/results/s2con/overview.md puts the confirmatory arms of every grid in one table, and
 DOCS/figures/s2con_overview.png draws their paired differences with 95 % intervals.
+
+The committed records are results too: a run whose folder is not under RUNS keeps its line of
+DOCS/results/s2con/<grid>_runs.csv, and enters the tables from there (the tables say how many
+did). A run found in both is taken from its folder, and the script prints whether it matches
+its committed record (a rerun of a seed should reproduce it exactly). A grid's figure is drawn
+again only when every run it shows has its folder at hand; otherwise the committed one stays.
 """
 
 from __future__ import annotations
@@ -17,13 +23,17 @@ import shutil
 import sys
 from pathlib import Path
 
+from selfsim._core.files import atomic_write_text
 from selfsim.train.experiment import (
+    RunSpec,
     arm_label,
     paired_rows,
     plan_grid,
+    read_run_records,
+    records_csv,
     run_records,
-    summarize,
-    summary_rows,
+    summary_from_records,
+    summary_markdown,
 )
 from selfsim.train.experiment_plots import plot_experiment
 from selfsim.train.paired import holm
@@ -31,9 +41,43 @@ from selfsim.train.rundir import run_state
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "s2con"
 CONFIRMATORY = ("paper", "paper-nogate")  # fixed before any run (configs/s2con/<grid>.yaml)
+COMPARED = ("final_top1", "best_top1", "ss_rate", "epochs")  # a rerun must reproduce these
 
 
-def overview(grids: dict[str, list], figure: Path | None = None) -> str:
+def _same(a: object, b: object) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)
+
+
+def _key(rec: dict) -> tuple:
+    return rec["model"], rec["arm"], rec["seed"]
+
+
+def grid_records(runs: list[RunSpec], committed: Path) -> tuple[list[dict], int, list[str]]:
+    """A grid's run records: each finished run's, and the committed record of every run whose
+    folder is gone (``committed``: the grid's ``_runs.csv``, when there is one).
+
+    Returns the records (in the grid's order, committed records of runs no longer planned
+    last), how many came from ``committed`` only, and one line per run found in both that
+    says whether its folder reproduces the committed record.
+    """
+    found = {_key(rec): rec for rec in run_records(runs)}
+    kept = {_key(rec): rec for rec in read_run_records(committed)} if committed.is_file() else {}
+    checks = []
+    for key in found.keys() & kept.keys():
+        diff = [f for f in COMPARED if not _same(found[key][f], kept[key][f])]
+        what = (
+            "differs in " + ", ".join(f"{f} ({kept[key][f]} -> {found[key][f]})" for f in diff)
+            if diff
+            else "reproduces it exactly"
+        )
+        checks.append(f"{'/'.join(map(str, key))}: the run {what}")
+    merged = {**kept, **found}
+    order = {_key({"model": r.model, "arm": r.arm, "seed": r.seed}): i for i, r in enumerate(runs)}
+    records = sorted(merged.values(), key=lambda rec: order.get(_key(rec), len(order)))
+    return records, len(kept.keys() - found.keys()), sorted(checks)
+
+
+def overview(grids: dict[str, list[dict]], figure: Path | None = None) -> str:
     """One row per grid and confirmatory arm: the baseline, the paired difference, the verdict.
 
     With ``figure``, also a forest plot of the differences there (the paper's +0.5 to +1.5
@@ -46,15 +90,14 @@ def overview(grids: dict[str, list], figure: Path | None = None) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     pending, found = [], []
-    for grid, runs in grids.items():
-        done = [r for r in runs if run_state(r.out) == "finished"]
-        base = [s for s in summary_rows(done) if s["arm"] == "baseline"]
+    for grid, records in grids.items():
+        base = [s for s in summary_from_records(records) if s["arm"] == "baseline"]
         if not base:
             pending.append(grid)
             continue
         b = base[0]
         head = f"{b['final_top1_mean']:.2f} ± {b['final_top1_std']:.2f} (n = {b['n']})"
-        rows = [r for r in paired_rows(run_records(done)) if r["arm"] in CONFIRMATORY]
+        rows = [r for r in paired_rows(records) if r["arm"] in CONFIRMATORY]
         found += [(grid, head, r) for r in rows] or [(grid, head, None)]
     p_values = [r["final_top1"].t_p for _, _, r in found if r is not None]
     m = len(p_values)
@@ -107,25 +150,39 @@ def main(argv: list[str]) -> int:
         planned = plan_grid(cfg, runs_root / grid)
         seen = {str(r.out) for r in grids.get(grid, [])}
         grids.setdefault(grid, []).extend(r for r in planned if str(r.out) not in seen)
+    collected: dict[str, list[dict]] = {}
     for grid, runs in grids.items():
-        done = [r for r in runs if run_state(r.out) == "finished"]
-        if not done:
+        csv_path = docs / "results" / "s2con" / f"{grid}_runs.csv"
+        records, carried, checks = grid_records(runs, csv_path)
+        for line in checks:
+            print(f"{grid}: rerun {line}")
+        if not records:
             print(f"{grid}: no finished runs yet ({len(runs)} planned)")
             continue
-        out = runs_root / grid
-        summarize(runs, out)
-        missing = sorted({f"{r.arm}" for r in runs if run_state(r.out) != "finished"})
-        text = (out / "summary.md").read_text()
-        text += f"\n{len(done)} of {len(runs)} planned runs finished" + (
+        collected[grid] = records
+        have = {_key(rec) for rec in records}
+        missing = sorted({r.arm for r in runs if (r.model, r.arm, r.seed) not in have})
+        n_done = sum((r.model, r.arm, r.seed) in have for r in runs)
+        text = summary_markdown(records)
+        text += f"\n{n_done} of {len(runs)} planned runs finished" + (
             f"; arms with runs still missing: {', '.join(missing)}.\n" if missing else ".\n"
         )
-        (docs / "results" / "s2con" / f"{grid}.md").write_text(text)
-        shutil.copyfile(out / "runs.csv", docs / "results" / "s2con" / f"{grid}_runs.csv")
-        for png in plot_experiment(done, out):
-            shutil.copyfile(png, docs / "figures" / f"s2con_{png.stem}.png")
+        if carried:
+            text += (
+                "Read from the records committed earlier (their run folders were not at hand "
+                f"when this was collected): {carried} of these runs.\n"
+            )
+        atomic_write_text(docs / "results" / "s2con" / f"{grid}.md", text)
+        atomic_write_text(csv_path, records_csv(records))
+        done = [r for r in runs if run_state(r.out) == "finished"]
+        if carried:
+            print(f"{grid}: figure kept ({carried} runs have no folder to draw from)")
+        elif done:
+            for png in plot_experiment(done, runs_root / grid):
+                shutil.copyfile(png, docs / "figures" / f"s2con_{png.stem}.png")
         print(f"== {grid}\n{text}")
-    text = overview(grids, docs / "figures" / "s2con_overview.png")
-    (docs / "results" / "s2con" / "overview.md").write_text(text)
+    text = overview(collected, docs / "figures" / "s2con_overview.png")
+    atomic_write_text(docs / "results" / "s2con" / "overview.md", text)
     print(f"== overview\n{text}")
     return 0
 

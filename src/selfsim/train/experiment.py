@@ -52,7 +52,7 @@ from .._core.config import deep_merge
 from .._core.errors import InvalidInputError, TrainingError
 from .._core.files import atomic_write_text
 from .config import gamma_baseline, read_config_file, resolve_config
-from .rundir import CHECKPOINT, epoch_lines, read_metrics, run_state
+from .rundir import CHECKPOINT, read_metrics, run_state
 
 __all__ = [
     "RunSpec",
@@ -61,7 +61,11 @@ __all__ = [
     "run_grid",
     "summarize",
     "summary_rows",
+    "summary_from_records",
+    "summary_markdown",
     "run_records",
+    "records_csv",
+    "read_run_records",
     "paired_rows",
     "grid_runs",
     "write_grid_report",
@@ -482,25 +486,28 @@ def _paired_markdown(rows: list[dict[str, Any]]) -> str:
 def summary_rows(runs: list[RunSpec]) -> list[dict[str, Any]]:
     """One row per model and arm with finished runs: mean and std over seeds of the best and
     final top-1 and of the final SS_rate (the rows of ``summary.csv``)."""
+    return summary_from_records(run_records(runs))
+
+
+def summary_from_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`summary_rows` from run records (:func:`run_records`, :func:`read_run_records`):
+    models and arms in the order they first occur, baselines first within a model."""
     rows: list[dict[str, Any]] = []
-    for model in dict.fromkeys(r.model for r in runs):
-        for arm in arm_names(runs):
-            best, final, ss = [], [], []
-            for r in runs:
-                if r.model != model or r.arm != arm or run_state(r.out) != "finished":
-                    continue
-                last = epoch_lines(r.out)[-1]
-                best.append(last["best_top1"])
-                final.append(last["top1"])
-                ss.append(last["ss_rate_mean"])
-            if not best:
-                continue
-            (bm, bs), (fm, fs), (sm, sd) = _mean_std(best), _mean_std(final), _mean_std(ss)
+    for model in dict.fromkeys(rec["model"] for rec in records):
+        mine = [rec for rec in records if rec["model"] == model]
+        for arm in dict.fromkeys(
+            r["arm"] for r in sorted(mine, key=lambda r: r["arm"] != "baseline")
+        ):
+            sel = [rec for rec in mine if rec["arm"] == arm]
+            (bm, bs), (fm, fs), (sm, sd) = (
+                _mean_std([rec[key] for rec in sel])
+                for key in ("best_top1", "final_top1", "ss_rate")
+            )
             rows.append(
                 {
                     "model": model,
                     "arm": arm,
-                    "n": len(best),
+                    "n": len(sel),
                     "best_top1_mean": bm,
                     "best_top1_std": bs,
                     "final_top1_mean": fm,
@@ -538,16 +545,67 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
     lines = [",".join(SUMMARY_KEYS)] + [",".join(str(row[k]) for k in SUMMARY_KEYS) for row in rows]
     atomic_write_text(out / "summary.csv", "\n".join(lines) + "\n")
     records = run_records(runs)
-    run_lines = [",".join(RUN_KEYS)] + [
-        ",".join("" if rec[k] is None else str(rec[k]) for k in RUN_KEYS) for rec in records
-    ]
-    atomic_write_text(out / "runs.csv", "\n".join(run_lines) + "\n")
+    atomic_write_text(out / "runs.csv", records_csv(records))
+    atomic_write_text(out / "summary.md", summary_markdown(records))
+    return rows
+
+
+def summary_markdown(records: list[dict[str, Any]]) -> str:
+    """The text of ``summary.md`` from run records: the runs per model and arm (mean ± std over
+    seeds), then every arm against the baseline, paired by seed."""
+    text = _markdown(summary_from_records(records))
     paired = paired_rows(records)
-    text = _markdown(rows)
     if paired:
         text += "\n" + _paired_markdown(paired)
-    atomic_write_text(out / "summary.md", text)
-    return rows
+    return text
+
+
+def records_csv(records: list[dict[str, Any]]) -> str:
+    """The text of ``runs.csv``: one line per run record, the columns of ``RUN_KEYS``."""
+    lines = [",".join(RUN_KEYS)] + [
+        ",".join("" if rec[k] is None else str(rec[k]) for k in RUN_KEYS) for rec in records
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def read_run_records(path: str | Path) -> list[dict[str, Any]]:
+    """The records of a ``runs.csv`` (:func:`records_csv`), typed as :func:`run_records` gives
+    them (empty cells: None).
+
+    The per-run results outlive the run folders: ``scripts/collect_s2con.py`` keeps the
+    committed records of runs whose folders it no longer finds.
+
+    >>> import tempfile
+    >>> rec = dict(model="fc", arm="paper", seed=3, epochs=15, final_top1=90.1, best_top1=90.3,
+    ...            ss_rate=0.17, train_ss_rate=0.16, gamma=0.165, gate_mean=0.07,
+    ...            penalty_mean=1e-07, time_s=250.0)
+    >>> path = Path(tempfile.mkdtemp()) / "runs.csv"
+    >>> both = [rec, dict(rec, arm="baseline", gamma=None)]
+    >>> _ = path.write_text(records_csv(both))
+    >>> read_run_records(path) == both
+    True
+    """
+    import csv
+
+    from .._core.errors import DataError
+
+    path = Path(path)
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames != RUN_KEYS:
+            raise DataError(
+                f"{path} does not hold run records: its columns are {reader.fieldnames}, "
+                f"expected {RUN_KEYS} (a runs.csv written by `selfsim experiment`)."
+            )
+        rows = list(reader)
+    texts, ints = {"model", "arm"}, {"seed", "epochs"}
+    return [
+        {
+            k: v if k in texts else None if v == "" else int(v) if k in ints else float(v)
+            for k, v in row.items()
+        }
+        for row in rows
+    ]
 
 
 def grid_runs(out: str | Path) -> list[RunSpec]:

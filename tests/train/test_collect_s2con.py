@@ -1,0 +1,105 @@
+"""scripts/collect_s2con.py keeps the committed results of runs whose folders are gone."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("timm")
+
+from selfsim.train.experiment import RunSpec, read_run_records, records_csv  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs" / "results" / "s2con"
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location(
+        "collect_s2con", ROOT / "scripts" / "collect_s2con.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rec(arm, seed, top1, **kw):
+    rec = dict(
+        model="m",
+        arm=arm,
+        seed=seed,
+        epochs=2,
+        final_top1=top1,
+        best_top1=top1,
+        ss_rate=0.17,
+        train_ss_rate=0.16,
+        gamma=None if arm == "baseline" else 0.16,
+        gate_mean=0.05,
+        penalty_mean=0.0 if arm == "baseline" else 1e-8,
+        time_s=9.0,
+    )
+    return {**rec, **kw}
+
+
+def test_grid_records_merge_folders_with_the_committed_records(tmp_path, monkeypatch):
+    collect = _script()
+    runs = [
+        RunSpec("m", arm, s, tmp_path / arm / f"seed{s}", {})
+        for arm in ("baseline", "paper")
+        for s in (0, 1)
+    ]
+    committed = [_rec("paper", 1, 70.0), _rec("baseline", 0, 73.59), _rec("baseline", 1, 72.74)]
+    csv = tmp_path / "m_runs.csv"
+    csv.write_text(records_csv(committed))
+    found = [_rec("baseline", 0, 73.59), _rec("baseline", 1, 72.75), _rec("paper", 0, 71.0)]
+    monkeypatch.setattr(collect, "run_records", lambda runs: found)
+    records, carried, checks = collect.grid_records(runs, csv)
+    # grid order; the folders win; the committed paper/seed1 is kept
+    assert [(r["arm"], r["seed"], r["final_top1"]) for r in records] == [
+        ("baseline", 0, 73.59),
+        ("baseline", 1, 72.75),
+        ("paper", 0, 71.0),
+        ("paper", 1, 70.0),
+    ]
+    assert carried == 1
+    assert checks == [
+        "m/baseline/0: the run reproduces it exactly",
+        "m/baseline/1: the run differs in final_top1 (72.74 -> 72.75), best_top1 (72.74 -> 72.75)",
+    ]
+    # no committed file: the folders alone
+    records, carried, checks = collect.grid_records(runs, tmp_path / "none.csv")
+    assert (len(records), carried, checks) == (3, 0, [])
+
+
+@pytest.mark.skipif(not DOCS.is_dir(), reason="needs the committed results")
+def test_collecting_without_run_folders_keeps_every_committed_table(tmp_path, capsys):
+    """With no run folder at hand, every table, record and the overview come out as committed
+    (the tables gain one line saying where their runs were read from); figures stay."""
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS, docs / "results" / "s2con")
+    figures = docs / "figures"
+    figures.mkdir()
+    (figures / "s2con_fc_fmnist.png").write_bytes(b"kept")
+    assert _script().main([str(tmp_path / "no-runs"), str(docs)]) == 0
+    out = capsys.readouterr().out
+    assert "fc_fmnist: figure kept" in out
+    assert (figures / "s2con_fc_fmnist.png").read_bytes() == b"kept"
+    grids = sorted(p.name.removesuffix("_runs.csv") for p in DOCS.glob("*_runs.csv"))
+    assert len(grids) >= 5
+    for grid in grids:
+        new = docs / "results" / "s2con"
+        assert (new / f"{grid}_runs.csv").read_text() == (DOCS / f"{grid}_runs.csv").read_text()
+        n = len(read_run_records(DOCS / f"{grid}_runs.csv"))
+        before = (DOCS / f"{grid}.md").read_text().splitlines()
+        after = (new / f"{grid}.md").read_text().splitlines()
+        assert after[-1].startswith("Read from the records committed earlier") and after[
+            -1
+        ].endswith(f": {n} of these runs.")
+        assert [line for line in after if not line.startswith("Read from the records")] == [
+            line for line in before if not line.startswith("Read from the records")
+        ]
+    assert (docs / "results" / "s2con" / "overview.md").read_text() == (
+        DOCS / "overview.md"
+    ).read_text()
