@@ -339,3 +339,35 @@ def test_cli_trains_only_the_selected_runs(tmp_path):
     assert ok.returncode == 0, ok.stderr
     trained = sorted(p.parent.name + "/" + p.name for p in (tmp_path / "exp").glob("*/*/seed*"))
     assert trained == ["baseline/seed1"]
+
+
+def test_constrained_runs_take_gamma_from_a_baseline_record(tmp_path):
+    """--baseline-records: a constrained run whose baseline is known only by its record trains
+    exactly as after the baseline's folder, and the baseline is not trained again."""
+    from selfsim.train.experiment import read_run_records, records_csv, run_records
+    from selfsim.train.rundir import read_metrics
+
+    def numbers(run_dir):
+        return [
+            {k: v for k, v in m.items() if not k.endswith("time_s") and k != "time"}
+            for m in read_metrics(run_dir)
+        ]
+
+    first = _doc(tmp_path, seeds=(0,))
+    path = tmp_path / "first.json"
+    path.write_text(json.dumps(first))
+    assert main(["experiment", str(path), "--no-plots"]) == 0
+    runs = plan_grid(first)
+    records = tmp_path / "runs.csv"
+    records.write_text(records_csv(run_records(runs)))
+
+    again = dict(first, out=str(tmp_path / "again"))  # the baseline's folder is not there
+    path.write_text(json.dumps(again))
+    assert main(["experiment", str(path), "--no-plots", "--baseline-records", str(records)]) == 0
+    trained = sorted(p.parent.name for p in (tmp_path / "again").glob("*/*/seed*"))
+    assert trained == ["constrained"]
+    redo = plan_grid(again)[1]
+    cfg = json.loads((redo.out / "config.json").read_text())
+    base = read_run_records(records)[0]
+    assert cfg["gamma_resolved"] == base["train_ss_rate"]  # the same float, not approximately
+    assert numbers(redo.out) == numbers(runs[1].out)

@@ -4,6 +4,7 @@ Example::
 
     selfsim experiment configs/experiment_small.yaml --out runs/cifar10_small --parallel 2
     selfsim experiment configs/s2con/resnet_fmnist28.yaml --arms baseline --seeds 0   # a check
+    selfsim experiment configs/s2con/mixer_cifar10.yaml --baseline-records RUNS_CSV  # see --help
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--seeds", nargs="+", type=int, metavar="S", help="train only these seeds (default: all)"
     )
     p.add_argument(
+        "--baseline-records",
+        metavar="RUNS_CSV",
+        help="run records of this grid (a runs.csv, e.g. committed results) whose baseline "
+        "folders are gone: a constrained run takes gamma from its baseline's record (the value "
+        "'gamma: auto' reads from the folder) and that baseline is not trained again",
+    )
+    p.add_argument(
         "--summary-only", action="store_true", help="do not train; summarise the finished runs"
     )
     p.add_argument("--no-plots", action="store_true", help="skip the plots")
@@ -49,12 +57,23 @@ def _check_out(out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..train.config import read_config_file
-    from ..train.experiment import plan_grid, run_grid, select_runs, summarize, write_grid_report
+    from ..train.experiment import (
+        plan_grid,
+        read_run_records,
+        run_grid,
+        select_runs,
+        summarize,
+        use_baseline_records,
+        write_grid_report,
+    )
 
     doc = read_config_file(args.config)
     out = args.out or doc.get("out") or "runs/experiment"
     runs = plan_grid(doc, out)
-    todo = select_runs(runs, arms=args.arms, seeds=args.seeds)
+    trained = runs
+    if args.baseline_records:
+        trained = use_baseline_records(runs, read_run_records(args.baseline_records))
+    todo = select_runs(trained, arms=args.arms, seeds=args.seeds)
     _check_out(Path(out))
     if not args.summary_only:
         parallel = args.parallel or int(doc.get("parallel", 1))

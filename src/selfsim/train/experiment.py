@@ -58,6 +58,7 @@ __all__ = [
     "RunSpec",
     "plan_grid",
     "select_runs",
+    "use_baseline_records",
     "run_grid",
     "summarize",
     "summary_rows",
@@ -193,6 +194,42 @@ def select_runs(
                 "which has not finished: select the baseline too (add 'baseline' to the arms)."
             )
     return chosen
+
+
+def use_baseline_records(runs: list[RunSpec], records: list[dict[str, Any]]) -> list[RunSpec]:
+    """The runs to train when some baselines are known only by their records.
+
+    ``records``: run records of this grid (:func:`read_run_records`, e.g. a committed
+    ``runs.csv``). A constrained run whose ``gamma: auto`` baseline folder has not finished,
+    and whose baseline has a record, gets that record's ``train_ss_rate`` as its gamma: the
+    number ``gamma: auto`` reads from the folder (:func:`~selfsim.train.rundir.auto_gamma`),
+    to the last bit. That baseline is then not trained again. Everything else is unchanged.
+
+    A run trained this way equals the one trained after its baseline's folder (tested), so
+    the pairing holds as long as the record is what the baseline's folder held. Trainings are
+    deterministic on the CPU; ``scripts/collect_s2con.py`` reports whether a baseline trained
+    again reproduces its record.
+    """
+    import copy
+
+    known = {
+        (rec["model"], rec["seed"]): float(rec["train_ss_rate"])
+        for rec in records
+        if rec["arm"] == "baseline" and rec.get("train_ss_rate") is not None
+    }
+    replaced: set[str] = set()
+    out: list[RunSpec] = []
+    for r in runs:
+        base = _needs(r)
+        gamma = known.get((r.model, r.seed))
+        if base is None or gamma is None or run_state(Path(base)) == "finished":
+            out.append(r)
+            continue
+        cfg = copy.deepcopy(r.config)
+        cfg["ss"]["gamma"] = gamma
+        out.append(RunSpec(r.model, r.arm, r.seed, r.out, cfg))
+        replaced.add(base)
+    return [r for r in out if not (r.arm == "baseline" and str(r.out) in replaced)]
 
 
 def _settled(run: RunSpec) -> str | None:
