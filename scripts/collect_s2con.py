@@ -13,7 +13,8 @@ DOCS/figures/s2con_overview.png draws their paired differences with 95 % interva
 The committed records are results too: a run whose folder is not under RUNS keeps its line of
 DOCS/results/s2con/<grid>_runs.csv, and enters the tables from there (the tables say how many
 did). A run found in both is taken from its folder, and the script prints whether it matches
-its committed record (a rerun of a seed should reproduce it exactly). A grid's figure is drawn
+its committed record (a rerun reproduces it exactly where it was trained, not necessarily in
+another installation: selfsim.train.experiment.use_baseline_records). A grid's figure is drawn
 again only when every run it shows has its folder at hand; otherwise the committed one stays.
 """
 

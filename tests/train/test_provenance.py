@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 
 import numpy as np
@@ -45,10 +46,17 @@ def test_analysis_and_training_use_the_same_helpers():
 
 def test_provenance_fields():
     p = prov.provenance()
-    assert set(p) == {"versions", "host", "command", "created"}
+    assert set(p) == {"versions", "machine", "host", "command", "created"}
     assert p["host"] == socket.gethostname() and p["command"].startswith("selfsim")
     v = p["versions"]
     assert {"python", "numpy", "torch", "git_commit"} <= set(v) and v["git_commit"]
+    m = p["machine"]
+    assert m["cpu"] and m["cores"] == os.cpu_count()
+    import torch
+
+    m = prov.machine()  # torch loaded: its kernels' instruction set and threads
+    assert m["torch_cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert m["torch_threads"] == torch.get_num_threads()
 
 
 def test_training_run_folder_records_provenance_and_writes_null_for_nan(tmp_path):
@@ -65,7 +73,15 @@ def test_training_run_folder_records_provenance_and_writes_null_for_nan(tmp_path
         run.close()
     doc = json.loads((out / "config.json").read_text())
     assert doc["config"] == {"ss": {"alpha": 1e-4}} and doc["gamma_resolved"] is None
-    assert {"selfsim_version", "git_commit", "versions", "host", "command", "created"} <= set(doc)
+    assert {
+        "selfsim_version",
+        "git_commit",
+        "versions",
+        "machine",
+        "host",
+        "command",
+        "created",
+    } <= set(doc)
     assert json.loads((out / "status.json").read_text()) == {"state": "running", "loss": None}
     assert read_metrics(out) == [{"kind": "step", "epoch": 0, "x": 0.25, "y": None}]
     assert run_kind(out) == "train"

@@ -10,6 +10,7 @@ values become Python ones), so the two kinds of run folder agree.
 from __future__ import annotations
 
 import math
+import os
 import platform
 import socket
 import subprocess
@@ -64,10 +65,36 @@ def versions() -> dict[str, str]:
     return out
 
 
+def machine() -> dict[str, Any]:
+    """The processor a result was computed on: its model name, the vector instructions torch
+    uses (when torch is loaded) and torch's intra-op threads.
+
+    Trainings are bit-identical on one machine and installation, not necessarily elsewhere
+    (docs/results.md); a processor with other vector instructions runs other kernels, so the
+    record says which.
+    """
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), cpu
+            )
+    except OSError:
+        pass
+    out: dict[str, Any] = {"cpu": cpu, "cores": os.cpu_count()}
+    torch = sys.modules.get("torch")  # not imported here: analysis runs need no torch
+    if torch is not None:
+        out["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+        out["torch_threads"] = torch.get_num_threads()
+    return out
+
+
 def provenance() -> dict[str, Any]:
-    """``versions`` (:func:`versions`), ``host``, ``command`` and ``created`` (local ISO time)."""
+    """``versions`` (:func:`versions`), ``machine`` (:func:`machine`), ``host``, ``command`` and
+    ``created`` (local ISO time)."""
     return {
         "versions": versions(),
+        "machine": machine(),
         "host": socket.gethostname(),
         "command": " ".join(["selfsim", *sys.argv[1:]])[:500],
         "created": datetime.now().isoformat(timespec="seconds"),

@@ -205,10 +205,11 @@ def use_baseline_records(runs: list[RunSpec], records: list[dict[str, Any]]) -> 
     number ``gamma: auto`` reads from the folder (:func:`~selfsim.train.rundir.auto_gamma`),
     to the last bit. That baseline is then not trained again. Everything else is unchanged.
 
-    A run trained this way equals the one trained after its baseline's folder (tested), so
-    the pairing holds as long as the record is what the baseline's folder held. Trainings are
-    deterministic on the CPU; ``scripts/collect_s2con.py`` reports whether a baseline trained
-    again reproduces its record.
+    A run trained this way equals the one trained after its baseline's folder (tested). The
+    record is what the baseline gives again only where it was trained (CPU trainings are
+    bit-identical on one machine and installation, not necessarily elsewhere); otherwise the
+    pair shares seed, data order and gamma, not numerics. ``scripts/collect_s2con.py`` reports whether a
+    baseline trained again reproduces its record.
     """
     import copy
 
