@@ -20,6 +20,7 @@ again only when every run it shows has its folder at hand; otherwise the committ
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -100,9 +101,10 @@ def overview(grids: dict[str, list[dict]], figure: Path | None = None) -> str:
         head = f"{b['final_top1_mean']:.2f} ± {b['final_top1_std']:.2f} (n = {b['n']})"
         rows = [r for r in paired_rows(records) if r["arm"] in CONFIRMATORY]
         found += [(grid, head, r) for r in rows] or [(grid, head, None)]
-    p_values = [r["final_top1"].t_p for _, _, r in found if r is not None]
-    m = len(p_values)
-    adjusted = iter(holm(p_values))
+    # an arm with fewer than two pairs has no test (p is nan): it is not one of the comparisons
+    tested = [r for _, _, r in found if r is not None and math.isfinite(r["final_top1"].t_p)]
+    m = len(tested)
+    adjusted = dict(zip(map(id, tested), holm([r["final_top1"].t_p for r in tested]), strict=True))
     for grid, head, r in found:
         if r is None:
             lines.append(f"| {grid} | {head} | (no S2-Con arm finished) |" + " |" * 9)
@@ -113,7 +115,7 @@ def overview(grids: dict[str, list[dict]], figure: Path | None = None) -> str:
         )
         lines.append(
             f"| {grid} | {head} | {arm_label(r['arm'])} | {r['n']} | {t.interval(2)} | "
-            f"{t.verdict} | {t.t_p:.2g} | {next(adjusted):.2g} | {t.wins}/{t.losses} | "
+            f"{t.verdict} | {t.t_p:.2g} | {adjusted.get(id(r), math.nan):.2g} | {t.wins}/{t.losses} | "
             f"{t.mde:.2f} | {r['ss_rate'].interval(3)} | {r['gate_mean']:.2f} |"
         )
     note = (

@@ -103,3 +103,18 @@ def test_collecting_without_run_folders_keeps_every_committed_table(tmp_path, ca
     assert (docs / "results" / "s2con" / "overview.md").read_text() == (
         DOCS / "overview.md"
     ).read_text()
+
+
+def test_an_arm_without_a_test_is_not_counted_among_the_comparisons():
+    """An arm with one pair has no p-value: Holm's correction and the count leave it out."""
+    collect = _script()
+    two = [_rec("baseline", s, 90.0 + s) for s in (0, 1, 2)] + [
+        _rec("paper", s, 90.1 + s + 0.05 * s) for s in (0, 1, 2)
+    ]
+    one = [dict(r, model="n") for r in (_rec("baseline", 0, 70.0), _rec("paper", 0, 70.2))]
+    text = collect.overview({"a": two, "b": one})
+    rows = {
+        line.split(" | ")[0].strip("| "): line for line in text.splitlines() if "S2-Con" in line
+    }
+    assert "not enough data" in rows["b"] and "| nan | nan |" in rows["b"]
+    assert "with 1 independent comparisons" in text
