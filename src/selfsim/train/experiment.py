@@ -208,8 +208,8 @@ def use_baseline_records(runs: list[RunSpec], records: list[dict[str, Any]]) -> 
     A run trained this way equals the one trained after its baseline's folder (tested). The
     record is what the baseline gives again only where it was trained (CPU trainings are
     bit-identical on one machine and installation, not necessarily elsewhere); otherwise the
-    pair shares seed, data order and gamma, not numerics. ``scripts/collect_s2con.py`` reports whether a
-    baseline trained again reproduces its record.
+    pair shares seed, data order and gamma, not numerics. ``scripts/collect_s2con.py``
+    reports whether a baseline trained again reproduces its record.
     """
     import copy
 
@@ -578,11 +578,11 @@ def summarize(runs: list[RunSpec], out: str | Path) -> list[dict[str, Any]]:
     and ``runs.csv`` (one row per finished run) under ``out``.
     """
     out = Path(out)
-    rows = summary_rows(runs)
+    records = run_records(runs)  # each run's metrics read once
+    rows = summary_from_records(records)
     out.mkdir(parents=True, exist_ok=True)
     lines = [",".join(SUMMARY_KEYS)] + [",".join(str(row[k]) for k in SUMMARY_KEYS) for row in rows]
     atomic_write_text(out / "summary.csv", "\n".join(lines) + "\n")
-    records = run_records(runs)
     atomic_write_text(out / "runs.csv", records_csv(records))
     atomic_write_text(out / "summary.md", summary_markdown(records))
     return rows
