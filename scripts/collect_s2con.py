@@ -74,7 +74,7 @@ def grid_records(runs: list[RunSpec], committed: Path) -> tuple[list[dict], int,
         )
         checks.append(f"{'/'.join(map(str, key))}: the run {what}")
     merged = {**kept, **found}
-    order = {_key({"model": r.model, "arm": r.arm, "seed": r.seed}): i for i, r in enumerate(runs)}
+    order = {(r.model, r.arm, r.seed): i for i, r in enumerate(runs)}
     records = sorted(merged.values(), key=lambda rec: order.get(_key(rec), len(order)))
     return records, len(kept.keys() - found.keys()), sorted(checks)
 
