@@ -2,12 +2,13 @@
 
     python scripts/collect_s2con.py [RUNS=runs/s2con] [DOCS=docs]
 
-For every family/data set grid found under RUNS (confirmatory and exploratory arms share one
-directory), writes DOCS/results/s2con/<grid>.md (the paired summary of
+For every grid under RUNS (a grid is the ``out`` directory of one or more configs: the
+confirmatory and exploratory arms of a family share one where they were trained in one
+installation; an exploratory file with its own ``out`` trains its own baselines), writes DOCS/results/s2con/<grid>.md (the paired summary of
 :func:`selfsim.train.experiment.summarize`) and <grid>_runs.csv (one line per finished run),
 and DOCS/figures/s2con_<grid>.png (test top-1 and SS_rate over epochs per arm). Unfinished runs
 are left out and counted, so a partial grid gives a partial table that says what is missing.
-DOCS/results/s2con/overview.md puts the confirmatory arms of every grid in one table, and
+DOCS/results/s2con/overview.md puts the confirmatory arms of every grid that has them in one table, and
 DOCS/figures/s2con_overview.png draws their paired differences with 95 % intervals.
 
 The committed records are results too: a run whose folder is not under RUNS keeps its line of
@@ -26,6 +27,7 @@ import sys
 from pathlib import Path
 
 from selfsim._core.files import atomic_write_text
+from selfsim.train.config import read_config_file
 from selfsim.train.experiment import (
     RunSpec,
     arm_label,
@@ -149,8 +151,9 @@ def main(argv: list[str]) -> int:
     (docs / "figures").mkdir(parents=True, exist_ok=True)
     grids: dict[str, list] = {}
     for cfg in sorted(CONFIGS.glob("*.yaml")):
-        grid = cfg.stem.removesuffix("_explore")
-        planned = plan_grid(cfg, runs_root / grid)
+        doc = read_config_file(cfg)
+        grid = Path(doc.get("out") or cfg.stem).name  # exploratory files may share a grid
+        planned = plan_grid(doc, runs_root / grid)
         seen = {str(r.out) for r in grids.get(grid, [])}
         grids.setdefault(grid, []).extend(r for r in planned if str(r.out) not in seen)
     collected: dict[str, list[dict]] = {}
@@ -184,7 +187,9 @@ def main(argv: list[str]) -> int:
             for png in plot_experiment(done, runs_root / grid):
                 shutil.copyfile(png, docs / "figures" / f"s2con_{png.stem}.png")
         print(f"== {grid}\n{text}")
-    text = overview(collected, docs / "figures" / "s2con_overview.png")
+    confirmatory = {g for g, runs in grids.items() if any(r.arm in CONFIRMATORY for r in runs)}
+    tested = {g: recs for g, recs in collected.items() if g in confirmatory}
+    text = overview(tested, docs / "figures" / "s2con_overview.png")
     atomic_write_text(docs / "results" / "s2con" / "overview.md", text)
     print(f"== overview\n{text}")
     return 0
