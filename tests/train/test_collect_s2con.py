@@ -118,3 +118,41 @@ def test_an_arm_without_a_test_is_not_counted_among_the_comparisons():
     }
     assert "not enough data" in rows["b"] and "| nan | nan |" in rows["b"]
     assert "with 1 independent comparisons" in text
+
+
+def test_an_exploratory_file_with_its_own_out_is_its_own_grid(tmp_path, monkeypatch):
+    """An exploratory config with its own ``out`` gets its own tables (its own baselines) and
+    stays out of the confirmatory overview; one sharing ``out`` joins its family's grid."""
+    collect = _script()
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    base = "models: [{name: fc_mlp, label: m}]\nseeds: [0, 1]\nbaseline: {ss: {mode: record}}\n"
+    arm = "constrained: [{name: %s, ss: {mode: constrain, alpha: 1.0e-2, gamma: auto}}]\n"
+    (configs / "fam.yaml").write_text("out: runs/fam\n" + base + arm % "paper")
+    (configs / "fam_explore.yaml").write_text("out: runs/fam\n" + base + arm % "a1e-2")
+    (configs / "fam2_explore.yaml").write_text("out: runs/fam2_explore\n" + base + arm % "a1e-1")
+    docs = tmp_path / "docs"
+    (docs / "results" / "s2con").mkdir(parents=True)
+    fam = [
+        _rec(a, s, 90.0 + s + 0.1 * (a != "baseline"))
+        for a in ("baseline", "paper")
+        for s in (0, 1)
+    ]
+    own = [
+        _rec(a, s, 80.0 + s + 0.2 * (a != "baseline"))
+        for a in ("baseline", "a1e-1")
+        for s in (0, 1)
+    ]
+    (docs / "results" / "s2con" / "fam_runs.csv").write_text(records_csv(fam))
+    (docs / "results" / "s2con" / "fam2_explore_runs.csv").write_text(records_csv(own))
+    monkeypatch.setattr(collect, "CONFIGS", configs)
+    assert collect.main([str(tmp_path / "no-runs"), str(docs)]) == 0
+    out = docs / "results" / "s2con"
+    # the family's grid plans both files' arms; the exploratory arm of fam has no run yet
+    assert (
+        "4 of 6 planned runs finished; arms with runs still missing: a1e-2."
+        in (out / "fam.md").read_text()
+    )
+    assert "4 of 4 planned runs finished." in (out / "fam2_explore.md").read_text()
+    overview = (out / "overview.md").read_text()
+    assert "| fam |" in overview and "fam2_explore" not in overview
