@@ -184,8 +184,10 @@ def main(argv: list[str]) -> int:
         if carried:
             print(f"{grid}: figure kept ({carried} runs have no folder to draw from)")
         elif done:
-            for png in plot_experiment(done, runs_root / grid):
-                shutil.copyfile(png, docs / "figures" / f"s2con_{png.stem}.png")
+            pngs = plot_experiment(done, runs_root / grid)  # one per model, named by its label
+            for png in pngs:  # named by the grid: two grids may train the same label
+                name = grid if len(pngs) == 1 else f"{grid}_{png.stem}"
+                shutil.copyfile(png, docs / "figures" / f"s2con_{name}.png")
         print(f"== {grid}\n{text}")
     confirmatory = {g for g, runs in grids.items() if any(r.arm in CONFIRMATORY for r in runs)}
     tested = {g: recs for g, recs in collected.items() if g in confirmatory}

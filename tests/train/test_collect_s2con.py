@@ -144,7 +144,25 @@ def test_an_exploratory_file_with_its_own_out_is_its_own_grid(tmp_path, monkeypa
         for s in (0, 1)
     ]
     (docs / "results" / "s2con" / "fam_runs.csv").write_text(records_csv(fam))
-    (docs / "results" / "s2con" / "fam2_explore_runs.csv").write_text(records_csv(own))
+    (docs / "figures").mkdir()
+    (docs / "figures" / "s2con_m.png").write_bytes(b"another grid's")
+    # fam2_explore's runs have folders (faked): its figure is drawn, named by the grid
+    found = {(r["arm"], r["seed"]): r for r in own}
+    monkeypatch.setattr(
+        collect,
+        "run_records",
+        lambda runs: [found[r.arm, r.seed] for r in runs if "fam2_explore" in str(r.out)],
+    )
+    monkeypatch.setattr(
+        collect, "run_state", lambda out: "finished" if "fam2_explore" in str(out) else None
+    )
+
+    def plot(runs, out):
+        assert all("fam2_explore" in str(r.out) for r in runs) and len(runs) == 4
+        (tmp_path / "m.png").write_bytes(b"drawn")
+        return [tmp_path / "m.png"]
+
+    monkeypatch.setattr(collect, "plot_experiment", plot)
     monkeypatch.setattr(collect, "CONFIGS", configs)
     assert collect.main([str(tmp_path / "no-runs"), str(docs)]) == 0
     out = docs / "results" / "s2con"
@@ -156,3 +174,5 @@ def test_an_exploratory_file_with_its_own_out_is_its_own_grid(tmp_path, monkeypa
     assert "4 of 4 planned runs finished." in (out / "fam2_explore.md").read_text()
     overview = (out / "overview.md").read_text()
     assert "| fam |" in overview and "fam2_explore" not in overview
+    assert (docs / "figures" / "s2con_fam2_explore.png").read_bytes() == b"drawn"
+    assert (docs / "figures" / "s2con_m.png").read_bytes() == b"another grid's"
