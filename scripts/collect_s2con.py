@@ -173,6 +173,12 @@ def main(argv: list[str]) -> int:
         text += f"\n{n_done} of {len(runs)} planned runs finished" + (
             f"; arms with runs still missing: {', '.join(missing)}.\n" if missing else ".\n"
         )
+        planned = {(r.model, r.arm, r.seed) for r in runs}
+        if gone := [rec for rec in records if _key(rec) not in planned]:
+            text += (
+                f"Also in this table: {len(gone)} committed runs of arms no longer planned in "
+                f"this directory ({', '.join(sorted({rec['arm'] for rec in gone}))}).\n"
+            )
         if carried:
             text += (
                 "Read from the records committed earlier (their run folders were not at hand "

@@ -143,7 +143,8 @@ def test_an_exploratory_file_with_its_own_out_is_its_own_grid(tmp_path, monkeypa
         for a in ("baseline", "a1e-1")
         for s in (0, 1)
     ]
-    (docs / "results" / "s2con" / "fam_runs.csv").write_text(records_csv(fam))
+    old = [_rec("moved", 0, 90.5)]  # an arm whose file now has its own directory
+    (docs / "results" / "s2con" / "fam_runs.csv").write_text(records_csv(fam + old))
     (docs / "figures").mkdir()
     (docs / "figures" / "s2con_m.png").write_bytes(b"another grid's")
     # fam2_explore's runs have folders (faked): its figure is drawn, named by the grid
@@ -169,6 +170,10 @@ def test_an_exploratory_file_with_its_own_out_is_its_own_grid(tmp_path, monkeypa
     # the family's grid plans both files' arms; the exploratory arm of fam has no run yet
     assert (
         "4 of 6 planned runs finished; arms with runs still missing: a1e-2."
+        in (out / "fam.md").read_text()
+    )
+    assert (
+        "committed runs of arms no longer planned in this directory (moved)"
         in (out / "fam.md").read_text()
     )
     assert "4 of 4 planned runs finished." in (out / "fam2_explore.md").read_text()
