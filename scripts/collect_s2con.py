@@ -179,6 +179,12 @@ def main(argv: list[str]) -> int:
                 f"Also in this table: {len(gone)} committed runs of arms no longer planned in "
                 f"this directory ({', '.join(sorted({rec['arm'] for rec in gone}))}).\n"
             )
+        if carried and (differ := sum("differs in" in line for line in checks)):
+            text += (
+                f"**Mixed installations:** {differ} runs trained again differ from their "
+                f"committed records, while {carried} runs come from the records only; a pair "
+                "across the two sets shares seed, data order and gamma but not numerics.\n"
+            )
         if carried:
             text += (
                 "Read from the records committed earlier (their run folders were not at hand "

@@ -181,3 +181,37 @@ def test_an_exploratory_file_with_its_own_out_is_its_own_grid(tmp_path, monkeypa
     assert "| fam |" in overview and "fam2_explore" not in overview
     assert (docs / "figures" / "s2con_fam2_explore.png").read_bytes() == b"drawn"
     assert (docs / "figures" / "s2con_m.png").read_bytes() == b"another grid's"
+
+
+def test_a_table_mixing_installations_says_so(tmp_path, monkeypatch):
+    """A baseline trained again that differs from its record, next to runs known only by their
+    records: the table flags the mix instead of pairing silently."""
+    collect = _script()
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "fam.yaml").write_text(
+        "out: runs/fam\nmodels: [{name: fc_mlp, label: m}]\nseeds: [0, 1]\n"
+        "baseline: {ss: {mode: record}}\n"
+        "constrained: [{name: paper, ss: {mode: constrain, alpha: 1.0e-4, gamma: auto}}]\n"
+    )
+    docs = tmp_path / "docs"
+    (docs / "results" / "s2con").mkdir(parents=True)
+    fam = [_rec(a, s, 90.0 + s) for a in ("baseline", "paper") for s in (0, 1)]
+    (docs / "results" / "s2con" / "fam_runs.csv").write_text(records_csv(fam))
+    monkeypatch.setattr(collect, "CONFIGS", configs)
+    rerun = _rec("baseline", 0, 90.3)
+    monkeypatch.setattr(
+        collect,
+        "run_records",
+        lambda runs: [rerun] if any(r.arm == "baseline" for r in runs) else [],
+    )
+    monkeypatch.setattr(collect, "run_state", lambda out: None)
+    assert collect.main([str(tmp_path / "no-runs"), str(docs)]) == 0
+    text = (docs / "results" / "s2con" / "fam.md").read_text()
+    assert "**Mixed installations:** 1 runs trained again differ" in text
+    assert "while 3 runs come from the records only" in text
+    # the same rerun reproducing its record: nothing to flag
+    (docs / "results" / "s2con" / "fam_runs.csv").write_text(records_csv(fam))
+    rerun.update(final_top1=90.0, best_top1=90.0)
+    assert collect.main([str(tmp_path / "no-runs"), str(docs)]) == 0
+    assert "Mixed installations" not in (docs / "results" / "s2con" / "fam.md").read_text()

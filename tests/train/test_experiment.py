@@ -371,3 +371,32 @@ def test_constrained_runs_take_gamma_from_a_baseline_record(tmp_path):
     base = read_run_records(records)[0]
     assert cfg["gamma_resolved"] == base["train_ss_rate"]  # the same float, not approximately
     assert numbers(redo.out) == numbers(runs[1].out)
+
+
+def test_pairs_across_installations_are_flagged(tmp_path):
+    """A pair whose two runs were trained in different installations (or one resumed in
+    another) is counted under the paired table; records without an id are not."""
+    from selfsim.train.experiment import RUN_KEYS, read_run_records, records_csv, summary_markdown
+
+    def rec(arm, seed, top1, where):
+        return dict(
+            model="m", arm=arm, seed=seed, epochs=2, final_top1=top1, best_top1=top1,
+            ss_rate=0.17, train_ss_rate=0.16, gamma=None if arm == "baseline" else 0.16,
+            gate_mean=0.05, penalty_mean=0.0, time_s=9.0, installation=where,
+        )  # fmt: skip
+
+    same = [rec("baseline", s, 90.0 + s, "aaaa") for s in range(3)] + [
+        rec("paper", s, 90.1 + s, "aaaa") for s in range(3)
+    ]
+    assert "across installations" not in summary_markdown(same)
+    mixed = same[:3] + [rec("paper", 0, 90.1, "bbbb"), rec("paper", 1, 91.1, "aaaa+bbbb")]
+    mixed.append(rec("paper", 2, 92.1, None))  # unknown: not counted
+    text = summary_markdown(mixed)
+    assert "**Pairs across installations:** m S2-Con (paper): 2 of 3." in text
+    # the id survives the CSV; a file from before the column reads back with None
+    path = tmp_path / "runs.csv"
+    path.write_text(records_csv(mixed))
+    assert read_run_records(path) == mixed
+    old = [",".join(RUN_KEYS[:-1]), "m,baseline,0,2,90.0,90.0,0.17,0.16,,0.05,0.0,9.0"]
+    path.write_text("\n".join(old) + "\n")
+    assert read_run_records(path)[0]["installation"] is None

@@ -46,7 +46,7 @@ def test_analysis_and_training_use_the_same_helpers():
 
 def test_provenance_fields():
     p = prov.provenance()
-    assert set(p) == {"versions", "machine", "host", "command", "created"}
+    assert set(p) == {"versions", "machine", "installation", "host", "command", "created"}
     assert p["host"] == socket.gethostname() and p["command"].startswith("selfsim")
     v = p["versions"]
     assert {"python", "numpy", "torch", "git_commit"} <= set(v) and v["git_commit"]
@@ -85,3 +85,34 @@ def test_training_run_folder_records_provenance_and_writes_null_for_nan(tmp_path
     assert json.loads((out / "status.json").read_text()) == {"state": "running", "loss": None}
     assert read_metrics(out) == [{"kind": "step", "epoch": 0, "x": 0.25, "y": None}]
     assert run_kind(out) == "train"
+
+
+def test_installation_id_is_made_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = prov.installation_id()
+    assert len(first) == 12 and int(first, 16) >= 0
+    assert prov.installation_id() == first  # read back, not made again
+    assert (tmp_path / "cache" / "selfsim" / "installation-id").read_text().strip() == first
+    assert [p.name for p in (tmp_path / "cache" / "selfsim").iterdir()] == ["installation-id"]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other"))
+    assert prov.installation_id() != first  # another home: another installation
+    (tmp_path / "file").write_text("")  # a cache "directory" that is a file: no id, no error
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    assert prov.installation_id() == "unknown"
+
+
+def test_a_run_resumed_in_another_installation_lists_both(tmp_path, monkeypatch):
+    from selfsim.train.rundir import RunDir
+
+    out = tmp_path / "run"
+    for ident in ("aaaa", "aaaa", "bbbb"):  # started, resumed here, resumed elsewhere
+        monkeypatch.setattr(prov, "installation_id", lambda ident=ident: ident)
+        run = RunDir(out, resume=out.exists())
+        try:
+            run.write_config({"ss": {}})
+            run.commit()
+        finally:
+            run.close()
+        doc = json.loads((out / "config.json").read_text())
+        assert doc["installation"] == ident
+    assert doc["installations"] == ["aaaa", "bbbb"]

@@ -19,7 +19,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["git_commit", "versions", "provenance", "to_jsonable", "VERSIONED_PACKAGES"]
+__all__ = [
+    "git_commit",
+    "installation_id",
+    "versions",
+    "provenance",
+    "to_jsonable",
+    "VERSIONED_PACKAGES",
+]
 
 # the packages that shape the numbers of a run
 VERSIONED_PACKAGES = (
@@ -89,12 +96,48 @@ def machine() -> dict[str, Any]:
     return out
 
 
+def installation_id() -> str:
+    """A random id for this machine and user, made on the first call and kept in
+    ``$XDG_CACHE_HOME/selfsim/installation-id`` (default ``~/.cache``); "unknown" where that
+    file can be neither read nor written.
+
+    Trainings are bit-identical within one installation and not necessarily across two, for
+    reasons a record of versions and processor does not always show (docs/results.md). Two run
+    records with different ids are therefore not a pair of numerics, whatever else they
+    share; the experiment tables say so (``selfsim.train.experiment``).
+    """
+    import uuid
+
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    path = root / "selfsim" / "installation-id"
+    try:
+        return path.read_text().strip() or "unknown"
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return "unknown"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".installation-id.{os.getpid()}.{uuid.uuid4().hex}")
+        tmp.write_text(uuid.uuid4().hex[:12] + "\n")
+        try:  # a hard link is atomic and exclusive: first calls at once agree on one id
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path.read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
 def provenance() -> dict[str, Any]:
-    """``versions`` (:func:`versions`), ``machine`` (:func:`machine`), ``host``, ``command`` and
-    ``created`` (local ISO time)."""
+    """``versions`` (:func:`versions`), ``machine`` (:func:`machine`), ``installation``
+    (:func:`installation_id`), ``host``, ``command`` and ``created`` (local ISO time)."""
     return {
         "versions": versions(),
         "machine": machine(),
+        "installation": installation_id(),
         "host": socket.gethostname(),
         "command": " ".join(["selfsim", *sys.argv[1:]])[:500],
         "created": datetime.now().isoformat(timespec="seconds"),

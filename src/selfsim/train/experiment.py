@@ -414,6 +414,7 @@ RUN_KEYS = [
     "gate_mean",
     "penalty_mean",
     "time_s",
+    "installation",
 ]
 
 
@@ -433,9 +434,10 @@ def run_records(runs: list[RunSpec]) -> list[dict[str, Any]]:
         epochs = [m for m in lines if m.get("kind") == "epoch"]
         steps = [m for m in lines if m.get("kind") == "step" and m.get("epoch", 0) >= 1]
         cfg_path = r.out / "config.json"
-        gamma = (
-            json.loads(cfg_path.read_text()).get("gamma_resolved") if cfg_path.is_file() else None
-        )
+        doc = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
+        gamma = doc.get("gamma_resolved")
+        # every installation that trained part of the run ("a+b" when resumed in another)
+        where = "+".join(doc.get("installations") or []) or doc.get("installation")
         last = epochs[-1]
         records.append(
             {
@@ -451,6 +453,7 @@ def run_records(runs: list[RunSpec]) -> list[dict[str, Any]]:
                 "gate_mean": _mean_std([m.get("gate") for m in steps])[0],
                 "penalty_mean": _mean_std([m.get("penalty") for m in steps])[0],
                 "time_s": float(sum(e.get("epoch_time_s", 0.0) for e in epochs)),
+                "installation": where,
             }
         )
     return records
@@ -484,12 +487,22 @@ def paired_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 )
                 row[key] = res
             row["gate_mean"] = _mean_std([t["gate_mean"] for _, t in pairs])[0]
+            row["across"] = sum(_across(b, t) for b, t in pairs)
             # median: one pair run while the machine was busier should not decide it
             row["time_ratio"] = float(
                 np.median([t["time_s"] / b["time_s"] for b, t in pairs if b["time_s"] > 0])
             )
             rows.append(row)
     return rows
+
+
+def _across(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two run records were trained in different installations (both ids known;
+    a run resumed elsewhere has two and pairs with neither)."""
+    ia, ib = a.get("installation"), b.get("installation")
+    if not ia or not ib:
+        return False  # records older than the id: unknown
+    return ia != ib or "+" in ia
 
 
 def _paired_markdown(rows: list[dict[str, Any]]) -> str:
@@ -518,6 +531,16 @@ def _paired_markdown(rows: list[dict[str, Any]]) -> str:
         "epoch 0 (1 = penalty fully on). Time ×: median over seeds of the training time "
         "relative to the baseline (wall clock of a shared machine: indicative only).\n"
     )
+    if across := [r for r in rows if r["across"]]:
+        note += (
+            "\n**Pairs across installations:** "
+            + "; ".join(
+                f"{r['model']} {arm_label(r['arm'])}: {r['across']} of {r['n']}" for r in across
+            )
+            + ". Such a pair shares seed, data order and gamma, not numerics: trainings are "
+            "bit-identical within one installation only (the `installation` column of the "
+            "run records).\n"
+        )
     return head + "\n".join(body) + "\n" + note
 
 
@@ -601,7 +624,7 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
 def records_csv(records: list[dict[str, Any]]) -> str:
     """The text of ``runs.csv``: one line per run record, the columns of ``RUN_KEYS``."""
     lines = [",".join(RUN_KEYS)] + [
-        ",".join("" if rec[k] is None else str(rec[k]) for k in RUN_KEYS) for rec in records
+        ",".join("" if rec.get(k) is None else str(rec[k]) for k in RUN_KEYS) for rec in records
     ]
     return "\n".join(lines) + "\n"
 
@@ -616,7 +639,7 @@ def read_run_records(path: str | Path) -> list[dict[str, Any]]:
     >>> import tempfile
     >>> rec = dict(model="fc", arm="paper", seed=3, epochs=15, final_top1=90.1, best_top1=90.3,
     ...            ss_rate=0.17, train_ss_rate=0.16, gamma=0.165, gate_mean=0.07,
-    ...            penalty_mean=1e-07, time_s=250.0)
+    ...            penalty_mean=1e-07, time_s=250.0, installation="7b2b98355718")
     >>> path = Path(tempfile.mkdtemp()) / "runs.csv"
     >>> both = [rec, dict(rec, arm="baseline", gamma=None)]
     >>> _ = path.write_text(records_csv(both))
@@ -630,20 +653,23 @@ def read_run_records(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
-        if reader.fieldnames != RUN_KEYS:
+        if reader.fieldnames not in (RUN_KEYS, RUN_KEYS[:-1]):  # older files: no installation
             raise DataError(
                 f"{path} does not hold run records: its columns are {reader.fieldnames}, "
                 f"expected {RUN_KEYS} (a runs.csv written by `selfsim experiment`)."
             )
         rows = list(reader)
-    texts, ints = {"model", "arm"}, {"seed", "epochs"}
-    return [
-        {
-            k: v if k in texts else None if v == "" else int(v) if k in ints else float(v)
-            for k, v in row.items()
-        }
-        for row in rows
-    ]
+
+    def typed(key: str, text: str) -> Any:
+        if key in ("model", "arm"):
+            return text
+        if text == "":
+            return None
+        if key == "installation":
+            return text
+        return int(text) if key in ("seed", "epochs") else float(text)
+
+    return [{k: typed(k, row.get(k, "")) for k in RUN_KEYS} for row in rows]
 
 
 def grid_runs(out: str | Path) -> list[RunSpec]:

@@ -2,8 +2,10 @@
 
 Layout of ``OUT``::
 
-    config.json      resolved configuration + selfsim version, git commit, seed, and the
-                     provenance of the last start (versions, host, command, time)
+    config.json      resolved configuration + selfsim version, git commit, seed, the
+                     provenance of the last start (versions, machine, installation id, host,
+                     command, time) and ``installations``: the ids of every installation
+                     that trained part of the run
     metrics.jsonl    one JSON object a line; ``kind`` "step" or "epoch"
     checkpoint.pt    last finished epoch (written atomically: temp file + rename)
     status.json      {"state": "running" | "stopped" | "interrupted" | "failed" | "finished", ...}
@@ -206,6 +208,15 @@ class RunDir:
             **info,
             **provenance(),
         }
+        # every installation that trained part of the run, in order (a resumed run can have two)
+        seen = []
+        old = self.path / "config.json"
+        if old.is_file():
+            try:
+                seen = list(json.loads(old.read_text()).get("installations") or [])
+            except (OSError, ValueError):
+                seen = []
+        doc["installations"] = seen + [doc["installation"]] * (doc["installation"] not in seen)
         atomic_write_text(self.path / "config.json", json.dumps(to_jsonable(doc), indent=2) + "\n")
 
     def set_status(self, state: str, **info: Any) -> None:
