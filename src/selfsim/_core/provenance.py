@@ -108,7 +108,10 @@ def installation_id() -> str:
     """
     import uuid
 
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    try:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home directory to be found
+        return "unknown"
     path = root / "selfsim" / "installation-id"
     try:
         return path.read_text().strip() or "unknown"
