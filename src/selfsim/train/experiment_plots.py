@@ -55,8 +55,12 @@ def plot_experiment(runs: list[RunSpec], out: str | Path) -> list[Path]:
                 if data is not None:
                     series[_LABELS.get(arm, arm_label(arm))] = data
             panels.append((title, series))
+        # the grid's folder in the title where it is not named after the model (an
+        # exploratory grid of the same model, say), so two figures are not mistaken
+        grid = Path(out).resolve().name
+        title = model if grid == model else f"{model} ({grid})"
         # top-1's y range from epoch 1 on: the warm-up epoch would flatten the differences
         written.append(
-            plot_bands(panels, folder / f"{model}.png", title=model, skip_first=(True, False))
+            plot_bands(panels, folder / f"{model}.png", title=title, skip_first=(True, False))
         )
     return written
