@@ -4,11 +4,12 @@
 
 For every grid under RUNS (a grid is the ``out`` directory of one or more configs: the
 confirmatory and exploratory arms of a family share one where they were trained in one
-installation; an exploratory file with its own ``out`` trains its own baselines), writes DOCS/results/s2con/<grid>.md (the paired summary of
-:func:`selfsim.train.experiment.summarize`) and <grid>_runs.csv (one line per finished run),
-and DOCS/figures/s2con_<grid>.png (test top-1 and SS_rate over epochs per arm). Unfinished runs
-are left out and counted, so a partial grid gives a partial table that says what is missing.
-DOCS/results/s2con/overview.md puts the confirmatory arms of every grid that has them in one table, and
+installation; an exploratory file with its own ``out`` trains its own baselines), writes
+DOCS/results/s2con/<grid>.md (the paired summary of :func:`selfsim.train.experiment.summarize`)
+and <grid>_runs.csv (one line per finished run), and DOCS/figures/s2con_<grid>.png (test top-1
+and SS_rate over epochs per arm). Unfinished runs are left out and counted, so a partial grid
+gives a partial table that says what is missing. DOCS/results/s2con/overview.md puts the
+confirmatory arms of every grid that has them in one table, and
 DOCS/figures/s2con_overview.png draws their paired differences with 95 % intervals.
 
 The committed records are results too: a run whose folder is not under RUNS keeps its line of

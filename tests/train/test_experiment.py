@@ -390,7 +390,7 @@ def test_pairs_across_installations_are_flagged(tmp_path):
     ]
     assert "across installations" not in summary_markdown(same)
     mixed = same[:3] + [rec("paper", 0, 90.1, "bbbb"), rec("paper", 1, 91.1, "aaaa+bbbb")]
-    mixed.append(rec("paper", 2, 92.1, None))  # unknown: not counted
+    mixed.append(rec("paper", 2, 92.1, "unknown+aaaa"))  # unknown: not counted
     text = summary_markdown(mixed)
     assert "**Pairs across installations:** m S2-Con (paper): 2 of 3." in text
     # the id survives the CSV; a file from before the column reads back with None

@@ -116,3 +116,14 @@ def test_a_run_resumed_in_another_installation_lists_both(tmp_path, monkeypatch)
         doc = json.loads((out / "config.json").read_text())
         assert doc["installation"] == ident
     assert doc["installations"] == ["aaaa", "bbbb"]
+    # a run folder from before the ids: its earlier part is "unknown"
+    old = json.loads((out / "config.json").read_text())
+    del old["installations"], old["installation"]
+    (out / "config.json").write_text(json.dumps(old))
+    run = RunDir(out, resume=True)
+    try:
+        run.write_config({"ss": {}})
+        run.commit()
+    finally:
+        run.close()
+    assert json.loads((out / "config.json").read_text())["installations"] == ["unknown", "bbbb"]

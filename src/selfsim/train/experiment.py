@@ -500,8 +500,8 @@ def _across(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether two run records were trained in different installations (both ids known;
     a run resumed elsewhere has two and pairs with neither)."""
     ia, ib = a.get("installation"), b.get("installation")
-    if not ia or not ib:
-        return False  # records older than the id: unknown
+    if not ia or not ib or "unknown" in f"{ia}+{ib}".split("+"):
+        return False  # records older than the id, or part of a run trained before it
     return ia != ib or "+" in ia
 
 

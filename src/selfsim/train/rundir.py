@@ -209,13 +209,14 @@ class RunDir:
             **provenance(),
         }
         # every installation that trained part of the run, in order (a resumed run can have two)
-        seen = []
+        seen: list[str] = []
         old = self.path / "config.json"
-        if old.is_file():
+        if old.is_file():  # a resumed run; written before the ids were kept: "unknown"
             try:
-                seen = list(json.loads(old.read_text()).get("installations") or [])
+                before = json.loads(old.read_text())
+                seen = list(before.get("installations") or [before.get("installation", "unknown")])
             except (OSError, ValueError):
-                seen = []
+                seen = ["unknown"]
         doc["installations"] = seen + [doc["installation"]] * (doc["installation"] not in seen)
         atomic_write_text(self.path / "config.json", json.dumps(to_jsonable(doc), indent=2) + "\n")
 
