@@ -437,7 +437,7 @@ def run_records(runs: list[RunSpec]) -> list[dict[str, Any]]:
         doc = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
         gamma = doc.get("gamma_resolved")
         # every installation that trained part of the run ("a+b" when resumed in another)
-        where = "+".join(doc.get("installations") or []) or doc.get("installation")
+        where = "+".join(doc.get("installations") or []) or None  # None: before the ids
         last = epochs[-1]
         records.append(
             {
@@ -656,7 +656,8 @@ def read_run_records(path: str | Path) -> list[dict[str, Any]]:
         if reader.fieldnames not in (RUN_KEYS, RUN_KEYS[:-1]):  # older files: no installation
             raise DataError(
                 f"{path} does not hold run records: its columns are {reader.fieldnames}, "
-                f"expected {RUN_KEYS} (a runs.csv written by `selfsim experiment`)."
+                f"expected {RUN_KEYS}, or the same without 'installation' (a runs.csv "
+                "written by `selfsim experiment`)."
             )
         rows = list(reader)
 
