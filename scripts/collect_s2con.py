@@ -10,7 +10,10 @@ and <grid>_runs.csv (one line per finished run), and DOCS/figures/s2con_<grid>.p
 and SS_rate over epochs per arm). Unfinished runs are left out and counted, so a partial grid
 gives a partial table that says what is missing. DOCS/results/s2con/overview.md puts the
 confirmatory arms of every grid that has them in one table, and
-DOCS/figures/s2con_overview.png draws their paired differences with 95 % intervals.
+DOCS/figures/s2con_overview.png draws their paired differences with 95 % intervals. The same
+table replaces the block between ``<!-- collect_s2con:overview -->`` and
+``<!-- /collect_s2con:overview -->`` in DOCS/results.md, so the page never shows an older table
+than the one generated; nothing else in that page is touched.
 
 The committed records are results too: a run whose folder is not under RUNS keeps its line of
 DOCS/results/s2con/<grid>_runs.csv, and enters the tables from there (the tables say how many
@@ -145,6 +148,36 @@ def overview(grids: dict[str, list[dict]], figure: Path | None = None) -> str:
     return "\n".join(lines) + "\n" + note
 
 
+def refresh_block(path: Path, name: str, text: str) -> bool:
+    r"""Replace the text between ``<!-- collect_s2con:NAME -->`` and its closing marker in ``path``.
+
+    Returns False (and leaves the file alone) where the file or its markers are absent; a
+    marker without its partner, or a block given twice, is an error that names the file.
+
+    >>> import tempfile
+    >>> page = Path(tempfile.mkdtemp()) / "page.md"
+    >>> _ = page.write_text("intro\n<!-- collect_s2con:t -->\nold\n<!-- /collect_s2con:t -->\nend\n")
+    >>> refresh_block(page, "t", "new\n"), page.read_text().splitlines()[1:4]
+    (True, ['<!-- collect_s2con:t -->', 'new', '<!-- /collect_s2con:t -->'])
+    """
+    if not path.is_file():
+        return False
+    page = path.read_text()
+    start, end = f"<!-- collect_s2con:{name} -->", f"<!-- /collect_s2con:{name} -->"
+    counts = (page.count(start), page.count(end))
+    if counts == (0, 0):
+        return False
+    if counts != (1, 1) or page.index(start) > page.index(end):
+        raise SystemExit(
+            f"{path}: expected one {start!r} line followed by one {end!r} line, found "
+            f"{counts[0]} and {counts[1]}; fix the markers (the page was not changed)"
+        )
+    head, rest = page.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    atomic_write_text(path, f"{head}{start}\n{text.rstrip()}\n{end}{tail}")
+    return True
+
+
 def main(argv: list[str]) -> int:
     runs_root = Path(argv[0]) if argv else Path("runs/s2con")
     docs = Path(argv[1]) if len(argv) > 1 else Path("docs")
@@ -206,6 +239,8 @@ def main(argv: list[str]) -> int:
     tested = {g: recs for g, recs in collected.items() if g in confirmatory}
     text = overview(tested, docs / "figures" / "s2con_overview.png")
     atomic_write_text(docs / "results" / "s2con" / "overview.md", text)
+    if refresh_block(docs / "results.md", "overview", text):
+        print(f"{docs / 'results.md'}: overview table refreshed")
     print(f"== overview\n{text}")
     return 0
 

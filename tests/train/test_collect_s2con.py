@@ -215,3 +215,33 @@ def test_a_table_mixing_installations_says_so(tmp_path, monkeypatch):
     rerun.update(final_top1=90.0, best_top1=90.0)
     assert collect.main([str(tmp_path / "no-runs"), str(docs)]) == 0
     assert "Mixed installations" not in (docs / "results" / "s2con" / "fam.md").read_text()
+
+
+@pytest.mark.skipif(not DOCS.is_dir(), reason="needs the committed results")
+def test_the_results_page_shows_the_generated_overview():
+    """docs/results.md carries the overview table the collector wrote, not an older copy."""
+    page = (ROOT / "docs" / "results.md").read_text()
+    block = page.split("<!-- collect_s2con:overview -->\n", 1)[1]
+    block = block.split("<!-- /collect_s2con:overview -->", 1)[0]
+    assert block == (DOCS / "overview.md").read_text().rstrip() + "\n"
+
+
+def test_refresh_block_replaces_only_its_block_and_refuses_broken_markers(tmp_path):
+    collect = _script()
+    page = tmp_path / "results.md"
+    assert not collect.refresh_block(page, "overview", "t\n")  # no page: nothing written
+    assert not page.exists()
+    body = "# R\n<!-- collect_s2con:overview -->\nold\n<!-- /collect_s2con:overview -->\nmore\n"
+    page.write_text(body)
+    assert collect.refresh_block(page, "overview", "| a |\n| b |\n\n")
+    assert page.read_text() == body.replace("old\n", "| a |\n| b |\n")
+    assert not collect.refresh_block(page, "other", "x")  # another block: untouched
+    for broken in (
+        "<!-- collect_s2con:overview -->\nold\n",
+        "<!-- /collect_s2con:overview -->\n<!-- collect_s2con:overview -->\n",
+        body + body,
+    ):
+        page.write_text(broken)
+        with pytest.raises(SystemExit, match="fix the markers"):
+            collect.refresh_block(page, "overview", "new")
+        assert page.read_text() == broken
