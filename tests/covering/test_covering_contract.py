@@ -553,6 +553,30 @@ def test_sketch_lazy_chosen_on_fractals_not_on_hubs():
         assert stats["work"][:, 5].tolist() == want
 
 
+def test_sketch_lazy_rule_sees_components_not_the_whole_graph():
+    """Two copies of a BA graph are declined where one copy is, without counting every ball.
+
+    Measured against n, a ball holds half the share in two copies, and the block in the middle
+    of the node order is the second copy's hub, whose ball hardly grows from r to 2 r: the
+    rule used to start exact MEMB there and give up after counting 1.7e7 nodes (one copy:
+    declined at once). Now the ball test is per component and the growth test a median.
+    """
+    pytest.importorskip("numba")
+    import scipy.sparse as sp
+
+    from selfsim.covering import sketch
+    from selfsim.covering.registry import _csr
+
+    g = barabasi_albert(30_000, 3, seed=1)
+    for copies in (1, 2):
+        ip, ix, w = _csr(sp.block_diag([g] * copies, format="csr"))
+        stats: dict = {}
+        rank = np.random.default_rng(0).permutation(ip.size - 1)
+        sketch.sketch_labels(ip, ix, w, False, [3.0], rank, stats=stats)
+        assert stats["work"][:, 5:9].tolist() == [[0, 0, 0, 0]]  # declined before counting
+    assert sketch.component_sizes(ip, ix).tolist() == [30_000] * 60_000
+
+
 def test_sketch_bfs_builds_beyond_254_hops(monkeypatch):
     """Radii of 255 hops or more keep their distances as int16: same partition as merged."""
     pytest.importorskip("numba")

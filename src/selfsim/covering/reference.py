@@ -232,7 +232,7 @@ def lazy_memb_reference(
     """
     import heapq
 
-    from .sketch import locality_order
+    from .sketch import GROWTH_BLOCKS, locality_order
 
     init_cap, recount_cap, ball_cap, min_nodes, growth_cap = caps
     n = Dm.shape[0]
@@ -248,20 +248,23 @@ def lazy_memb_reference(
     def block(b: int) -> np.ndarray:
         return perm[b * 64 : min(n, b * 64 + 64)]
 
-    mid = block(nblk // 2)
     h2 = 2 * hops if hops < 2**61 else hops
-    if (Dm[mid] <= h2).sum() > growth_cap * within[mid].sum():
+    gb = min(GROWTH_BLOCKS, nblk)
+    picks = [int((i + 1) * 0.6180339887498949 % 1.0 * nblk) if gb < nblk else i for i in range(gb)]
+    grow = [(Dm[block(b)] <= h2).sum() / max(within[block(b)].sum(), 1) for b in picks]
+    if np.median(grow) > growth_cap:
         return None
-    reach = tot = nodes = samp = 0
+    csize = np.isfinite(Dm).sum(axis=1)  # each node's component
+    reach = tot = room = samp = 0
     for b in range(0, nblk, 64):
         src = block(b)
         reach += int(within[src].any(axis=0).sum())
         tot += int(within[src].sum())
-        nodes += src.size
+        room += int(csize[src].sum())
         samp += 1
         if reach > init_cap * n / 64.0:
             return None
-    if reach * (nblk / samp) > init_cap * n or tot > ball_cap * n * nodes:
+    if reach * (nblk / samp) > init_cap * n or tot > ball_cap * room:
         return None
     w0 = sum(int(within[block(b)].any(axis=0).sum()) for b in range(nblk))
     w1 = 0

@@ -138,15 +138,18 @@ BFS_FROM_HOPS = 32
 
 #: :func:`lazy_memb` (exact MEMB from bit-parallel counts of every ball) covers a radius
 #: on graphs of at least LAZY_MIN_NODES nodes whose balls grow at most LAZY_GROWTH-fold from
-#: r to 2 r (the region each centre makes stale; measured on one block of 64 nodes), when a
-#: sample of every 64th block of 64 nodes predicts that counting all balls reaches at most LAZY_INIT n nodes and that the balls hold
-#: at most LAZY_BALL n nodes on average; it gives up (the radius is sketched instead) once
+#: r to 2 r (the region each centre makes stale; the median of GROWTH_BLOCKS blocks of 64
+#: nodes), when a sample of every 64th block of 64 nodes predicts that counting all balls
+#: reaches at most LAZY_INIT n nodes and that a ball holds on average at most LAZY_BALL of its
+#: node's connected component; it gives up (the radius is sketched instead) once
 #: its recounts reach LAZY_RECOUNT times (the first counts + n) (hubs)
 LAZY_INIT = 1536.0
 LAZY_RECOUNT = 2.0
 LAZY_BALL = 0.1
 LAZY_MIN_NODES = 4096
 LAZY_GROWTH = 8.0
+#: blocks of 64 nodes whose median growth from r to 2 r decides :func:`lazy_memb`'s first test
+GROWTH_BLOCKS = 7
 
 #: a pass ends once the best candidate's estimate rests on fewer than this
 #: fraction of its k sketch members (the rest are covered)
@@ -698,6 +701,7 @@ def lazy_memb(
     ball_cap,
     min_nodes,
     growth_cap,
+    csize,
     covered,
     mass,
     fresh,
@@ -729,11 +733,14 @@ def lazy_memb(
     of its block. The centre is thus always the node of largest current
     excluded mass (ties: smallest ``tie``), as in MEMB.
 
-    Declined (returns -1, nothing covered) when the balls of the middle block
-    grow more than ``growth_cap``-fold from r to 2 r, or a sample of the blocks (every
-    64th) predicts that counting every ball would reach more than
-    ``init_cap`` n nodes or that a ball holds more than ``ball_cap`` n nodes
-    on average, and abandoned (returns -1, ``covered`` cleared) once the
+    Declined (returns -1, nothing covered) when the balls of a typical block
+    (the median of ``GROWTH_BLOCKS`` blocks spread over the node order) grow
+    more than ``growth_cap``-fold from r to 2 r, or a sample of the blocks
+    (every 64th) predicts that counting every ball would reach more than
+    ``init_cap`` n nodes or that a ball holds on average more than
+    ``ball_cap`` of its node's connected component (``csize``: that size per
+    node; measured against n, ten copies of a graph would pass a test that one
+    copy fails), and abandoned (returns -1, ``covered`` cleared) once the
     recounts and the searches that mark stale nodes have reached more than
     ``recount_cap`` times (the nodes of the first counts + n): where hubs
     make every centre's 2 r-ball a large part of the graph, the recounts cost
@@ -748,26 +755,33 @@ def lazy_memb(
     # growth of the balls from r to 2 r around the nodes of the middle block: the region a
     # centre makes stale, against one ball (about 2^d_B on fractal and lattice-like graphs,
     # far more on small-world ones, where every centre would make much of the graph stale)
-    ns = _block(nblk // 2, n, bsrc)
-    batch_counts(
-        indptr, indices, hops, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
-    )
-    b1 = 0
-    for j in range(ns):
-        b1 += bball[j]
+    # (one block misleads: each component starts with its hub in the locality order, and a
+    # hub's ball hardly grows, so the median of blocks at scattered positions is taken)
     h2 = 2 * hops if hops < 2**61 else hops  # no overflow for unbounded radii
-    batch_counts(
-        indptr, indices, h2, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
-    )
-    b2 = 0
-    for j in range(ns):
-        b2 += bball[j]
-    if b2 > growth_cap * b1:
+    gb = min(GROWTH_BLOCKS, nblk)
+    grow = np.empty(gb)
+    for i in range(gb):
+        b = int(((i + 1) * 0.6180339887498949) % 1.0 * nblk) if gb < nblk else i
+        ns = _block(b, n, bsrc)
+        batch_counts(
+            indptr, indices, hops, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
+        )
+        b1 = 0
+        for j in range(ns):
+            b1 += bball[j]
+        batch_counts(
+            indptr, indices, h2, bsrc, ns, covered, vis, new, nxt, front, nxtl, ball, bball, bmass
+        )
+        b2 = 0
+        for j in range(ns):
+            b2 += bball[j]
+        grow[i] = b2 / max(b1, 1)
+    if np.median(grow) > growth_cap:
         return -1
     samp = 0
     reach = 0
     tot = 0
-    nodes = 0
+    room = 0  # the sampled nodes' component sizes, summed
     for b in range(0, nblk, 64):  # the sample: every 64th block
         ns = _block(b, n, bsrc)
         reach += batch_counts(
@@ -776,12 +790,12 @@ def lazy_memb(
         for j in range(ns):
             mass[bsrc[j]] = bmass[j]
             tot += bball[j]
-        nodes += ns
+            room += csize[bsrc[j]]
         samp += 1
         if reach > init_cap * n / 64.0:
             return -1  # counting every ball would cost too much
     pred = reach * (nblk / samp)
-    if pred > init_cap * n or tot > ball_cap * n * nodes:
+    if pred > init_cap * n or tot > ball_cap * room:
         return -1
     work[0] += reach
     for b in range(nblk):  # the other blocks
@@ -896,6 +910,7 @@ def sketch_centres(
     batch_overlap,
     bfs_from,
     lazy_caps,
+    csize,
     base_rank,
     by_rank,
     tie,
@@ -981,6 +996,7 @@ def sketch_centres(
                 lazy_caps[2],
                 lazy_caps[3],
                 lazy_caps[4],
+                csize,
                 covered,
                 mass,
                 state,
@@ -1252,6 +1268,24 @@ def _round_robin(m: int) -> np.ndarray:
     return np.concatenate([np.arange(t, m, threads) for t in range(threads)]).astype(np.int64)
 
 
+def component_sizes(indptr, indices):
+    """The size of each node's connected component (int64, one per node).
+
+    >>> from selfsim.network.graph import edges_to_csr
+    >>> A = edges_to_csr([0], [1], 4)
+    >>> component_sizes(A.indptr, A.indices).tolist()
+    [2, 2, 1, 1]
+    """
+    from scipy.sparse import csr_matrix
+
+    from selfsim.network.graph import components
+
+    n = indptr.shape[0] - 1
+    ones = np.ones(indices.shape[0], dtype=np.int8)
+    _, labels = components(csr_matrix((ones, indices, indptr), shape=(n, n)))
+    return np.bincount(labels)[labels].astype(np.int64)
+
+
 def sketch_labels(
     indptr,
     indices,
@@ -1309,6 +1343,7 @@ def sketch_labels(
     caps = np.array(
         [LAZY_INIT, LAZY_RECOUNT, LAZY_BALL, LAZY_MIN_NODES if lazy else 2.0**62, LAZY_GROWTH]
     )
+    csize = component_sizes(ip, ix)  # lazy_memb's ball test is per component
     step = L if progress is None else _threads()
     for g0 in range(0, L, max(1, step)):
         idx = np.arange(g0, min(L, g0 + step))
@@ -1338,6 +1373,7 @@ def sketch_labels(
             BATCH_OVERLAP,
             BFS_FROM_HOPS if bfs_from is None else int(bfs_from),
             caps,
+            csize,
             rk,
             by_rank,
             perm,
