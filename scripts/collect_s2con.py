@@ -10,7 +10,8 @@ and <grid>_runs.csv (one line per finished run), and DOCS/figures/s2con_<grid>.p
 and SS_rate over epochs per arm). Unfinished runs are left out and counted, so a partial grid
 gives a partial table that says what is missing. DOCS/results/s2con/overview.md puts the
 confirmatory arms of every grid that has them in one table, and
-DOCS/figures/s2con_overview.png draws their paired differences with 95 % intervals. The same
+DOCS/figures/s2con_overview.png draws their paired differences with 95 % intervals, and
+DOCS/figures/s2con_explore_overview.png those of every exploratory arm (top-1 and SS_rate). The same
 table replaces the block between ``<!-- collect_s2con:overview -->`` and
 ``<!-- /collect_s2con:overview -->`` in DOCS/results.md, so the page never shows an older table
 than the one generated; nothing else in that page is touched.
@@ -148,6 +149,35 @@ def overview(grids: dict[str, list[dict]], figure: Path | None = None) -> str:
     return "\n".join(lines) + "\n" + note
 
 
+def explore_figure(grids: dict[str, list[dict]], figure: Path) -> int:
+    """Every exploratory arm of every grid in one forest plot (Δ top-1 and Δ SS_rate); rows drawn.
+
+    The exploratory arms are each grid's arms other than the confirmatory ones; each is paired
+    by seed with its own grid's baseline. A person sees at once which arms moved SS_rate at
+    all and what that cost, across families; the numbers are in each grid's table.
+    """
+    rows = []
+    for grid, records in grids.items():
+        for r in paired_rows(records):
+            if r["arm"] in CONFIRMATORY:
+                continue
+            t, ss = r["final_top1"], r["ss_rate"]
+            label = f"{grid}: {r['arm']} (n = {r['n']})"
+            rows.append((label, t.mean, t.ci_low, t.ci_high, ss.mean, ss.ci_low, ss.ci_high))
+    if rows:
+        from selfsim.report.plots import plot_intervals
+
+        plot_intervals(
+            rows,
+            figure,
+            xlabel=[
+                "Δ final test top-1 (pp), arm minus baseline (95 % CI)",
+                "Δ SS_rate, eval batch (95 % CI)",
+            ],
+        )
+    return len(rows)
+
+
 def refresh_block(path: Path, name: str, text: str) -> bool:
     r"""Replace the text between ``<!-- collect_s2con:NAME -->`` and its closing marker in ``path``.
 
@@ -242,6 +272,8 @@ def main(argv: list[str]) -> int:
     if refresh_block(docs / "results.md", "overview", text):
         print(f"{docs / 'results.md'}: overview table refreshed")
     print(f"== overview\n{text}")
+    shown = explore_figure(collected, docs / "figures" / "s2con_explore_overview.png")
+    print(f"exploratory arms drawn in figures/s2con_explore_overview.png: {shown}")
     return 0
 
 

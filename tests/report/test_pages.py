@@ -315,6 +315,25 @@ def test_forest_plot_places_each_interval_on_its_row(tmp_path):
     assert widest > np.median(rows_with_blue)
 
 
+def test_forest_plot_panels_share_rows(tmp_path, monkeypatch):
+    """plot_intervals with two x labels: two panels, one row each per label, each panel its own
+    triple; rows of the wrong length are refused before drawing."""
+    import selfsim.report.plots as plots
+    from selfsim import InvalidInputError
+
+    figures = []
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path: figures.append(fig) or path)
+    rows = [("a", 1.0, 0.5, 1.5, 0.01, -0.02, 0.04), ("b", -3.0, -4.0, -2.0, 0.2, 0.1, 0.3)]
+    plots.plot_intervals(rows, tmp_path / "two.png", xlabel=["Δ top-1", "Δ SS_rate"])
+    left, right = figures[0].axes
+    assert [t.get_text() for t in left.get_yticklabels()] == ["b", "a"]  # a on top
+    assert left.get_xlim()[0] < -4.0 < 1.5 < left.get_xlim()[1]
+    assert -4.0 < right.get_xlim()[0] < -0.02 and 0.3 < right.get_xlim()[1] < 1.0
+    assert left.get_xlabel() == "Δ top-1" and right.get_xlabel() == "Δ SS_rate"
+    with pytest.raises(InvalidInputError, match="rows of 1 \\+ 6 values"):
+        plots.plot_intervals([("a", 1.0, 0.5, 1.5)], tmp_path / "x.png", xlabel=["p", "q"])
+
+
 def test_bands_can_scale_a_panel_past_its_first_point(tmp_path, monkeypatch):
     """skip_first: the y range follows epochs 1.. (a warm-up epoch at 10 % would flatten
     90-91 % into a line); without it the first point is inside the range."""

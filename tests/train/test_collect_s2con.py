@@ -245,3 +245,26 @@ def test_refresh_block_replaces_only_its_block_and_refuses_broken_markers(tmp_pa
         with pytest.raises(SystemExit, match="fix the markers"):
             collect.refresh_block(page, "overview", "new")
         assert page.read_text() == broken
+
+
+def test_the_exploratory_figure_draws_every_exploratory_arm_and_no_confirmatory_one(
+    tmp_path, monkeypatch
+):
+    """explore_figure: one row per (grid, exploratory arm) with the paired Δ top-1 and Δ SS_rate."""
+    import selfsim.report.plots as plots
+
+    collect = _script()
+    drawn = []
+    monkeypatch.setattr(plots, "plot_intervals", lambda rows, path, **kw: drawn.append(rows))
+    base = [_rec("baseline", s, 90.0 + s) for s in (0, 1, 2)]
+    a = base + [_rec("paper", s, 90.0 + s) for s in (0, 1, 2)]
+    a += [_rec("target-high", s, 89.5 + s, ss_rate=0.30 + 0.01 * s) for s in (0, 1, 2)]
+    b = base + [_rec("a1e-2", s, 90.2 + s) for s in (0, 1)]
+    assert collect.explore_figure({"a": a, "b": b}, tmp_path / "x.png") == 2
+    (rows,) = drawn
+    got = {r[0]: r[1:] for r in rows}
+    assert set(got) == {"a: target-high (n = 3)", "b: a1e-2 (n = 2)"}
+    top, lo, hi, ss, ss_lo, ss_hi = got["a: target-high (n = 3)"]
+    assert top == pytest.approx(-0.5) and lo == pytest.approx(-0.5) == hi  # no spread
+    assert ss == pytest.approx(0.14) and ss_lo < 0.14 < ss_hi  # 0.30..0.32 against 0.17
+    assert collect.explore_figure({"a": a[:6]}, tmp_path / "y.png") == 0 and len(drawn) == 1

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidInputError
 from ._mpl import colormap, new_figure, save_figure
 
 __all__ = [
@@ -520,10 +521,10 @@ def plot_boxcover(
 
 
 def plot_intervals(
-    rows: Sequence[tuple[str, float, float, float]],
+    rows: Sequence[tuple[Any, ...]],
     path: str | Path,
     *,
-    xlabel: str,
+    xlabel: str | Sequence[str],
     band: tuple[float, float, str] | None = None,
     dpi: int = _DPI,
 ) -> Path:
@@ -532,26 +533,40 @@ def plot_intervals(
     Each estimate is a dot with its interval as a horizontal bar; a row whose
     interval is NaN shows the dot alone, a NaN estimate an empty row. A vertical
     line marks 0; ``band = (low, high, label)`` shades a reference range (for
-    instance the effects a paper reports).
+    instance the effects a paper reports) in the first panel.
+
+    Several panels side by side, sharing the rows: give one ``xlabel`` per panel
+    and rows ``(label, est_1, low_1, high_1, est_2, low_2, high_2, ...)``.
     """
+    labels = [xlabel] if isinstance(xlabel, str) else list(xlabel)
+    k = len(labels)
+    bad = [r[0] for r in rows if len(r) != 1 + 3 * k]
+    if bad:
+        raise InvalidInputError(
+            f"plot_intervals: {k} panel(s) need rows of 1 + {3 * k} values (label, then "
+            f"estimate, low, high per panel); rows {bad[:3]} differ."
+        )
     n = max(1, len(rows))
-    fig = new_figure(FULL_WIDTH * 0.8, 1.2 + 0.32 * n, dpi)
-    ax = fig.subplots()
-    if band is not None:
-        ax.axvspan(band[0], band[1], color="C2", alpha=0.15, label=band[2])
-    ax.axvline(0.0, color="0.3", lw=1)
-    for i, (_, est, lo, hi) in enumerate(rows):
-        y = n - 1 - i
-        if math.isfinite(finite(lo)) and math.isfinite(finite(hi)):
-            ax.plot([lo, hi], [y, y], color="C0", lw=2)
-        if math.isfinite(finite(est)):
-            ax.plot([est], [y], "o", color="C0", ms=5)
-    ax.set_yticks(range(n), [r[0] for r in reversed(rows)] or [""], fontsize=8)
-    ax.set_ylim(-0.7, n - 0.3)
-    ax.set_xlabel(xlabel)
-    ax.grid(axis="x", alpha=0.3)
+    width = FULL_WIDTH * 0.8 if k == 1 else FULL_WIDTH * (0.25 + 0.45 * k)
+    fig = new_figure(width, 1.2 + 0.32 * n, dpi)
+    axes = fig.subplots(1, k, sharey=True, squeeze=False)[0]
+    for p, ax in enumerate(axes):
+        if band is not None and p == 0:
+            ax.axvspan(band[0], band[1], color="C2", alpha=0.15, label=band[2])
+        ax.axvline(0.0, color="0.3", lw=1)
+        for i, row in enumerate(rows):
+            est, lo, hi = row[1 + 3 * p : 4 + 3 * p]
+            y = n - 1 - i
+            if math.isfinite(finite(lo)) and math.isfinite(finite(hi)):
+                ax.plot([lo, hi], [y, y], color="C0", lw=2)
+            if math.isfinite(finite(est)):
+                ax.plot([est], [y], "o", color="C0", ms=5)
+        ax.set_xlabel(labels[p])
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(range(n), [r[0] for r in reversed(rows)] or [""], fontsize=8)
+    axes[0].set_ylim(-0.7, n - 0.3)
     if band is not None:
         # above the axes, where it cannot cover an interval
-        ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+        axes[0].legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     fig.tight_layout()
     return save_figure(fig, path)
