@@ -170,3 +170,34 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, tiny
 def test_resume_without_checkpoint_is_refused(tmp_path, tiny_overrides):
     with pytest.raises(CheckpointError, match="without --resume"):
         train(_cfg(tiny_overrides), tmp_path / "nothing", resume=True)
+
+
+def test_a_gate_that_keeps_the_penalty_off_is_reported_once(tmp_path, tiny_overrides, caplog):
+    """gate_open in every epoch line; one warning when the gate stays shut after epoch 0,
+    none when it is open (gate none) or the run only records."""
+    import logging
+
+    from selfsim.train.gate import SimilarityGate
+
+    def run(name, extra, shut=False):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="selfsim.train.loop"):
+            if shut:  # a reference far from every step's SS_rate: z = 0 throughout
+                orig = SimilarityGate.value
+                SimilarityGate.value = lambda self, ss, epoch: 0.0 * orig(self, ss, epoch)
+            try:
+                train(_cfg(tiny_overrides, ["epochs=3", *extra]), tmp_path / name)
+            finally:
+                if shut:
+                    SimilarityGate.value = orig
+        quiet = [r for r in caplog.records if "hardly acts" in r.getMessage()]
+        return [e["gate_open"] for e in epoch_lines(tmp_path / name)], quiet
+
+    on = ["ss.mode=constrain", "ss.alpha=1e-2", "ss.gamma=0.2"]
+    opens, quiet = run("shut", [*on, "ss.gate=code"], shut=True)
+    assert opens == [0.0, 0.0, 0.0] and len(quiet) == 1  # once, not per epoch
+    assert "epoch 1" in quiet[0].getMessage() and "0 %" in quiet[0].getMessage()
+    opens, quiet = run("open", [*on, "ss.gate=none"])
+    assert opens == [1.0, 1.0, 1.0] and quiet == []
+    opens, quiet = run("record", ["ss.mode=record"])
+    assert opens == [None] * 3 and quiet == [], opens  # NaN (null): no constrained step

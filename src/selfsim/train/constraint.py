@@ -141,6 +141,8 @@ class SelfSimilarityConstraint:
         self._calls = 0  # penalty() calls so far: which steps compute SS_rate (``every``)
         self._sum = 0.0
         self._count = 0
+        self._zsum = 0.0  # the gate's z over this epoch's constrained steps, summed
+        self._zcount = 0
         self._warned = False
         self.epoch_means_by_rank: list[float] = []
         self.last = StepRecord(math.nan, None, 0.0, self.gamma.at(0), 0.0)
@@ -233,6 +235,8 @@ class SelfSimilarityConstraint:
         if not constrain:
             self.last = StepRecord(value, layer, z, gamma, 0.0)
             return torch.zeros((), device=h.device)
+        self._zsum += z
+        self._zcount += 1
         pen = (z * self.alpha * self.every * 0.5) * (ss - gamma) ** 2
         self.last = StepRecord(value, layer, z, gamma, float(pen.detach()))
         return pen
@@ -242,6 +246,13 @@ class SelfSimilarityConstraint:
         """Begin ``epoch``: the gate and gamma follow it; the epoch mean restarts."""
         self.epoch = int(epoch)
         self._sum, self._count = 0.0, 0
+        self._zsum, self._zcount = 0.0, 0
+
+    @property
+    def gate_open(self) -> float:
+        """This process's mean gate value z over the epoch's constrained steps so far (1: the
+        penalty was fully on at every step; NaN before any, and in modes ``record`` / ``off``)."""
+        return self._zsum / self._zcount if self._zcount else math.nan
 
     def end_epoch(self) -> float | None:
         """Mean SS_rate of the epoch over all processes; refreshes the gate reference.
@@ -267,6 +278,8 @@ class SelfSimilarityConstraint:
             "layers": list(self.layers),
             "epoch_sum": self._sum,
             "epoch_count": self._count,
+            "epoch_zsum": self._zsum,
+            "epoch_zcount": self._zcount,
             "calls": self._calls,
         }
 
@@ -285,4 +298,6 @@ class SelfSimilarityConstraint:
         self.epoch = int(state["epoch"])
         self._sum = float(state.get("epoch_sum", 0.0))
         self._count = int(state.get("epoch_count", 0))
+        self._zsum = float(state.get("epoch_zsum", 0.0))
+        self._zcount = int(state.get("epoch_zcount", 0))
         self._calls = int(state.get("calls", 0))

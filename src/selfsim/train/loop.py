@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 # report.html is rewritten after every epoch longer than this (and always at the end)
 REPORT_EVERY_EPOCH_S = 20.0
+#: a constrained run whose gate was open on less than this mean z over an epoch (after the
+#: first, where the gate has no reference yet) gets one warning: the penalty hardly acts
+GATE_QUIET = 0.1
 
 
 def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
@@ -288,6 +291,7 @@ def _run(
 
     record: dict[str, Any] = {}
     done: list[int] = []  # epochs finished (checkpointed) in this call
+    quiet_warned = False  # the one warning of a gate that keeps the penalty off
     if main:
         log.info(
             "training %s on %s: epochs %d..%d of %d, %s steps per epoch, ss %s, on %s%s; run in %s",
@@ -384,6 +388,7 @@ def _run(
                 "ss_rate_layers": rates,
                 "train_ss_rate_mean": train_ss,
                 "train_ss_rate_by_rank": con.epoch_means_by_rank,
+                "gate_open": con.gate_open,
                 "train_loss": float(np.mean(losses)) if losses else math.nan,
                 "gate_reference": con.gate.reference,
                 "lr": optimizer.param_groups[0]["lr"],
@@ -418,6 +423,18 @@ def _run(
                     top1,
                     record["ss_rate_mean"],
                     record["epoch_time_s"],
+                )
+            if main and not quiet_warned and epoch >= 1 and con.gate_open < GATE_QUIET:
+                quiet_warned = True  # NaN (no constrained step) compares False: no warning
+                log.warning(
+                    "S2-Con hardly acts: the gate was open on %.0f %% of epoch %d's steps "
+                    "(mean z %.3f), so the penalty is off most of the time. With the paper's "
+                    "gate the penalty changed neither accuracy nor SS_rate in docs/results.md; "
+                    "to steer SS_rate use ss.gate=none with alpha sized as docs/training.md "
+                    "describes.",
+                    100 * con.gate_open,
+                    epoch,
+                    con.gate_open,
                 )
             if on_epoch_end is not None:
                 on_epoch_end(record)
