@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "compare": "selfsim.cli.compare",
     "train": "selfsim.cli.train",
     "experiment": "selfsim.cli.experiment",
+    "pull": "selfsim.cli.pull",
     "boxcover": "selfsim.cli.boxcover",
     "report": "selfsim.cli.report",
 }

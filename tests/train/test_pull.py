@@ -1,0 +1,50 @@
+"""selfsim pull / penalty_pull: the penalty's gradient against the task's, on a trained tiny run."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("timm")
+
+from selfsim import DataError  # noqa: E402
+from selfsim.cli import main  # noqa: E402
+from selfsim.train.config import resolve_config  # noqa: E402
+from selfsim.train.loop import train  # noqa: E402
+from selfsim.train.pull import penalty_pull  # noqa: E402
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+@pytest.mark.slow
+def test_pull_scales_with_alpha_and_leaves_the_run_alone(tmp_path, tiny_overrides, capsys):
+    run = tmp_path / "run"
+    train(resolve_config(preset="small", overrides=[*tiny_overrides, "epochs=1"]), run)
+    before = _digest(run)
+    small = penalty_pull(run, alpha=1e-2, batches=2, steps=3)
+    large = penalty_pull(run, alpha=1e-1, batches=2, steps=3)
+    assert [r.layer for r in small] == ["stem", "blocks.0", "blocks.1"]  # ResMLP: released set
+    for a, b in zip(small, large, strict=True):
+        assert 0.0 <= a.ss_rate <= 1.0 and a.ss_rate == b.ss_rate and a.task_grad == b.task_grad
+        # same weights and batches: the penalty's gradient is linear in alpha, the task's is not
+        assert b.penalty_grad == pytest.approx(10 * a.penalty_grad, rel=1e-5)
+        assert a.ratio == pytest.approx(a.penalty_grad / a.task_grad)
+        assert a.alpha_for_target == pytest.approx(b.alpha_for_target, rel=1e-5)
+        # at the alpha it names, the ratio is the target
+        assert a.ratio * a.alpha_for_target / a.alpha == pytest.approx(0.1)
+        assert len(a.alone) == 4 and a.alone == b.alone  # the penalty alone: alpha cancels
+    assert main(["pull", str(run), "--batches", "2", "--steps", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "blocks.0" in out and "blocks.1" in out and "alpha for 0.1" in out
+    assert _digest(run) == before  # nothing in the run folder was written
+
+
+def test_pull_refuses_a_folder_that_is_not_a_run(tmp_path):
+    with pytest.raises(DataError, match="not a training run"):
+        penalty_pull(tmp_path)
+    assert main(["pull", str(tmp_path)]) != 0
