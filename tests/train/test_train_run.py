@@ -197,7 +197,9 @@ def test_a_gate_that_keeps_the_penalty_off_is_reported_once(tmp_path, tiny_overr
     opens, quiet = run("shut", [*on, "ss.gate=code"], shut=True)
     assert opens == [0.0, 0.0, 0.0] and len(quiet) == 1  # once, not per epoch
     assert "epoch 1" in quiet[0].getMessage() and "0 %" in quiet[0].getMessage()
+    assert "S2-Con hardly acted" in (tmp_path / "shut" / "report.html").read_text()
     opens, quiet = run("open", [*on, "ss.gate=none"])
     assert opens == [1.0, 1.0, 1.0] and quiet == []
+    assert "hardly acted" not in (tmp_path / "open" / "report.html").read_text()
     opens, quiet = run("record", ["ss.mode=record"])
     assert opens == [None] * 3 and quiet == [], opens  # NaN (null): no constrained step

@@ -24,9 +24,27 @@ from .html import Page, esc
 from .plots import finite, plot_layer_epochs, plot_lines
 from .reading import HOW_TO_READ, fmt
 
-__all__ = ["write_training_report", "training_page", "REPORT_FILE"]
+__all__ = ["write_training_report", "training_page", "REPORT_FILE", "GATE_QUIET", "quiet_gate"]
 
 REPORT_FILE = "report.html"
+#: a constrained run whose gate was open on less than this mean z over an epoch (after the
+#: first, where the released gate has no reference yet) is flagged: the penalty hardly acts
+GATE_QUIET = 0.1
+
+
+def quiet_gate(epochs: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The first epoch line after epoch 0 whose ``gate_open`` is below :data:`GATE_QUIET`.
+
+    >>> quiet_gate([{"epoch": 0, "gate_open": 0.0}, {"epoch": 1, "gate_open": 0.04}])["epoch"]
+    1
+    >>> quiet_gate([{"epoch": 1, "gate_open": 0.5}, {"epoch": 2, "gate_open": None}]) is None
+    True
+    """
+    for e in epochs:
+        if e.get("epoch", 0) >= 1 and finite(e.get("gate_open")) < GATE_QUIET:
+            return e
+    return None
+
 
 _S2CON = """<p><b>S2-Con</b> (Ding et al., arXiv 2507.17785, 2025) adds
 z &middot; &alpha; &middot; 0.5 (SS_rate &minus; &gamma;)<sup>2</sup> to the task loss, SS_rate of
@@ -141,6 +159,7 @@ def _epoch_table(page: Page, epochs: Sequence[Mapping[str, Any]]) -> None:
         ("train_loss", "train loss", 4),
         ("ss_rate_mean", "SS_rate (eval)", 4),
         ("train_ss_rate_mean", "SS_rate (train)", 4),
+        ("gate_open", "gate open (mean z)", 2),
         ("gate_reference", "gate reference", 4),
         ("lr", "lr", 3),
         ("epoch_time_s", "time s", 1),
@@ -213,6 +232,15 @@ def training_page(run_dir: str | Path, folder: Path | None) -> str:
             "<b>No epoch has a defined SS_rate</b> on the evaluation batch: every hooked "
             "layer was degenerate (constant or non-finite output).",
             "bad",
+        )
+    quiet = quiet_gate(epochs) if mode == "constrain" else None
+    if quiet is not None:
+        page.banner(
+            f"<b>S2-Con hardly acted:</b> the gate was open on {finite(quiet['gate_open']):.0%} "
+            f"of epoch {quiet['epoch']}'s steps (mean z), so the penalty was off most of the "
+            "time. With the paper's gate the penalty changed neither accuracy nor SS_rate in "
+            "the project's experiments; to steer SS_rate, train with <code>ss.gate=none</code> "
+            "and size &alpha; with <code>selfsim pull</code>."
         )
     page.reading(_reading(cfg, doc, epochs, steps, status))
     if folder is not None and epochs:

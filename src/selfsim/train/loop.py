@@ -34,6 +34,7 @@ from .._core.errors import CheckpointError, InvalidInputError, TrainingError
 from .._core.files import plan_output, safe_torch_load
 from .._core.progress import Progress
 from .._core.seeding import seed_everything
+from ..report.training import quiet_gate
 from .config import TrainConfig, config_to_dict, gamma_baseline
 from .constraint import SelfSimilarityConstraint
 from .data import build_loaders
@@ -47,9 +48,6 @@ log = logging.getLogger(__name__)
 
 # report.html is rewritten after every epoch longer than this (and always at the end)
 REPORT_EVERY_EPOCH_S = 20.0
-#: a constrained run whose gate was open on less than this mean z over an epoch (after the
-#: first, where the gate has no reference yet) gets one warning: the penalty hardly acts
-GATE_QUIET = 0.1
 
 
 def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
@@ -424,14 +422,13 @@ def _run(
                     record["ss_rate_mean"],
                     record["epoch_time_s"],
                 )
-            if main and not quiet_warned and epoch >= 1 and con.gate_open < GATE_QUIET:
-                quiet_warned = True  # NaN (no constrained step) compares False: no warning
+            if main and not quiet_warned and quiet_gate([record]) is not None:
+                quiet_warned = True  # NaN / None (no constrained step): no warning
                 log.warning(
                     "S2-Con hardly acts: the gate was open on %.0f %% of epoch %d's steps "
                     "(mean z %.3f), so the penalty is off most of the time. With the paper's "
                     "gate the penalty changed neither accuracy nor SS_rate in docs/results.md; "
-                    "to steer SS_rate use ss.gate=none with alpha sized as docs/training.md "
-                    "describes.",
+                    "to steer SS_rate use ss.gate=none with alpha sized by `selfsim pull`.",
                     100 * con.gate_open,
                     epoch,
                     con.gate_open,
