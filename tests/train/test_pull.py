@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,12 @@ def test_pull_scales_with_alpha_and_leaves_the_run_alone(tmp_path, tiny_override
     before = _digest(run)
     small = penalty_pull(run, alpha=1e-2, batches=2, steps=3)
     large = penalty_pull(run, alpha=1e-1, batches=2, steps=3)
-    assert [r.layer for r in small] == ["stem", "blocks.0", "blocks.1"]  # ResMLP: released set
+    hooked = json.loads((run / "config.json").read_text())["layers"]
+    assert [r.layer for r in small] == hooked == ["stem", "blocks.0", "blocks.1"]  # the run's
+    one = penalty_pull(run, alpha=1e-2, batches=2, steps=0, layers=["blocks.1"])
+    assert [(r.layer, r.penalty_grad, len(r.alone)) for r in one] == [
+        ("blocks.1", small[2].penalty_grad, 1)
+    ]
     for a, b in zip(small, large, strict=True):
         assert 0.0 <= a.ss_rate <= 1.0 and a.ss_rate == b.ss_rate and a.task_grad == b.task_grad
         # same weights and batches: the penalty's gradient is linear in alpha, the task's is not

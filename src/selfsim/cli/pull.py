@@ -21,9 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", metavar="RUN_DIR", help="a folder of `selfsim train` (or one grid run)")
     p.add_argument("--alpha", type=float, default=1e-2, help="penalty weight (default 1e-2)")
     p.add_argument("--gamma", type=float, default=0.35, help="target SS_rate (default 0.35)")
-    p.add_argument(
-        "--layers", default="released", help="layer spec (default: the released training set)"
-    )
+    p.add_argument("--layers", default=None, help="layer spec (default: the layers the run hooked)")
     p.add_argument("--batches", type=int, default=4, help="training batches averaged over")
     p.add_argument("--steps", type=int, default=60, help="penalty-only steps per layer (0: skip)")
     p.add_argument(

@@ -49,8 +49,8 @@ class LayerPull:
         return self.penalty_grad / self.task_grad if self.task_grad > 0 else math.nan
 
 
-def _setup(run: Path, initial: bool, nbatch: int) -> tuple[Any, Callable[[], Any], list]:
-    """(config, model builder, batches) of a run, through the training code's model and data."""
+def _setup(run: Path, initial: bool, nbatch: int) -> tuple[dict, Callable[[], Any], list]:
+    """(config.json, model builder, batches) of a run, through the training code's model and data."""
     import torch
 
     from ..models import create_model
@@ -67,7 +67,8 @@ def _setup(run: Path, initial: bool, nbatch: int) -> tuple[Any, Callable[[], Any
             f"{run} is not a training run (no config.json); give a folder written by "
             "`selfsim train` or one run of `selfsim experiment`."
         )
-    cfg = config_from_dict(json.loads(cfg_file.read_text())["config"])
+    doc = json.loads(cfg_file.read_text())
+    cfg = config_from_dict(doc["config"])
     ckpt = run / CHECKPOINT
     if not initial and not ckpt.is_file():
         raise DataError(
@@ -93,7 +94,7 @@ def _setup(run: Path, initial: bool, nbatch: int) -> tuple[Any, Callable[[], Any
             load_checkpoint(m, ckpt)
         return m.train()
 
-    return cfg, build, batches
+    return doc, build, batches
 
 
 def _grad_norm(loss: Any, params: list) -> float:
@@ -108,7 +109,7 @@ def penalty_pull(
     *,
     alpha: float = 1e-2,
     gamma: float = 0.35,
-    layers: Any = "released",
+    layers: Any = None,
     batches: int = 4,
     steps: int = 60,
     target: float = 0.1,
@@ -123,8 +124,9 @@ def penalty_pull(
         the model and data, checkpoint.pt for the weights.
     alpha, gamma : float
         The penalty's weight and target (no gate).
-    layers : layer spec
-        Any spec of :func:`selfsim.models.select_layers`; default the released training set.
+    layers : layer spec, optional
+        Any spec of :func:`selfsim.models.select_layers`; default the layers the run hooked
+        (its config.json), or the released training set where it does not say.
     batches : int
         Training batches the gradient norms are averaged over.
     steps : int
@@ -150,7 +152,9 @@ def penalty_pull(
     target = check_float(target, "target", caller, low=0.0, closed="right")
     batches = check_int(batches, "batches", caller, low=1)
     steps = check_int(steps, "steps", caller, low=0)
-    _, build, data = _setup(Path(run_dir), initial, batches)
+    doc, build, data = _setup(Path(run_dir), initial, batches)
+    if layers is None:
+        layers = list(doc.get("layers") or []) or "released"
     out = []
     for layer in select_layers(build(), layers):
         model = build()
