@@ -17,6 +17,7 @@ SS_rate can reach gamma through that layer at all.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import random
 from collections.abc import Callable
@@ -27,9 +28,12 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import DataError
+from .._core.progress import Progress
 from .._core.validation import check_float, check_int
 
 __all__ = ["LayerPull", "penalty_pull", "pull_table"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -155,8 +159,10 @@ def penalty_pull(
     doc, build, data = _setup(Path(run_dir), initial, batches)
     if layers is None:
         layers = list(doc.get("layers") or []) or "released"
+    names = list(select_layers(build(), layers))
+    progress = Progress(log, "pull", total=len(names), unit="layers")
     out = []
-    for layer in select_layers(build(), layers):
+    for layer in names:
         model = build()
         params = [p for p in model.parameters() if p.requires_grad]
         with SelfSimilarityConstraint(
@@ -195,6 +201,8 @@ def penalty_pull(
                 alone=tuple(alone),
             )
         )
+        progress.update(1, note=f"{layer}: ratio {out[-1].ratio:.2e}")
+    progress.close()
     return out
 
 
