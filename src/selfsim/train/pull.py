@@ -1,9 +1,9 @@
 """How hard S2-Con pulls on a model: the penalty's gradient against the task's, per layer.
 
-A penalty whose gradient is a thousandth of the task loss's does not move SS_rate in training
-(docs/results.md: the ResNet's exploratory arms at alpha 1e-2), and a layer through which the
-penalty alone cannot reach its target will not follow it with the task loss either. Both are
-measured here in seconds, from one run folder, before a grid is spent on an alpha.
+A penalty whose gradient is a thousandth of the task loss's did not move SS_rate in training
+(docs/results.md: the ResNet's exploratory arms at alpha 1e-2; at alpha 1 it did). This
+measures the ratio from one run folder (about a minute for a small model on a CPU), before a
+grid is spent on an alpha, and whether the penalty alone moves a layer's SS_rate at all.
 
 For each hooked layer, on the run's first training batches (its own data pipeline and
 normalisation): the layer's SS_rate; the L2 norms, over all parameters, of the gradient of the
