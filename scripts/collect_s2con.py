@@ -44,7 +44,7 @@ from selfsim.train.experiment import (
     summary_from_records,
     summary_markdown,
 )
-from selfsim.train.experiment_plots import plot_experiment
+from selfsim.train.experiment_plots import plot_experiment, plot_paired
 from selfsim.train.paired import holm
 from selfsim.train.rundir import run_state
 
@@ -156,25 +156,13 @@ def explore_figure(grids: dict[str, list[dict]], figure: Path) -> int:
     by seed with its own grid's baseline. A person sees at once which arms moved SS_rate at
     all and what that cost, across families; the numbers are in each grid's table.
     """
-    rows = []
-    for grid, records in grids.items():
-        for r in paired_rows(records):
-            if r["arm"] in CONFIRMATORY:
-                continue
-            t, ss = r["final_top1"], r["ss_rate"]
-            label = f"{grid}: {r['arm']} (n = {r['n']})"
-            rows.append((label, t.mean, t.ci_low, t.ci_high, ss.mean, ss.ci_low, ss.ci_high))
-    if rows:
-        from selfsim.report.plots import plot_intervals
-
-        plot_intervals(
-            rows,
-            figure,
-            xlabel=[
-                "Δ final test top-1 (pp), arm minus baseline (95 % CI)",
-                "Δ SS_rate, eval batch (95 % CI)",
-            ],
-        )
+    rows = [
+        (f"{grid}: {r['arm']} (n = {r['n']})", r)
+        for grid, records in grids.items()
+        for r in paired_rows(records)
+        if r["arm"] not in CONFIRMATORY
+    ]
+    plot_paired(rows, figure)
     return len(rows)
 
 

@@ -89,7 +89,7 @@ def test_experiment_page_in_chromium(tmp_path):
         for seed in (0, 1):
             training_run(tmp_path / "grid" / "resmlp_tiny_32" / arm / f"seed{seed}", epochs=3)
     path, _ = write_grid_report(tmp_path / "grid")
-    _assert_clean(path, images=1)
+    _assert_clean(path, images=2)  # the curves and the paired differences
 
 
 def test_the_checks_catch_a_bad_page(tmp_path):

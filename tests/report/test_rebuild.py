@@ -102,7 +102,10 @@ def test_grid_page_holds_the_summary_the_paired_table_and_the_curves(tmp_path, c
     for arm in ("baseline", "constrained"):
         for seed in (0, 1):
             assert f"href='resmlp_tiny_32/{arm}/seed{seed}/report.html'" in html
-    assert _images(html) == 1 and (grid / "plots" / "resmlp_tiny_32.png").stat().st_size > 0
+    # the curves, and the paired differences drawn under their table
+    assert _images(html) == 2 and (grid / "plots" / "resmlp_tiny_32.png").stat().st_size > 0
+    assert (grid / "plots" / "paired.png").stat().st_size > 0
+    assert html.index("2/0") < html.index("alt='paired differences'") < html.index("curves")
     # the summary files and the runs are not rewritten
     assert _fingerprint(grid, skip=("report.html", "plots")) == before
     assert f"experiment {grid / 'report.html'}" in out

@@ -48,6 +48,7 @@ def experiment_page(
     runs: Sequence[Mapping[str, Any]],
     planned: int,
     figures: Sequence[tuple[str, Path]] = (),
+    paired_figure: Path | None = None,
 ) -> str:
     """The HTML of a grid.
 
@@ -58,6 +59,7 @@ def experiment_page(
         the grid folder
     planned : the number of run folders found
     figures : (model, PNG) curves of each model
+    paired_figure : PNG of the paired differences (a forest plot), shown under their table
     """
     page = Page(f"selfsim experiment: {title}")
     models = list(dict.fromkeys(r["model"] for r in summary)) or sorted({r["model"] for r in runs})
@@ -130,6 +132,15 @@ def experiment_page(
             )
         page.table(header, rows, name_columns=2)
         page.raw(f"<p>{esc(_PAIRED_NOTE)}</p>")
+        page.figure(
+            paired_figure,
+            esc(
+                "Each arm's paired difference from the baseline: final test top-1 (left) and "
+                "SS_rate on the evaluation batch (right), mean with its 95 % t interval (a dot "
+                "alone: fewer than two pairs)."
+            ),
+            "paired differences",
+        )
     if figures:
         page.heading("Top-1 and SS_rate over epochs", anchor="curves")
         for model, path in figures:

@@ -719,7 +719,8 @@ def write_grid_report(
 
     The page holds the tables of ``summary.md`` (computed again from the runs, the files
     are not rewritten), the curves and a table of the finished runs linking to their own
-    reports. ``runs`` default to :func:`grid_runs`. Returns the page and the plots written.
+    reports, and a forest plot of the paired differences (``plots/paired.png``). ``runs``
+    default to :func:`grid_runs`. Returns the page and the curves written.
     """
     from .._core.errors import DataError
     from ..report._mpl import available
@@ -730,11 +731,21 @@ def write_grid_report(
     if not runs:
         raise DataError(f"{out} holds no run of an experiment grid (<model>/<arm>/seed<S>).")
     figures: list[Path] = []
+    records = run_records(runs)
+    paired = paired_rows(records)
+    forest = None
     if plots and available():
-        from .experiment_plots import plot_experiment
+        from .experiment_plots import plot_experiment, plot_paired
 
         figures = plot_experiment(runs, out)
-    records = run_records(runs)
+        many = len({r["model"] for r in paired}) > 1
+        forest = plot_paired(
+            [
+                ((f"{r['model']}: " if many else "") + f"{r['arm']} (n = {r['n']})", r)
+                for r in paired
+            ],
+            out / "plots" / "paired.png",
+        )
     where = {(r.model, r.arm, r.seed): r.out for r in runs}
     for rec in records:
         path = where[(rec["model"], rec["arm"], rec["seed"])]
@@ -744,10 +755,11 @@ def write_grid_report(
         out.resolve().name,
         labels={arm: arm_label(arm) for arm in arm_names(runs)},
         summary=summary_rows(runs),
-        paired=paired_rows(records),
+        paired=paired,
         runs=records,
         planned=len(runs),
         figures=list(zip(models, figures, strict=False)),
+        paired_figure=forest,
     )
     path = out / "report.html"
     atomic_write_text(path, text)

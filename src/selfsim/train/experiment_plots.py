@@ -18,7 +18,7 @@ import numpy as np
 from .experiment import RunSpec, arm_label, arm_names
 from .rundir import epoch_lines, run_state
 
-__all__ = ["plot_experiment"]
+__all__ = ["plot_experiment", "plot_paired"]
 
 _LABELS = {"baseline": "baseline (record-only)"}
 
@@ -64,3 +64,27 @@ def plot_experiment(runs: list[RunSpec], out: str | Path) -> list[Path]:
             plot_bands(panels, folder / f"{model}.png", title=title, skip_first=(True, False))
         )
     return written
+
+
+def plot_paired(rows: list[tuple[str, dict]], path: str | Path) -> Path | None:
+    """A forest plot of paired comparisons: Δ final top-1 and Δ SS_rate (eval), 95 % CIs.
+
+    ``rows``: (label, row of :func:`selfsim.train.experiment.paired_rows`), top to bottom.
+    Returns the PNG, or None when there is nothing to draw.
+    """
+    from ..report.plots import plot_intervals
+
+    if not rows:
+        return None
+    points = []
+    for label, r in rows:
+        t, ss = r["final_top1"], r["ss_rate"]
+        points.append((label, t.mean, t.ci_low, t.ci_high, ss.mean, ss.ci_low, ss.ci_high))
+    return plot_intervals(
+        points,
+        path,
+        xlabel=[
+            "Δ final test top-1 (pp), arm minus baseline (95 % CI)",
+            "Δ SS_rate, eval batch (95 % CI)",
+        ],
+    )
