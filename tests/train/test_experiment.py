@@ -400,3 +400,30 @@ def test_pairs_across_installations_are_flagged(tmp_path):
     old = [",".join(RUN_KEYS[:-1]), "m,baseline,0,2,90.0,90.0,0.17,0.16,,0.05,0.0,9.0"]
     path.write_text("\n".join(old) + "\n")
     assert read_run_records(path)[0]["installation"] is None
+
+
+def test_the_grid_log_estimates_the_time_left_from_the_runs_it_trained(
+    tmp_path, monkeypatch, caplog
+):
+    """Each finished run's line says how much is left, from the trained runs' mean wall time;
+    skipped runs do not count, and the last line says nothing."""
+    import logging
+
+    import selfsim.train.experiment as ex
+
+    runs = plan_grid(
+        {"models": ["m"], "seeds": [0, 1, 2], "base": {"preset": "small"}, "constrained": []},
+        tmp_path,
+    )
+    # t0; then per run: its start, its end, the log line (seed 1 takes 600 s, seed 2 1200 s)
+    clock = iter([0.0, 0.0, 0.0, 0.0, 0.0, 600.0, 600.0, 600.0, 1800.0, 1800.0])
+    monkeypatch.setattr(ex.time, "perf_counter", lambda: next(clock))
+    outcome = {0: "skipped", 1: "trained", 2: "trained"}
+    monkeypatch.setattr(ex, "_attempt", lambda r: outcome[r.seed])
+    with caplog.at_level(logging.INFO, logger="selfsim.train.experiment"):
+        ex.run_grid(runs, parallel=1)
+    lines = [r.getMessage() for r in caplog.records if "runs," in r.getMessage()]
+    assert len(lines) == 3
+    assert "left" not in lines[0]  # skipped: nothing trained yet
+    assert "(2/3 runs" in lines[1] and "about 10 min left" in lines[1]  # one run of 600 s
+    assert "left" not in lines[2]  # nothing left

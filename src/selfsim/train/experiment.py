@@ -39,7 +39,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -344,6 +344,25 @@ def _attempt_isolated(run: RunSpec) -> str:
             return _failed(run, "its worker process died (killed, or out of memory)")
 
 
+def time_left(took: Sequence[float], left: int, parallel: int = 1) -> str:
+    """``"; about N min left"`` from the mean wall time of the runs trained so far, or "".
+
+    Each of the ``left`` runs is assumed to take the mean of ``took``, ``parallel`` at a time
+    (runs differ, baselines from constrained ones: an estimate, said as one).
+
+    >>> time_left([600.0, 780.0], 3, parallel=2)
+    '; about 17 min left'
+    >>> time_left([], 3), time_left([600.0], 0)
+    ('', '')
+    """
+    if not took or left <= 0:
+        return ""
+    minutes = sum(took) / len(took) * left / max(1, parallel) / 60
+    return (
+        f"; about {minutes:.0f} min left" if minutes < 120 else f"; about {minutes / 60:.1f} h left"
+    )
+
+
 def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
     """Run the grid (baselines before constrained runs); return out dir -> what happened.
 
@@ -362,33 +381,46 @@ def run_grid(runs: list[RunSpec], *, parallel: int = 1) -> dict[str, str]:
     baselines = [r for r in runs if r.arm == "baseline"]
     others = [r for r in runs if r.arm != "baseline"]
     total, t0 = len(runs), time.perf_counter()
+    took: list[float] = []  # wall seconds of each run trained (or resumed) in this call
 
-    def report(r: RunSpec, what: str) -> None:
+    def report(r: RunSpec, what: str, seconds: float) -> None:
         done[str(r.out)] = what
+        if what in ("trained", "resumed"):
+            took.append(seconds)
         log.info(
-            "%s %s (%d/%d runs, %.0f s)", what, r.out, len(done), total, time.perf_counter() - t0
+            "%s %s (%d/%d runs, %.0f s%s)",
+            what,
+            r.out,
+            len(done),
+            total,
+            time.perf_counter() - t0,
+            time_left(took, total - len(done), parallel),
         )
+
+    def timed(attempt: Callable[[RunSpec], str], r: RunSpec) -> tuple[str, float]:
+        start = time.perf_counter()
+        return attempt(r), time.perf_counter() - start
 
     if parallel <= 1:
         for r in baselines + others:
-            report(r, _attempt(r))
+            report(r, *timed(_attempt, r))
         return done
     threads = ThreadPoolExecutor(max_workers=parallel)  # each waits on one worker process
     try:
         # submitted in order, so a baseline that a constrained run waits for has already
         # been taken by a thread: the wait cannot deadlock
-        futures = {threads.submit(_attempt_isolated, r): r for r in baselines}
+        futures = {threads.submit(timed, _attempt_isolated, r): r for r in baselines}
         first = {str(r.out): f for f, r in futures.items()}
 
-        def after_baseline(r: RunSpec) -> str:
+        def after_baseline(r: RunSpec) -> tuple[str, float]:
             own = first.get(_needs(r) or "")
             if own is not None:
                 wait([own])
-            return _attempt_isolated(r)
+            return timed(_attempt_isolated, r)
 
         futures.update({threads.submit(after_baseline, r): r for r in others})
         for f in as_completed(futures):
-            report(futures[f], f.result())
+            report(futures[f], *f.result())
     finally:
         threads.shutdown(wait=True, cancel_futures=True)
     return {str(r.out): done[str(r.out)] for r in baselines + others}
