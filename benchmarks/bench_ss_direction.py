@@ -1,0 +1,132 @@
+"""Does a step along SS_rate's surrogate gradient move the true SS_rate? Measured per width D.
+
+SS_rate counts pairs under thresholds, so it is piecewise constant in the features and its
+trainable gradient is a surrogate (a sigmoid in place of each step; Ding et al., arXiv
+2507.17785, and METHOD.md). The tests check that surrogate against a dense implementation of
+the same formula; this checks what S2-Con relies on: that the surrogate points where the
+true SS_rate rises.
+
+For ``--seeds`` Gaussian feature matrices F (D x B) per width, and each relative step
+``eta``: the true SS_rate after a step of length eta ||F|| along +g and along -g (g the
+surrogate gradient, normalised), and, as a null, along a random direction orthogonal to F
+(SS_rate is scale-invariant, so a step along F itself changes nothing). Printed: how often
++g raised and -g lowered SS_rate, an exact two-sided sign test of those against chance,
+the mean change along +g and -g, and the mean absolute change along the random directions.
+A useful surrogate raises along +g far more often than not and moves SS_rate more than a
+random step of the same length.
+
+    python benchmarks/bench_ss_direction.py                       # D = 16 .. 512, B = 64
+    python benchmarks/bench_ss_direction.py --dims 16 128 --eta 0.03 0.1 --seeds 40
+    python benchmarks/bench_ss_direction.py --run RUN_DIR         # a run's layers, real batches
+
+``--run``: instead of Gaussian matrices, the hooked layers' outputs of a training run (its
+checkpoint, on its first ``--seeds`` training batches, through the training code's own data
+pipeline: :mod:`selfsim.train.pull`), one row per layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from scipy.stats import binomtest
+
+from selfsim import ss_rate
+
+
+def probe(F: torch.Tensor, eta: float, gen: torch.Generator) -> tuple[float, float, float]:
+    """Change of the true SS_rate along +g, -g and one random direction (steps eta ||F||)."""
+    x = F.clone().requires_grad_(True)
+    value = ss_rate(x)
+    value.backward()
+    assert x.grad is not None
+    g = x.grad / x.grad.norm()
+    s0 = float(value.detach())
+    step = eta * float(F.norm())
+    r = torch.randn(F.shape, generator=gen, dtype=F.dtype)
+    r = r - (r * F).sum() / (F * F).sum() * F  # orthogonal to F: a pure change of shape
+    r = r / r.norm()
+    return (
+        float(ss_rate(F + step * g)) - s0,
+        float(ss_rate(F - step * g)) - s0,
+        float(ss_rate(F + step * r)) - s0,
+    )
+
+
+def _row(label: str, res: np.ndarray, n: int) -> str:
+    rose, fell = int((res[:, 0] > 0).sum()), int((res[:, 1] < 0).sum())
+    wrong = int((res[:, 0] < 0).sum()) + int((res[:, 1] > 0).sum())
+    p = binomtest(rose + fell, rose + fell + wrong).pvalue if rose + fell + wrong else 1.0
+    rnd, up = float(np.abs(res[:, 2]).mean()), float(res[:, 0].mean())
+    return (
+        f"{label}  {rose:>5}/{n:<2} {fell:>5}/{n:<2} {p:>8.2g}  {up:>+8.4f} "
+        f"{res[:, 1].mean():>+8.4f} {rnd:>8.4f}  {up / rnd if rnd > 0 else float('nan'):>13.2f}"
+    )
+
+
+def _real(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from selfsim.activations.reduce import feature_matrix
+    from selfsim.train.pull import _setup
+
+    doc, build, data = _setup(Path(args.run), False, args.seeds)
+    model = build()
+    names = list(doc.get("layers") or [])
+    modules = dict(model.named_modules())
+    outs: dict[str, list[torch.Tensor]] = {n: [] for n in names}
+    for n in names:
+        modules[n].register_forward_hook(lambda m, i, o, n=n: outs[n].append(o.detach()))
+    with torch.no_grad():
+        for x, _ in data:
+            model(x)
+    print(f"{args.run}: {len(data)} training batches, trained weights")
+    print(
+        f"{'layer':>12} {'D':>5} {'eta':>5}  {'+g rose':>8} {'-g fell':>8} {'sign p':>8}  "
+        f"{'mean +g':>8} {'mean -g':>8} {'|random|':>8}  {'+g / |random|':>13}"
+    )
+    gen = torch.Generator().manual_seed(7)
+    for n in names:
+        mats = [feature_matrix(h).double() for h in outs[n]]
+        for eta in args.eta:
+            res = np.array([probe(F, eta, gen) for F in mats])
+            print(_row(f"{n:>12} {mats[0].shape[0]:>5} {eta:>5g}", res, len(mats)), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dims", type=int, nargs="+", default=[16, 32, 64, 128, 256, 512])
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--eta", type=float, nargs="+", default=[0.01, 0.03, 0.1])
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--run", help="a training run: probe its hooked layers on real batches")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    if args.run:
+        _real(args)
+        print(f"({time.perf_counter() - t0:.0f} s)")
+        return 0
+    print(f"Gaussian features, B = {args.batch}, {args.seeds} matrices per row; steps of eta ||F||")
+    print(
+        f"{'D':>5} {'eta':>5}  {'+g rose':>8} {'-g fell':>8} {'sign p':>8}  "
+        f"{'mean +g':>8} {'mean -g':>8} {'|random|':>8}  {'+g / |random|':>13}"
+    )
+    for D in args.dims:
+        for eta in args.eta:
+            gen = torch.Generator().manual_seed(1000 * D + 7)
+            res = np.array(
+                [
+                    probe(torch.randn(D, args.batch, generator=gen, dtype=torch.float64), eta, gen)
+                    for _ in range(args.seeds)
+                ]
+            )
+            print(_row(f"{D:>5} {eta:>5g}", res, args.seeds), flush=True)
+    print(f"({time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
