@@ -36,10 +36,13 @@ from scipy.stats import binomtest
 from selfsim import ss_rate
 
 
-def probe(F: torch.Tensor, eta: float, gen: torch.Generator) -> tuple[float, float, float]:
-    """Change of the true SS_rate along +g, -g and one random direction (steps eta ||F||)."""
+def probe(
+    F: torch.Tensor, eta: float, gen: torch.Generator, k: float = 1.0
+) -> tuple[float, float, float]:
+    """Change of the true SS_rate along +g, -g and one random direction (steps eta ||F||);
+    ``k``: the surrogate's sharpness (the value does not depend on it)."""
     x = F.clone().requires_grad_(True)
-    value = ss_rate(x)
+    value = ss_rate(x, k=k)
     value.backward()
     assert x.grad is not None
     g = x.grad / x.grad.norm()
@@ -84,15 +87,17 @@ def _real(args: argparse.Namespace) -> None:
             model(x)
     print(f"{args.run}: {len(data)} training batches, trained weights")
     print(
-        f"{'layer':>12} {'D':>5} {'eta':>5}  {'+g rose':>8} {'-g fell':>8} {'sign p':>8}  "
+        f"{'layer':>12} {'D':>5} {'k':>5} {'eta':>5}  {'+g rose':>8} {'-g fell':>8} {'sign p':>8}  "
         f"{'mean +g':>8} {'mean -g':>8} {'|random|':>8}  {'+g / |random|':>13}"
     )
     gen = torch.Generator().manual_seed(7)
     for n in names:
         mats = [feature_matrix(h).double() for h in outs[n]]
-        for eta in args.eta:
-            res = np.array([probe(F, eta, gen) for F in mats])
-            print(_row(f"{n:>12} {mats[0].shape[0]:>5} {eta:>5g}", res, len(mats)), flush=True)
+        for k in args.k:
+            for eta in args.eta:
+                res = np.array([probe(F, eta, gen, k) for F in mats])
+                label = f"{n:>12} {mats[0].shape[0]:>5} {k:>5g} {eta:>5g}"
+                print(_row(label, res, len(mats)), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eta", type=float, nargs="+", default=[0.01, 0.03, 0.1])
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--run", help="a training run: probe its hooked layers on real batches")
+    ap.add_argument(
+        "--k", type=float, nargs="+", default=[1.0], help="surrogate sharpness (default 1)"
+    )
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     t0 = time.perf_counter()
@@ -111,19 +119,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"Gaussian features, B = {args.batch}, {args.seeds} matrices per row; steps of eta ||F||")
     print(
-        f"{'D':>5} {'eta':>5}  {'+g rose':>8} {'-g fell':>8} {'sign p':>8}  "
+        f"{'D':>5} {'k':>5} {'eta':>5}  {'+g rose':>8} {'-g fell':>8} {'sign p':>8}  "
         f"{'mean +g':>8} {'mean -g':>8} {'|random|':>8}  {'+g / |random|':>13}"
     )
     for D in args.dims:
-        for eta in args.eta:
-            gen = torch.Generator().manual_seed(1000 * D + 7)
-            res = np.array(
-                [
-                    probe(torch.randn(D, args.batch, generator=gen, dtype=torch.float64), eta, gen)
+        for k in args.k:
+            for eta in args.eta:
+                gen = torch.Generator().manual_seed(1000 * D + 7)  # the same matrices for each k
+                mats = [
+                    torch.randn(D, args.batch, generator=gen, dtype=torch.float64)
                     for _ in range(args.seeds)
                 ]
-            )
-            print(_row(f"{D:>5} {eta:>5g}", res, args.seeds), flush=True)
+                res = np.array([probe(F, eta, gen, k) for F in mats])
+                print(_row(f"{D:>5} {k:>5g} {eta:>5g}", res, args.seeds), flush=True)
     print(f"({time.perf_counter() - t0:.0f} s)")
     return 0
 

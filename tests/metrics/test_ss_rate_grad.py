@@ -189,7 +189,7 @@ def test_a_step_along_the_surrogate_gradient_moves_the_true_ss_rate_its_way():
     """The surrogate is checked against a dense copy of the same formula above; a sign error
     shared by both would pass there. Here the true (piecewise constant) SS_rate itself: a
     step of 3 % of ||F|| along +g raises it and along -g lowers it in most of 12 Gaussian
-    matrices at D = 256 (benchmarks/bench_ss_direction.py: 19 and 18 of 20), and moves it
+    matrices at D = 256 (benchmarks/bench_ss_direction.py: 18 and 18 of 20), and moves it
     more than a random step of the same length orthogonal to F."""
     gen = torch.Generator().manual_seed(3)
     rose = fell = 0
