@@ -44,7 +44,10 @@ def test_pull_scales_with_alpha_and_leaves_the_run_alone(tmp_path, tiny_override
         # at the alpha it names, the ratio is the target
         assert a.ratio * a.alpha_for_target / a.alpha == pytest.approx(0.1)
         assert len(a.alone) == 4 and a.alone == b.alone  # the penalty alone: alpha cancels
-    assert main(["pull", str(run), "--batches", "2", "--steps", "3"]) == 0
+    sharp = penalty_pull(run, alpha=1e-2, batches=2, steps=0, k=4.0)  # ss.k reaches the surrogate
+    assert [r.task_grad for r in sharp] == [r.task_grad for r in small]
+    assert [r.penalty_grad for r in sharp] != [r.penalty_grad for r in small]
+    assert main(["pull", str(run), "--batches", "2", "--steps", "3", "--k", "4"]) == 0
     out = capsys.readouterr().out
     assert "blocks.0" in out and "blocks.1" in out and "alpha for 0.1" in out
     assert _digest(run) == before  # nothing in the run folder was written

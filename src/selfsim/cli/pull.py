@@ -30,6 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--initial", action="store_true", help="the run's initial weights, not its checkpoint"
     )
+    p.add_argument("--k", type=float, default=1.0, help="surrogate sharpness ss.k (default 1)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,9 +45,10 @@ def run(args: argparse.Namespace) -> int:
         steps=args.steps,
         target=args.target,
         initial=args.initial,
+        k=args.k,
     )
     print(
-        f"{args.run}: alpha {args.alpha:g}, gamma {args.gamma:g}, no gate, "
+        f"{args.run}: alpha {args.alpha:g}, gamma {args.gamma:g}, k {args.k:g}, no gate, "
         f"{'initial' if args.initial else 'trained'} weights"
     )
     print(pull_table(rows, args.target))

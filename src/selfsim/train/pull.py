@@ -118,6 +118,7 @@ def penalty_pull(
     steps: int = 60,
     target: float = 0.1,
     initial: bool = False,
+    k: float = 1.0,
 ) -> list[LayerPull]:
     """Measure the pull of S2-Con on every hooked layer of a training run (nothing is written).
 
@@ -139,6 +140,8 @@ def penalty_pull(
         The gradient ratio ``alpha_for_target`` aims at.
     initial : bool
         The run's initial weights (seeded as the run was) instead of its checkpoint.
+    k : float
+        The surrogate's sharpness (``ss.k``; docs/training.md: its direction).
 
     Returns
     -------
@@ -154,6 +157,7 @@ def penalty_pull(
     alpha = check_float(alpha, "alpha", caller, low=0.0, closed="right")
     gamma = check_float(gamma, "gamma", caller, low=0.0, high=1.0)
     target = check_float(target, "target", caller, low=0.0, closed="right")
+    k = check_float(k, "k", caller, low=0.0, closed="right")
     batches = check_int(batches, "batches", caller, low=1)
     steps = check_int(steps, "steps", caller, low=0)
     doc, build, data = _setup(Path(run_dir), initial, batches)
@@ -166,7 +170,7 @@ def penalty_pull(
         model = build()
         params = [p for p in model.parameters() if p.requires_grad]
         with SelfSimilarityConstraint(
-            model, [layer], alpha=alpha, gamma=gamma, gate="none", seed=0
+            model, [layer], alpha=alpha, gamma=gamma, gate="none", seed=0, k=k
         ) as con:
             con.start_epoch(0)
             ss, gt, gp = [], [], []
