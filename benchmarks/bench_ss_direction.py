@@ -9,7 +9,8 @@ true SS_rate rises.
 For ``--seeds`` Gaussian feature matrices F (D x B) per width, and each relative step
 ``eta``: the true SS_rate after a step of length eta ||F|| along +g and along -g (g the
 surrogate gradient, normalised), and, as a null, along a random direction orthogonal to F
-(SS_rate is scale-invariant, so a step along F itself changes nothing). Printed: how often
+(a change of shape, not of overall scale; SS_rate does depend on the scale, through its
+thresholds spaced in log(1 + theta)). Printed: how often
 +g raised and -g lowered SS_rate, an exact two-sided sign test of those against chance,
 the mean change along +g and -g, and the mean absolute change along the random directions.
 A useful surrogate raises along +g far more often than not and moves SS_rate more than a
@@ -37,19 +38,19 @@ from selfsim import ss_rate
 
 
 def probe(
-    F: torch.Tensor, eta: float, gen: torch.Generator, k: float = 1.0
+    F: torch.Tensor, eta: float, gen: torch.Generator, k: float = 1.0, k_unit: str = "distance"
 ) -> tuple[float, float, float]:
     """Change of the true SS_rate along +g, -g and one random direction (steps eta ||F||);
     ``k``: the surrogate's sharpness (the value does not depend on it)."""
     x = F.clone().requires_grad_(True)
-    value = ss_rate(x, k=k)
+    value = ss_rate(x, k=k, k_unit=k_unit)
     value.backward()
     assert x.grad is not None
     g = x.grad / x.grad.norm()
     s0 = float(value.detach())
     step = eta * float(F.norm())
     r = torch.randn(F.shape, generator=gen, dtype=F.dtype)
-    r = r - (r * F).sum() / (F * F).sum() * F  # orthogonal to F: a pure change of shape
+    r = r - (r * F).sum() / (F * F).sum() * F  # orthogonal to F: a change of shape
     r = r / r.norm()
     return (
         float(ss_rate(F + step * g)) - s0,
@@ -95,7 +96,7 @@ def _real(args: argparse.Namespace) -> None:
         mats = [feature_matrix(h).double() for h in outs[n]]
         for k in args.k:
             for eta in args.eta:
-                res = np.array([probe(F, eta, gen, k) for F in mats])
+                res = np.array([probe(F, eta, gen, k, args.k_unit) for F in mats])
                 label = f"{n:>12} {mats[0].shape[0]:>5} {k:>5g} {eta:>5g}"
                 print(_row(label, res, len(mats)), flush=True)
 
@@ -109,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run", help="a training run: probe its hooked layers on real batches")
     ap.add_argument(
         "--k", type=float, nargs="+", default=[1.0], help="surrogate sharpness (default 1)"
+    )
+    ap.add_argument(
+        "--k-unit", default="distance", choices=("distance", "max"), help="unit of k (ss.k_unit)"
     )
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -130,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                     torch.randn(D, args.batch, generator=gen, dtype=torch.float64)
                     for _ in range(args.seeds)
                 ]
-                res = np.array([probe(F, eta, gen, k) for F in mats])
+                res = np.array([probe(F, eta, gen, k, args.k_unit) for F in mats])
                 print(_row(f"{D:>5} {k:>5g} {eta:>5g}", res, args.seeds), flush=True)
     print(f"({time.perf_counter() - t0:.0f} s)")
     return 0

@@ -211,3 +211,38 @@ def test_a_step_along_the_surrogate_gradient_moves_the_true_ss_rate_its_way():
         along.append(up)
     assert rose >= 10 and fell >= 10, (rose, fell)
     assert np.mean(along) > 1.5 * np.mean(random_moves)
+
+
+def test_k_per_largest_distance_is_k_over_tv_and_matches_dense():
+    """k_unit="max": the same gradient as k / TV per unit distance, in the fast path and the
+    dense reference; the value does not depend on it; a bad unit is refused."""
+    from selfsim import InvalidInputError
+    from selfsim.metrics.ss_rate import ss_curve
+
+    F = np.random.default_rng(4).normal(size=(40, 12)) * 3.0
+    x = torch.tensor(F)
+    tv = ss_curve(F).tv  # the largest pair distance, as SS_rate measures it
+    (v1, g_rel), (v2, g_dense) = _grads(F, torch.float64, k=64.0, k_unit="max")
+    (v3, g_abs), _ = _grads(F, torch.float64, k=64.0 / tv)
+    assert v1 == v3 == pytest.approx(v2)
+    assert _rel(g_rel, g_abs) < 1e-9 and _rel(g_rel, g_dense) < 1e-4
+    with pytest.raises(InvalidInputError, match="k_unit"):
+        ss_rate(x, k_unit="pairs")
+
+
+def test_k_per_largest_distance_points_right_at_any_scale():
+    """The released k = 1 smooths over a fixed distance, so on small activations (largest pair
+    distance about 3, as in the ResNet's blocks) its gradient is a poor guide; k = 64 per largest
+    distance is the same surrogate at every scale and raises the true SS_rate along +g in most
+    matrices at either scale (benchmarks/bench_ss_direction.py --k-unit max)."""
+    gen = torch.Generator().manual_seed(11)
+    for scale in (0.25, 4.0):
+        rose = 0
+        for _ in range(10):
+            F = scale * torch.randn(128, 64, generator=gen, dtype=torch.float64)
+            x = F.clone().requires_grad_(True)
+            value = ss_rate(x, k=64.0, k_unit="max")
+            value.backward()
+            step = 0.03 * F.norm() * x.grad / x.grad.norm()
+            rose += float(ss_rate(F + step)) > float(value.detach())
+        assert rose >= 8, (scale, rose)

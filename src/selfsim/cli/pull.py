@@ -31,6 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--initial", action="store_true", help="the run's initial weights, not its checkpoint"
     )
     p.add_argument("--k", type=float, default=1.0, help="surrogate sharpness ss.k (default 1)")
+    p.add_argument(
+        "--k-unit",
+        default="distance",
+        choices=("distance", "max"),
+        help="unit of k, ss.k_unit: per pair distance (default) or per largest pair distance",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,9 +52,11 @@ def run(args: argparse.Namespace) -> int:
         target=args.target,
         initial=args.initial,
         k=args.k,
+        k_unit=args.k_unit,
     )
     print(
-        f"{args.run}: alpha {args.alpha:g}, gamma {args.gamma:g}, k {args.k:g}, no gate, "
+        f"{args.run}: alpha {args.alpha:g}, gamma {args.gamma:g}, k {args.k:g} per "
+        f"{'pair distance' if args.k_unit == 'distance' else 'largest pair distance'}, no gate, "
         f"{'initial' if args.initial else 'trained'} weights"
     )
     print(pull_table(rows, args.target))

@@ -49,7 +49,7 @@ class SelfSimilarityCallback(Callback):
     layers : layer spec, optional
         Module names inside the LightningModule (e.g. ``"net.blocks.3"``); None = the
         preset / automatic choice of :func:`selfsim.models.select_layers`.
-    alpha, gamma, mode, gate, k, fac, formula, num_thresholds, seed
+    alpha, gamma, mode, gate, k, k_unit, fac, formula, num_thresholds, seed
         As for :class:`~selfsim.train.constraint.SelfSimilarityConstraint`.
     epochs : int, optional
         Run length for gamma schedules; default ``trainer.max_epochs``.
@@ -77,6 +77,7 @@ class SelfSimilarityCallback(Callback):
         num_thresholds: int = 256,
         seed: int | None = 0,
         log_every: int = 1,
+        k_unit: str = "distance",
     ) -> None:
         self.layers = layers
         self.epochs = epochs
@@ -87,6 +88,7 @@ class SelfSimilarityCallback(Callback):
             mode=mode,
             gate=gate,
             k=k,
+            k_unit=k_unit,
             fac=fac,
             formula=formula,
             num_thresholds=num_thresholds,

@@ -19,6 +19,10 @@ FORMULAS = ("code", "paper")
 #: definition, METHOD section 2); "released": thresholds and chord in float32 arithmetic as
 #: the released script builds them, end points only up to float32 rounding
 SURROGATES = ("exact", "released")
+#: the unit of the surrogate's sharpness k: per unit of pair distance (the released code) or
+#: per largest pair distance TV of the batch (k / TV per unit distance: the same smoothing
+#: relative to the spread of the distances, whatever the activations' scale)
+K_UNITS = ("distance", "max")
 
 
 def thresholds(tz: float, tv: float, num: int, surrogate: str = "exact") -> np.ndarray:

@@ -26,6 +26,7 @@ def ss_rate_dense(
     formula: str = "code",
     k: float = 1.0,
     fac: float | None = None,
+    k_unit: str = "distance",
 ) -> torch.Tensor:
     """SS_rate with the dense straight-through surrogate (slow, memory-hungry reference).
 
@@ -40,6 +41,8 @@ def ss_rate_dense(
     t = torch.arange(S, dtype=torch.float64) / (S - 1)
     theta = ((1 + tz.double()) * ((1 + tv.double()) / (1 + tz.double())) ** t - 1).to(C.device)
     theta[0], theta[-1] = tz.double(), tv.double()
+    if k_unit == "max":  # k per largest pair distance
+        k = k / float(tv)
     # P x S indicator and P x S sigmoid terms, in the working dtype of F
     hard = (C.double()[:, None] < theta[None, :]).to(C.dtype).mean(0).double()
     soft = fac * torch.sigmoid(k * (theta.to(C.dtype)[None, :] - C[:, None])).mean(0).double()

@@ -89,8 +89,10 @@ def _validate(
     k: float,
     fac: float | None,
     surrogate: str = "exact",
+    k_unit: str = "distance",
 ) -> tuple[int, int]:
     check_int(num_thresholds, "num_thresholds", caller, low=2)
+    check_choice(k_unit, "k_unit", caller, sf.K_UNITS)
     check_choice(formula, "formula", caller, sf.FORMULAS)
     check_choice(surrogate, "surrogate", caller, sf.SURROGATES)
     check_float(k, "k", caller, low=0.0, closed="right")
@@ -321,6 +323,7 @@ def _make_function() -> Any:
             fac: float,
             caller: str,
             surrogate: str,
+            k_unit: str,
         ) -> torch.Tensor:
             with _kernel_threads(F.device):
                 x, C = _torch_distances(F)
@@ -329,6 +332,8 @@ def _make_function() -> Any:
                 )
             ctx.save_for_backward(x, C, theta)
             ctx.in_dtype = F.dtype
+            if k_unit == "max":  # k per largest pair distance
+                k = k / curve.tv
             ctx.info = (curve.grad_density, k, fac, curve.tz, curve.tv)
             return torch.tensor(curve.value, dtype=x.dtype, device=x.device)
 
@@ -339,7 +344,7 @@ def _make_function() -> Any:
             with _kernel_threads(x.device):
                 dC = _pair_gradient(C, theta, grad_density, k, fac, tz, tv)
                 dF = _chain_to_features(x, C, dC) * grad_out.to(x.dtype)
-            return dF.to(ctx.in_dtype), None, None, None, None, None, None
+            return dF.to(ctx.in_dtype), None, None, None, None, None, None, None
 
     return _SSRate
 
@@ -356,6 +361,7 @@ def ss_rate(
     k: float = ...,
     fac: float | None = ...,
     surrogate: str = ...,
+    k_unit: str = ...,
 ) -> float: ...
 @overload
 def ss_rate(
@@ -366,6 +372,7 @@ def ss_rate(
     k: float = ...,
     fac: float | None = ...,
     surrogate: str = ...,
+    k_unit: str = ...,
 ) -> torch.Tensor: ...
 def ss_rate(
     F: np.ndarray | torch.Tensor,
@@ -375,6 +382,7 @@ def ss_rate(
     k: float = 1.0,
     fac: float | None = None,
     surrogate: str = "exact",
+    k_unit: str = "distance",
 ) -> float | torch.Tensor:
     """SS_rate of the feature network of F.
 
@@ -400,6 +408,12 @@ def ss_rate(
         the end points sit at TZ and TV only up to float32 rounding; the sign of
         the two end-point terms, which dominate the surrogate gradient, then
         follows rounding. Offered to measure what that behaviour does in training.
+    k_unit : {"distance", "max"}, default "distance"
+        The unit of ``k``. ``"distance"``: per unit of pair distance (the released
+        code), so the surrogate's smoothing depends on the activations' scale.
+        ``"max"``: per largest pair distance TV of the batch (``k / TV`` per unit
+        distance), the same smoothing relative to the spread whatever the scale
+        (docs/training.md measures both; torch only).
 
     Returns
     -------
@@ -433,7 +447,7 @@ def ss_rate(
     True
     """
     caller = "ss_rate"
-    _validate(F, caller, num_thresholds, formula, k, fac, surrogate)
+    _validate(F, caller, num_thresholds, formula, k, fac, surrogate, k_unit)
     if isinstance(F, np.ndarray):
         return _numpy_curve(F, num_thresholds, formula, caller, surrogate).value
     global _FUNCTION
@@ -441,7 +455,14 @@ def ss_rate(
         _FUNCTION = _make_function()
     D = int(F.shape[0])
     return _FUNCTION.apply(
-        F, num_thresholds, formula, float(k), float(D if fac is None else fac), caller, surrogate
+        F,
+        num_thresholds,
+        formula,
+        float(k),
+        float(D if fac is None else fac),
+        caller,
+        surrogate,
+        k_unit,
     )
 
 

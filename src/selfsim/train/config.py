@@ -33,6 +33,7 @@ from typing import Any
 
 from .._core.config import Config, SSParams, deep_merge, did_you_mean
 from .._core.errors import DataError, InvalidInputError
+from ..metrics._ss_formulas import K_UNITS
 
 __all__ = [
     "ModelConfig",
@@ -66,6 +67,7 @@ SS_MODES = ("off", "record", "constrain")
 SS_GATES = ("code", "none")
 SS_FORMULAS = ("code", "paper")
 SS_SURROGATES = ("exact", "released")
+SS_K_UNITS = K_UNITS
 AMP_DTYPES = ("float16", "bfloat16")
 
 
@@ -181,6 +183,7 @@ class SSConfig(SSParams):
     gate_refresh_every: int = 5
     gate_limit: float = 0.05
     k: float = 1.0
+    k_unit: str = "distance"  # distance | max (k per largest pair distance; docs/training.md)
     fac: float | None = None
     formula: str = "code"  # code | paper
     surrogate: str = "exact"  # exact | released (float32 end points as the released script)
@@ -196,6 +199,7 @@ class SSConfig(SSParams):
         self._int("gate_refresh_every", low=1)
         self._float("gate_limit", low=0.0)
         self._float("k", low=0.0, low_open=True)
+        self._choice("k_unit", SS_K_UNITS)
         self._float("fac", low=0.0, low_open=True)
         self._choice("formula", SS_FORMULAS)
         self._choice("surrogate", SS_SURROGATES)

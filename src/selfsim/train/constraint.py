@@ -79,6 +79,9 @@ class SelfSimilarityConstraint:
     formula : {"code", "paper"}, default "code"
     surrogate : {"exact", "released"}, default "exact"
         End-point handling of the thresholds (see :func:`selfsim.ss_rate`).
+    k_unit : {"distance", "max"}, default "distance"
+        The unit of ``k`` (see :func:`selfsim.ss_rate`): ``"max"`` makes the
+        surrogate's smoothing relative to the largest pair distance.
     num_thresholds : int, default 256
     seed : int, optional
         Seed of the per-step layer draw (the same on every process).
@@ -121,6 +124,7 @@ class SelfSimilarityConstraint:
         seed: int | None = None,
         surrogate: str = "exact",
         every: int = 1,
+        k_unit: str = "distance",
     ) -> None:
         caller = "SelfSimilarityConstraint"
         self.every = check_int(every, "every", caller, low=1)
@@ -130,6 +134,7 @@ class SelfSimilarityConstraint:
         self.gate = gate if isinstance(gate, SimilarityGate) else SimilarityGate(gate)
         self.k, self.fac, self.formula, self.num_thresholds = k, fac, formula, num_thresholds
         self.surrogate = surrogate
+        self.k_unit = k_unit
         self.model = model
         self.layers = list(select_layers(model, "released" if layers is None else layers))
         self._modules = dict(model.named_modules())
@@ -216,6 +221,7 @@ class SelfSimilarityConstraint:
                 k=self.k,
                 fac=self.fac,
                 surrogate=self.surrogate,
+                k_unit=self.k_unit,
             )
         except DegenerateInputError as exc:
             if not self._warned:

@@ -220,6 +220,7 @@ def _run(
         num_thresholds=cfg.ss.num_thresholds,
         seed=cfg.seed,
         surrogate=cfg.ss.surrogate,
+        k_unit=cfg.ss.k_unit,
         every=cfg.ss.every,
     )
     total_batch = cfg.batch_size * dist.world_size

@@ -119,6 +119,7 @@ def penalty_pull(
     target: float = 0.1,
     initial: bool = False,
     k: float = 1.0,
+    k_unit: str = "distance",
 ) -> list[LayerPull]:
     """Measure the pull of S2-Con on every hooked layer of a training run (nothing is written).
 
@@ -140,8 +141,9 @@ def penalty_pull(
         The gradient ratio ``alpha_for_target`` aims at.
     initial : bool
         The run's initial weights (seeded as the run was) instead of its checkpoint.
-    k : float
-        The surrogate's sharpness (``ss.k``; docs/training.md: its direction).
+    k, k_unit
+        The surrogate's sharpness and its unit (``ss.k``, ``ss.k_unit``; see
+        :func:`selfsim.ss_rate` and docs/training.md on their direction).
 
     Returns
     -------
@@ -170,7 +172,7 @@ def penalty_pull(
         model = build()
         params = [p for p in model.parameters() if p.requires_grad]
         with SelfSimilarityConstraint(
-            model, [layer], alpha=alpha, gamma=gamma, gate="none", seed=0, k=k
+            model, [layer], alpha=alpha, gamma=gamma, gate="none", seed=0, k=k, k_unit=k_unit
         ) as con:
             con.start_epoch(0)
             ss, gt, gp = [], [], []
