@@ -228,3 +228,19 @@ def test_every_phase_survives_a_checkpoint():
 def test_every_must_be_a_positive_int():
     with pytest.raises(InvalidInputError, match="every"):
         SelfSimilarityConstraint(_net(), ["1"], alpha=1.0, every=0)
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"k_unit": "pairs"}, "k_unit"),
+        ({"surrogate": "exactly"}, "surrogate"),
+        ({"formula": "cod"}, "formula"),
+        ({"k": 0.0}, "'k'"),
+        ({"num_thresholds": 1}, "num_thresholds"),
+    ],
+)
+def test_bad_surrogate_settings_are_refused_before_any_step(bad, match):
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+    with pytest.raises(InvalidInputError, match=match):
+        SelfSimilarityConstraint(net, ["1"], alpha=1.0, **bad)

@@ -34,6 +34,7 @@ from torch import nn
 from .._core.errors import DegenerateInputError, InvalidInputError, SelfSimWarning
 from .._core.validation import check_choice, check_float, check_int
 from ..activations.hooks import hook_outputs
+from ..metrics._ss_formulas import FORMULAS, K_UNITS, SURROGATES
 from ..models import select_layers
 from .distributed import all_gather_float, all_reduce_sum
 from .gate import GammaSchedule, SimilarityGate, parse_gamma
@@ -132,9 +133,13 @@ class SelfSimilarityConstraint:
         self.alpha = check_float(alpha, "alpha", caller, low=0.0)
         self.gamma: GammaSchedule = parse_gamma(gamma, epochs=epochs)
         self.gate = gate if isinstance(gate, SimilarityGate) else SimilarityGate(gate)
-        self.k, self.fac, self.formula, self.num_thresholds = k, fac, formula, num_thresholds
-        self.surrogate = surrogate
-        self.k_unit = k_unit
+        # the settings SS_rate would refuse at the first step, refused here instead
+        check_float(k, "k", caller, low=0.0, closed="right")
+        check_int(num_thresholds, "num_thresholds", caller, low=2)
+        self.k, self.fac, self.num_thresholds = k, fac, num_thresholds
+        self.formula = check_choice(formula, "formula", caller, FORMULAS)
+        self.surrogate = check_choice(surrogate, "surrogate", caller, SURROGATES)
+        self.k_unit = check_choice(k_unit, "k_unit", caller, K_UNITS)
         self.model = model
         self.layers = list(select_layers(model, "released" if layers is None else layers))
         self._modules = dict(model.named_modules())
