@@ -73,16 +73,15 @@ def _row(label: str, res: np.ndarray, n: int) -> str:
 def _real(args: argparse.Namespace) -> None:
     from pathlib import Path
 
+    from selfsim.activations.hooks import hook_outputs
     from selfsim.activations.reduce import feature_matrix
     from selfsim.train.pull import _setup
 
     doc, build, data = _setup(Path(args.run), False, args.seeds)
     model = build()
     names = list(doc.get("layers") or [])
-    modules = dict(model.named_modules())
     outs: dict[str, list[torch.Tensor]] = {n: [] for n in names}
-    for n in names:
-        modules[n].register_forward_hook(lambda m, i, o, n=n: outs[n].append(o.detach()))
+    hook_outputs(model, names, lambda n, o: outs[n].append(o), keep_graph=False)
     with torch.no_grad():
         for x, _ in data:
             model(x)

@@ -40,9 +40,9 @@ def test_pull_scales_with_alpha_and_leaves_the_run_alone(tmp_path, tiny_override
         # same weights and batches: the penalty's gradient is linear in alpha, the task's is not
         assert b.penalty_grad == pytest.approx(10 * a.penalty_grad, rel=1e-5)
         assert a.ratio == pytest.approx(a.penalty_grad / a.task_grad)
-        assert a.alpha_for_target == pytest.approx(b.alpha_for_target, rel=1e-5)
+        assert a.alpha_for(0.1) == pytest.approx(b.alpha_for(0.1), rel=1e-5)
         # at the alpha it names, the ratio is the target
-        assert a.ratio * a.alpha_for_target / a.alpha == pytest.approx(0.1)
+        assert a.ratio * a.alpha_for(0.1) / a.alpha == pytest.approx(0.1)
         assert len(a.alone) == 4 and a.alone == b.alone  # the penalty alone: alpha cancels
     sharp = penalty_pull(run, alpha=1e-2, batches=2, steps=0, k=4.0)  # ss.k reaches the surrogate
     assert [r.task_grad for r in sharp] == [r.task_grad for r in small]

@@ -49,7 +49,6 @@ def run(args: argparse.Namespace) -> int:
         layers=args.layers,
         batches=args.batches,
         steps=args.steps,
-        target=args.target,
         initial=args.initial,
         k=args.k,
         k_unit=args.k_unit,

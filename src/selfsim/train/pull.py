@@ -9,7 +9,8 @@ For each hooked layer, on the run's first training batches (its own data pipelin
 normalisation): the layer's SS_rate; the L2 norms, over all parameters, of the gradient of the
 task loss (cross-entropy without label smoothing) and of the penalty
 0.5 alpha (SS_rate - gamma)^2 without the gate; their ratio; and the alpha at which the
-penalty's gradient would be ``target`` times the task's (the ratio is linear in alpha). Then,
+penalty's gradient would be a given fraction of the task's (:meth:`LayerPull.alpha_for`;
+the ratio is linear in alpha). Then,
 from the same weights, AdamW (lr 1e-3) on the penalty alone for ``steps`` steps shows whether
 SS_rate can reach gamma through that layer at all.
 """
@@ -45,12 +46,15 @@ class LayerPull:
     task_grad: float  #: mean L2 norm of the task loss's gradient
     penalty_grad: float  #: mean L2 norm of the penalty's gradient at ``alpha``
     alpha: float
-    alpha_for_target: float  #: alpha at which penalty_grad / task_grad would be the target
     alone: tuple[float, ...]  #: SS_rate after 0, 1, ... ``steps`` penalty-only steps
 
     @property
     def ratio(self) -> float:
         return self.penalty_grad / self.task_grad if self.task_grad > 0 else math.nan
+
+    def alpha_for(self, target: float) -> float:
+        """The alpha at which penalty_grad / task_grad would be ``target`` (linear in alpha)."""
+        return target * self.alpha / self.ratio if self.ratio > 0 else math.inf
 
 
 def _setup(run: Path, initial: bool, nbatch: int) -> tuple[dict, Callable[[], Any], list]:
@@ -116,7 +120,6 @@ def penalty_pull(
     layers: Any = None,
     batches: int = 4,
     steps: int = 60,
-    target: float = 0.1,
     initial: bool = False,
     k: float = 1.0,
     k_unit: str = "distance",
@@ -137,8 +140,6 @@ def penalty_pull(
         Training batches the gradient norms are averaged over.
     steps : int
         Penalty-only AdamW steps per layer (0: skip that part).
-    target : float
-        The gradient ratio ``alpha_for_target`` aims at.
     initial : bool
         The run's initial weights (seeded as the run was) instead of its checkpoint.
     k, k_unit
@@ -158,7 +159,6 @@ def penalty_pull(
     caller = "penalty_pull"
     alpha = check_float(alpha, "alpha", caller, low=0.0, closed="right")
     gamma = check_float(gamma, "gamma", caller, low=0.0, high=1.0)
-    target = check_float(target, "target", caller, low=0.0, closed="right")
     k = check_float(k, "k", caller, low=0.0, closed="right")
     batches = check_int(batches, "batches", caller, low=1)
     steps = check_int(steps, "steps", caller, low=0)
@@ -195,7 +195,6 @@ def penalty_pull(
                 if s < steps:
                     (pen / alpha).backward()
                     opt.step()
-        ratio = p / t if t > 0 else math.nan
         out.append(
             LayerPull(
                 layer=layer,
@@ -203,7 +202,6 @@ def penalty_pull(
                 task_grad=t,
                 penalty_grad=p,
                 alpha=alpha,
-                alpha_for_target=target * alpha / ratio if ratio > 0 else math.inf,
                 alone=tuple(alone),
             )
         )
@@ -215,7 +213,7 @@ def penalty_pull(
 def pull_table(rows: list[LayerPull], target: float = 0.1) -> str:
     """A plain-text table of :func:`penalty_pull`'s rows (the CLI prints it).
 
-    >>> r = LayerPull("blocks.0", 0.1, 2.0, 0.02, 1e-2, 0.1, (0.1, 0.2, 0.3, 0.35))
+    >>> r = LayerPull("blocks.0", 0.1, 2.0, 0.02, 1e-2, (0.1, 0.2, 0.3, 0.35))
     >>> print(pull_table([r]))  # doctest: +NORMALIZE_WHITESPACE
     layer     SS_rate  |g task|  |g pen|  ratio  alpha for 0.1  penalty alone: SS_rate after 0, 1, 2, 3 steps
     blocks.0  0.100    2.00e+00  2.00e-02 1.00e-02 0.1          0.100 0.200 0.300 0.350
@@ -240,7 +238,7 @@ def pull_table(rows: list[LayerPull], target: float = 0.1) -> str:
             f"{r.task_grad:.2e}",
             f"{r.penalty_grad:.2e}",
             f"{r.ratio:.2e}",
-            f"{r.alpha_for_target:.3g}",
+            f"{r.alpha_for(target):.3g}",
             " ".join(f"{r.alone[i]:.3f}" for i in marks),
         ]
         for r in rows
