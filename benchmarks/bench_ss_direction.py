@@ -75,9 +75,9 @@ def _real(args: argparse.Namespace) -> None:
 
     from selfsim.activations.hooks import hook_outputs
     from selfsim.activations.reduce import feature_matrix
-    from selfsim.train.pull import _setup
+    from selfsim.train.pull import load_run
 
-    doc, build, data = _setup(Path(args.run), False, args.seeds)
+    doc, build, data = load_run(Path(args.run), nbatch=args.seeds)
     model = build()
     names = list(doc.get("layers") or [])
     outs: dict[str, list[torch.Tensor]] = {n: [] for n in names}

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 pytest.importorskip("timm")
 
 from selfsim import DataError  # noqa: E402
 from selfsim.cli import main  # noqa: E402
 from selfsim.train.config import resolve_config  # noqa: E402
 from selfsim.train.loop import train  # noqa: E402
-from selfsim.train.pull import penalty_pull  # noqa: E402
+from selfsim.train.pull import load_run, penalty_pull  # noqa: E402
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -50,6 +50,16 @@ def test_pull_scales_with_alpha_and_leaves_the_run_alone(tmp_path, tiny_override
     assert main(["pull", str(run), "--batches", "2", "--steps", "3", "--k", "4"]) == 0
     out = capsys.readouterr().out
     assert "blocks.0" in out and "blocks.1" in out and "alpha for 0.1" in out
+    # load_run: the run's hooked layers, its weights and the same batches on every call
+    doc, build, data = load_run(run, nbatch=2)
+    _, build2, data2 = load_run(run, nbatch=2)
+    assert doc["layers"] == hooked and len(data) == 2
+    pairs = zip(data, data2, strict=True)
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in pairs)
+    trained, again = build().state_dict(), build2().state_dict()
+    fresh = load_run(run, initial=True, nbatch=1)[1]().state_dict()
+    assert all(torch.equal(v, again[k]) for k, v in trained.items())
+    assert any(not torch.equal(v, fresh[k]) for k, v in trained.items() if v.is_floating_point())
     assert _digest(run) == before  # nothing in the run folder was written
 
 

@@ -32,7 +32,7 @@ from .._core.errors import DataError
 from .._core.progress import Progress
 from .._core.validation import check_float, check_int
 
-__all__ = ["LayerPull", "penalty_pull", "pull_table"]
+__all__ = ["LayerPull", "load_run", "penalty_pull", "pull_table"]
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,17 @@ class LayerPull:
         return target * self.alpha / self.ratio if self.ratio > 0 else math.inf
 
 
-def _setup(run: Path, initial: bool, nbatch: int) -> tuple[dict, Callable[[], Any], list]:
-    """(config.json, model builder, batches) of a run, through the training code's model and data."""
+def load_run(
+    run: Path, initial: bool = False, nbatch: int = 8
+) -> tuple[dict, Callable[[], Any], list]:
+    """A training run's ``config.json``, a builder of its model and its first training batches.
+
+    The model and the data come through the training code, with the run's seed: ``build()``
+    returns a fresh model in train mode with the run's initial weights (``initial=True``) or
+    its last checkpoint; the batches are the first ``nbatch`` of its training loader, augmented
+    as in training. Raises :class:`selfsim.DataError` when ``run`` is not a run folder
+    or has no checkpoint.
+    """
     import torch
 
     from ..models import create_model
@@ -162,7 +171,7 @@ def penalty_pull(
     k = check_float(k, "k", caller, low=0.0, closed="right")
     batches = check_int(batches, "batches", caller, low=1)
     steps = check_int(steps, "steps", caller, low=0)
-    doc, build, data = _setup(Path(run_dir), initial, batches)
+    doc, build, data = load_run(Path(run_dir), initial, batches)
     if layers is None:
         layers = list(doc.get("layers") or []) or "released"
     names = list(select_layers(build(), layers))
