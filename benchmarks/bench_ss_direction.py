@@ -14,7 +14,11 @@ thresholds spaced in log(1 + theta)). Printed: how often
 +g raised and -g lowered SS_rate, an exact two-sided sign test of those against chance,
 the mean change along +g and -g, and the mean absolute change along the random directions.
 A useful surrogate raises along +g far more often than not and moves SS_rate more than a
-random step of the same length.
+random step of the same length. The last two columns show when it cannot: TV - TZ, the
+spread of the pair distances, and |cos| between g and the gradient of the sum of all pair
+distances. Where the sigmoid is nearly straight over the whole spread (k (TV - TZ) of order
+1 or less), g is about +-1 times that gradient (|cos| near 1): it can only spread every pair
+apart or pull every pair together, and whether that raises SS_rate depends on the layer.
 
     python benchmarks/bench_ss_direction.py                       # D = 16 .. 512, B = 64
     python benchmarks/bench_ss_direction.py --dims 16 128 --eta 0.03 0.1 --seeds 40
@@ -39,14 +43,23 @@ from selfsim import ss_rate
 
 def probe(
     F: torch.Tensor, eta: float, gen: torch.Generator, k: float = 1.0, k_unit: str = "distance"
-) -> tuple[float, float, float]:
-    """Change of the true SS_rate along +g, -g and one random direction (steps eta ||F||);
+) -> tuple[float, float, float, float, float]:
+    """Change of the true SS_rate along +g, -g and one random direction (steps eta ||F||),
+    then the spread TV - TZ of the pair distances and |cos(g, grad of their sum)|;
     ``k``: the surrogate's sharpness (the value does not depend on it)."""
     x = F.clone().requires_grad_(True)
     value = ss_rate(x, k=k, k_unit=k_unit)
     value.backward()
     assert x.grad is not None
     g = x.grad / x.grad.norm()
+    # the distances C_ij = ||F_i - F_j|| / sqrt(B); where the sigmoid is nearly straight over
+    # their whole spread, g is a multiple of the gradient of their sum
+    x = F.clone().requires_grad_(True)
+    dist = torch.nn.functional.pdist(x) / F.shape[1] ** 0.5
+    dist.sum().backward()
+    assert x.grad is not None
+    spread = float(dist.detach().max() - dist.detach().min())
+    cos = abs(float((g * x.grad).sum() / x.grad.norm()))
     s0 = float(value.detach())
     step = eta * float(F.norm())
     r = torch.randn(F.shape, generator=gen, dtype=F.dtype)
@@ -56,6 +69,8 @@ def probe(
         float(ss_rate(F + step * g)) - s0,
         float(ss_rate(F - step * g)) - s0,
         float(ss_rate(F + step * r)) - s0,
+        spread,
+        cos,
     )
 
 
@@ -67,7 +82,14 @@ def _row(label: str, res: np.ndarray, n: int) -> str:
     return (
         f"{label}  {rose:>5}/{n:<2} {fell:>5}/{n:<2} {p:>8.2g}  {up:>+8.4f} "
         f"{res[:, 1].mean():>+8.4f} {rnd:>8.4f}  {up / rnd if rnd > 0 else float('nan'):>13.2f}"
+        f"  {res[:, 3].mean():>7.3g} {res[:, 4].mean():>10.3f}"
     )
+
+
+HEADER = (
+    f"{'+g rose':>8} {'-g fell':>8} {'sign p':>8}  {'mean +g':>8} {'mean -g':>8} {'|random|':>8}"
+    f"  {'+g / |random|':>13}  {'TV - TZ':>7} {'|cos sumC|':>10}"
+)
 
 
 def _real(args: argparse.Namespace) -> None:
@@ -86,10 +108,7 @@ def _real(args: argparse.Namespace) -> None:
         for x, _ in data:
             model(x)
     print(f"{args.run}: {len(data)} training batches, trained weights")
-    print(
-        f"{'layer':>12} {'D':>5} {'k':>5} {'eta':>5}  {'+g rose':>8} {'-g fell':>8} {'sign p':>8}  "
-        f"{'mean +g':>8} {'mean -g':>8} {'|random|':>8}  {'+g / |random|':>13}"
-    )
+    print(f"{'layer':>12} {'D':>5} {'k':>5} {'eta':>5}  {HEADER}")
     gen = torch.Generator().manual_seed(7)
     for n in names:
         mats = [feature_matrix(h).double() for h in outs[n]]
@@ -121,10 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"({time.perf_counter() - t0:.0f} s)")
         return 0
     print(f"Gaussian features, B = {args.batch}, {args.seeds} matrices per row; steps of eta ||F||")
-    print(
-        f"{'D':>5} {'k':>5} {'eta':>5}  {'+g rose':>8} {'-g fell':>8} {'sign p':>8}  "
-        f"{'mean +g':>8} {'mean -g':>8} {'|random|':>8}  {'+g / |random|':>13}"
-    )
+    print(f"{'D':>5} {'k':>5} {'eta':>5}  {HEADER}")
     for D in args.dims:
         for k in args.k:
             for eta in args.eta:
