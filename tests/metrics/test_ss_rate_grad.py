@@ -246,3 +246,23 @@ def test_k_per_largest_distance_points_right_at_any_scale():
             step = 0.03 * F.norm() * x.grad / x.grad.norm()
             rose += float(ss_rate(F + step)) > float(value.detach())
         assert rose >= 8, (scale, rose)
+
+
+def test_k1_surrogate_collapses_to_the_sum_of_distances_on_a_narrow_spread():
+    """Where k (TV - TZ) is small the sigmoid is nearly straight over every distance, so the
+    k = 1 gradient is a multiple of the gradient of the sum of pair distances (docs/training.md:
+    |cos| >= 0.99 in every real layer where k = 1 went wrong); k per largest distance is not."""
+    F = 0.25 * torch.randn(64, 64, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+
+    def grad(fn):
+        x = F.clone().requires_grad_(True)
+        fn(x).backward()
+        return x.grad
+
+    total = grad(lambda x: torch.nn.functional.pdist(x).sum())
+
+    def cos(g):
+        return abs(float((g * total).sum() / g.norm() / total.norm()))
+
+    assert cos(grad(lambda x: ss_rate(x))) > 0.999
+    assert cos(grad(lambda x: ss_rate(x, k=32.0, k_unit="max"))) < 0.9
