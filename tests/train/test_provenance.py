@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import socket
+from pathlib import Path
 
 import numpy as np
 
@@ -93,12 +95,41 @@ def test_installation_id_is_made_once_and_kept(tmp_path, monkeypatch):
     assert len(first) == 12 and int(first, 16) >= 0
     assert prov.installation_id() == first  # read back, not made again
     assert (tmp_path / "cache" / "selfsim" / "installation-id").read_text().strip() == first
-    assert [p.name for p in (tmp_path / "cache" / "selfsim").iterdir()] == ["installation-id"]
+    names = sorted(p.name for p in (tmp_path / "cache" / "selfsim").iterdir())
+    assert names == ["installation-id", "installation-processor"]
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other"))
     assert prov.installation_id() != first  # another home: another installation
     (tmp_path / "file").write_text("")  # a cache "directory" that is a file: no id, no error
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
     assert prov.installation_id() == "unknown"
+
+
+def test_installation_id_changes_with_the_processor(tmp_path, monkeypatch):
+    """A home directory moved to another processor keeps its id file; runs trained there must
+    not pair as bit-identical with the earlier ones, so the id gets a suffix there."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = tmp_path / "selfsim"
+    folder.mkdir()
+    (folder / "installation-id").write_text("0123456789ab\n")  # made before the signature
+    monkeypatch.setattr(prov, "processor_signature", lambda: "cpu A | avx2 fma")
+    assert prov.installation_id() == "0123456789ab"  # its first processor: the id as it was
+    assert (folder / "installation-processor").read_text() == "cpu A | avx2 fma\n"
+    monkeypatch.setattr(prov, "processor_signature", lambda: "cpu B | avx2 avx512f fma")
+    moved = prov.installation_id()
+    assert moved.startswith("0123456789ab-") and len(moved) == 19
+    assert prov.installation_id() == moved  # stable on that processor
+    monkeypatch.setattr(prov, "processor_signature", lambda: "cpu C | avx2")
+    assert prov.installation_id() not in (moved, "0123456789ab")
+    monkeypatch.setattr(prov, "processor_signature", lambda: "cpu A | avx2 fma")
+    assert prov.installation_id() == "0123456789ab"  # back on the first one
+    assert (folder / "installation-id").read_text() == "0123456789ab\n"  # never rewritten
+
+
+def test_processor_signature_names_the_vector_instructions():
+    sig = prov.processor_signature()
+    assert sig and "\n" not in sig
+    if Path("/proc/cpuinfo").is_file() and platform.machine() in ("x86_64", "AMD64"):
+        assert " | " in sig and "sse2" in sig.split(" | ")[1].split()
 
 
 def test_a_run_resumed_in_another_installation_lists_both(tmp_path, monkeypatch):

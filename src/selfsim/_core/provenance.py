@@ -22,6 +22,7 @@ from typing import Any
 __all__ = [
     "git_commit",
     "installation_id",
+    "processor_signature",
     "versions",
     "provenance",
     "to_jsonable",
@@ -96,6 +97,24 @@ def machine() -> dict[str, Any]:
     return out
 
 
+def processor_signature() -> str:
+    """The processor model and the vector instructions it offers (the ones that choose
+    numeric kernels: SSE, AVX, FMA, AMX, F16C), as one line; "" where neither is known."""
+    model, isa = platform.processor() or platform.machine(), ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for ln in fh:
+                key, _, val = ln.partition(":")
+                if key.strip() == "model name":
+                    model = val.strip()
+                elif key.strip() == "flags" and not isa:
+                    kept = (f for f in val.split() if f.startswith(("sse", "avx", "fma", "amx")))
+                    isa = " ".join(sorted({*kept, *({"f16c"} & set(val.split()))}))
+    except OSError:
+        pass
+    return f"{model} | {isa}" if isa else model
+
+
 def installation_id() -> str:
     """A random id for this machine and user, made on the first call and kept in
     ``$XDG_CACHE_HOME/selfsim/installation-id`` (default ``~/.cache``); "unknown" where that
@@ -105,7 +124,14 @@ def installation_id() -> str:
     reasons a record of versions and processor does not always show (docs/results.md). Two run
     records with different ids are therefore not a pair of numerics, whatever else they
     share; the experiment tables say so (``selfsim.train.experiment``).
+
+    ``installation-processor`` beside it keeps the :func:`processor_signature` the id was first
+    used on. A home directory that moves to another processor (a virtual machine migrated to
+    other hardware) keeps its files, so on a different processor the id gets a suffix from that
+    processor's signature: runs trained there are not paired as bit-identical with the ones
+    trained before. (The id file itself holds the id alone, as older versions read it.)
     """
+    import hashlib
     import uuid
 
     try:
@@ -114,24 +140,54 @@ def installation_id() -> str:
         return "unknown"
     path = root / "selfsim" / "installation-id"
     try:
-        return path.read_text().strip() or "unknown"
+        ident = path.read_text().strip() or "unknown"
     except FileNotFoundError:
-        pass
+        ident = ""
     except OSError:
         return "unknown"
+    made = not ident
+    if made:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".installation-id.{os.getpid()}.{uuid.uuid4().hex}")
+            tmp.write_text(uuid.uuid4().hex[:12] + "\n")
+            try:  # a hard link is atomic and exclusive: first calls at once agree on one id
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink(missing_ok=True)
+            ident = path.read_text().strip() or "unknown"
+        except OSError:
+            return "unknown"
+    if ident == "unknown":
+        return ident
+    here = processor_signature()
+    made_on = path.with_name("installation-processor")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".installation-id.{os.getpid()}.{uuid.uuid4().hex}")
-        tmp.write_text(uuid.uuid4().hex[:12] + "\n")
-        try:  # a hard link is atomic and exclusive: first calls at once agree on one id
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-        return path.read_text().strip() or "unknown"
+        first = "" if made else made_on.read_text().strip()
+    except FileNotFoundError:  # an id from before the signature: this processor is its own
+        first = ""
     except OSError:
-        return "unknown"
+        return ident
+    if not first:
+        _write_atomic(made_on, here + "\n")
+        return ident
+    if first and first != here:
+        return f"{ident}-{hashlib.sha1(here.encode()).hexdigest()[:6]}"
+    return ident
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` at once, or leave it as it is where that fails."""
+    import uuid
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def provenance() -> dict[str, Any]:
