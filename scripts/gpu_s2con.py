@@ -4,8 +4,10 @@
     python scripts/gpu_s2con.py --smoke        # a few steps on the CPU (run by the test suite)
 
 Families: ViT (vit_tiny_32), MLP-Mixer (mixer_tiny_32), ResMLP (resmlp_tiny_32) and ResNet
-(resnet_cifar_32: a 3 x 3 stem of stride 2 and no max-pool, so a 32 px image enters the first
-stage at 16 x 16), the small-input variants of ``selfsim.models.small``. Data sets: CIFAR-10 and
+(resnet_cifar_32 with a 3 x 3 stem of stride 1, 16 channels wide, and no max-pool, so a 32 px
+image enters the first stage at 32 x 32, as in He et al.'s CIFAR ResNets; the network of the
+CPU experiment's `configs/s2con/resnet3_cifar10.yaml`), the small-input variants of
+``selfsim.models.small``. Data sets: CIFAR-10 and
 CIFAR-100 where found under --data-root (a missing one is skipped with a message). Arms, paired
 by seed: record-only baseline, and the paper's recipe (alpha 1e-4, gamma = the same seed's
 converged baseline SS_rate, the released gate) on the released training layer set. Recipe:
@@ -26,6 +28,8 @@ import time
 from pathlib import Path
 
 FAMILIES = ["vit_tiny_32", "mixer_tiny_32", "resmlp_tiny_32", "resnet_cifar_32"]
+# arguments of a family's model, where its defaults are not the network meant here
+MODEL_KWARGS = {"resnet_cifar_32": {"stem_stride": 1, "stem_width": 16}}
 
 
 def experiment(data: str, args: argparse.Namespace) -> dict:
@@ -59,7 +63,9 @@ def experiment(data: str, args: argparse.Namespace) -> dict:
         },
     }
     return {
-        "models": args.families,
+        "models": [
+            {"name": f, "label": f, "kwargs": MODEL_KWARGS.get(f, {})} for f in args.families
+        ],
         "seeds": list(range(1 if smoke else args.seeds)),
         "base": base,
         "baseline": {"ss": {"mode": "record"}},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import runpy
 import sys
 from pathlib import Path
@@ -34,6 +35,9 @@ def test_gpu_recipe_smoke(tmp_path, monkeypatch):
     assert "vit_tiny_32" in summary and "resnet_cifar_32" in summary
     runs = (tmp_path / "digits" / "runs.csv").read_text().splitlines()
     assert len(runs) == 1 + 4  # header + 2 families x 2 arms x 1 seed
+    # the ResNet is the CPU experiment's network (stride-1, 16-wide stem)
+    cfg = json.loads((tmp_path / "digits/resnet_cifar_32/baseline/seed0/config.json").read_text())
+    assert cfg["config"]["model"]["kwargs"] == {"stem_stride": 1, "stem_width": 16}
 
 
 def test_gpu_check_runs_on_the_cpu():
