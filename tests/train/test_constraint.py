@@ -23,9 +23,11 @@ def _net():
     )
 
 
-def _fit(mode, alpha, gamma, steps=40):
-    """Adam on a fixed toy task; mean SS_rate of the last 10 steps and the final weights."""
+def _fit(mode, alpha, gamma, steps=40, compile_backend=None, trace=None):
+    """Adam on a fixed toy task; mean SS_rate of the last 10 steps and the final weights
+    (``trace``: a list that receives (loss, SS_rate, layer) of every step)."""
     net = _net()
+    forward = net if compile_backend is None else torch.compile(net, backend=compile_backend)
     opt = torch.optim.Adam(net.parameters(), lr=3e-3)
     g = torch.Generator().manual_seed(1)
     X = torch.randn(256, 16, generator=g)
@@ -37,11 +39,13 @@ def _fit(mode, alpha, gamma, steps=40):
         con.start_epoch(0)
         for _ in range(steps):
             idx = torch.randint(0, 256, (32,), generator=g)
-            loss = torch.nn.functional.cross_entropy(net(X[idx]), Y[idx]) + con.penalty()
+            loss = torch.nn.functional.cross_entropy(forward(X[idx]), Y[idx]) + con.penalty()
             opt.zero_grad()
             loss.backward()
             opt.step()
             rates.append(con.last.ss_rate)
+            if trace is not None:
+                trace.append((float(loss.detach()), con.last.ss_rate, con.last.layer))
     return sum(rates[-10:]) / 10, [p.detach().clone() for p in net.parameters()]
 
 
@@ -57,6 +61,51 @@ def test_constraint_moves_ss_rate_toward_a_far_target(record_run):
     ss_con, _ = _fit("constrain", 100.0, gamma)
     assert ss_con > ss_record + 0.01
     assert abs(ss_con - gamma) < abs(ss_record - gamma)
+
+
+@pytest.mark.slow
+def test_constraint_under_torch_compile_matches_eager():
+    """A model passed through torch.compile: the constraint's hooks still see every drawn layer
+    and the penalty's gradient reaches the weights, step for step as in eager mode (backend
+    aot_eager: dynamo's tracing and the compiled autograd graph, no C++ compiler needed)."""
+    eager, compiled = [], []
+    _, w_eager = _fit("constrain", 1.0, 0.9, steps=6, trace=eager)
+    _, w_compiled = _fit(
+        "constrain", 1.0, 0.9, steps=6, compile_backend="aot_eager", trace=compiled
+    )
+    assert {layer for *_, layer in eager} == {"1", "3"}  # both hooked layers were drawn
+    for (la, sa, na), (lb, sb, nb) in zip(eager, compiled, strict=True):
+        assert na == nb and sa == pytest.approx(sb, abs=1e-6) and la == pytest.approx(lb, rel=1e-5)
+    _, w_record = _fit("record", 0.0, 0.9, steps=6)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(w_eager, w_compiled, strict=True))
+    assert any(not torch.allclose(a, b) for a, b in zip(w_eager, w_record, strict=True))
+
+
+@pytest.mark.slow
+def test_compiled_forward_is_traced_once_whatever_layer_is_drawn():
+    """The hooks do not depend on the drawn layer, so torch.compile traces one graph for a model
+    with more hooked layers than its recompile limit (8), instead of one per layer."""
+    dynamo = pytest.importorskip("torch._dynamo")
+    counters = getattr(getattr(dynamo, "utils", None), "counters", None)
+    if counters is None:
+        pytest.skip("torch._dynamo.utils.counters not available in this torch")
+    torch.manual_seed(0)
+    mods = [m for _ in range(12) for m in (torch.nn.Linear(16, 16), torch.nn.GELU())]
+    net = torch.nn.Sequential(*mods, torch.nn.Linear(16, 3))
+    dynamo.reset()
+    counters.clear()
+    forward = torch.compile(net, backend="aot_eager")
+    x, y = torch.randn(8, 16), torch.randint(0, 3, (8,))
+    drawn = set()
+    names = [str(2 * i + 1) for i in range(12)]
+    with SelfSimilarityConstraint(net, names, alpha=1.0, gamma=0.5, gate="none", seed=0) as con:
+        con.start_epoch(0)
+        for _ in range(40):
+            loss = torch.nn.functional.cross_entropy(forward(x), y) + con.penalty()
+            loss.backward()
+            drawn.add(con.last.layer)
+    assert len(drawn) > 8
+    assert counters["stats"]["unique_graphs"] == 1
 
 
 def test_alpha_zero_is_identical_to_record_only(record_run):

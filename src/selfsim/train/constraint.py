@@ -145,7 +145,9 @@ class SelfSimilarityConstraint:
         self._modules = dict(model.named_modules())
         self._rng = random.Random(seed)
         self._handles: list[Any] = []
-        self._captured: torch.Tensor | None = None
+        # every hooked layer's output of the last training forward (the same dict object
+        # throughout, cleared by penalty(); see _keep)
+        self._captured: dict[str, torch.Tensor] = {}
         self._current = self._draw()
         self.epoch = 0
         self._calls = 0  # penalty() calls so far: which steps compute SS_rate (``every``)
@@ -171,7 +173,7 @@ class SelfSimilarityConstraint:
         for h in self._handles:
             h.remove()
         self._handles.clear()
-        self._captured = None
+        self._captured.clear()
 
     def __enter__(self) -> SelfSimilarityConstraint:
         return self
@@ -180,9 +182,13 @@ class SelfSimilarityConstraint:
         self.close()
 
     def _keep(self, name: str, out: torch.Tensor) -> None:
-        # keep only the drawn layer's output, live (with its graph), and only in training forwards
-        if name == self._current and self._modules[name].training:
-            self._captured = out
+        # keep the output live (with its graph), in training forwards only. Every hooked layer's,
+        # not only the drawn one's: a hook that tested the drawn layer would make torch.compile
+        # trace one graph per layer (it guards on the tested name) and give up after
+        # cache_size_limit (8) layers. The outputs are the step's activations, which autograd
+        # keeps until the backward anyway; penalty() lets go of them.
+        if self._modules[name].training:
+            self._captured[name] = out
 
     def _draw(self) -> str:
         return self.layers[self._rng.randrange(len(self.layers))]
@@ -196,7 +202,7 @@ class SelfSimilarityConstraint:
     @property
     def pending(self) -> bool:
         """Whether a training forward was captured and :meth:`penalty` not yet called for it."""
-        return self._captured is not None
+        return self._current in self._captured
 
     def penalty(self) -> torch.Tensor:
         """Penalty of the step whose forward just ran; draws the next step's layer.
@@ -204,8 +210,9 @@ class SelfSimilarityConstraint:
         Returns a 0-d tensor (0 in modes ``off`` / ``record``); the step's
         SS_rate, layer, gate and gamma are in :attr:`last`.
         """
-        h, layer = self._captured, self._current
-        self._captured = None
+        layer = self._current
+        h = self._captured.get(layer)
+        self._captured.clear()
         self._current = self._draw()
         gamma = self.gamma.at(self.epoch)
         due = self._calls % self.every == 0
