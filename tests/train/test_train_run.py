@@ -203,3 +203,28 @@ def test_a_gate_that_keeps_the_penalty_off_is_reported_once(tmp_path, tiny_overr
     assert "hardly acted" not in (tmp_path / "open" / "report.html").read_text()
     opens, quiet = run("record", ["ss.mode=record"])
     assert opens == [None] * 3 and quiet == [], opens  # NaN (null): no constrained step
+
+
+@pytest.mark.slow
+def test_compiled_training_matches_eager(tmp_path, tiny_overrides):
+    """compile=aot_eager (dynamo's tracing, no C++ compiler needed): the constrained training
+    gives the numbers of eager mode; the checkpoint holds the plain module's weights."""
+    extra = ["epochs=2", "ss.mode=constrain", "ss.alpha=1.0", "ss.gamma=0.1", "ss.gate=none"]
+    from torch._dynamo.utils import counters
+
+    eager = train(_cfg(tiny_overrides, extra), tmp_path / "eager")
+    counters.clear()
+    compiled = train(_cfg(tiny_overrides, [*extra, "compile=aot_eager"]), tmp_path / "compiled")
+    assert counters["stats"]["unique_graphs"] >= 1  # the forward did go through dynamo
+    for key in ("top1", "ss_rate_mean", "train_ss_rate_mean", "train_loss"):
+        assert compiled[key] == pytest.approx(eager[key], rel=1e-4, abs=1e-6), key
+    a = torch.load(tmp_path / "eager" / "checkpoint.pt", weights_only=False)["model"]
+    b = torch.load(tmp_path / "compiled" / "checkpoint.pt", weights_only=False)["model"]
+    assert a.keys() == b.keys()  # no "_orig_mod." prefix
+    assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a if a[k].is_floating_point())
+
+
+def test_an_unknown_compile_backend_is_refused_before_training(tmp_path, tiny_overrides):
+    with pytest.raises(TrainingError, match="not a torch.compile backend.*inductor"):
+        train(_cfg(tiny_overrides, ["compile=no-such-backend"]), tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()

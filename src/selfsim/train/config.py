@@ -242,6 +242,7 @@ class TrainConfig(Config):
     ema_decay: float = 0.99996
     amp: bool = True  # used on GPU only
     amp_dtype: str = "float16"  # float16 (with loss scaling) | bfloat16
+    compile: str | None = None  # torch.compile backend of the training forward; None: eager
     device: str = "auto"
     tensorboard: bool = True
     log_every: int = 1  # steps between metrics.jsonl step lines
@@ -256,6 +257,8 @@ class TrainConfig(Config):
         self._int("seed", low=0)
         self._float("ema_decay", low=0.0, high=1.0, low_open=True)
         self._choice("amp_dtype", AMP_DTYPES)
+        if self.compile is not None and (not isinstance(self.compile, str) or not self.compile):
+            raise self._fail("compile", "a torch.compile backend name (e.g. inductor) or null")
         if not self.device:
             raise self._fail("device", "auto, cpu, cuda or cuda:N")
         self._int("log_every", low=1)

@@ -199,6 +199,15 @@ def _run(
     if cfg.amp_dtype not in ("float16", "bfloat16"):
         raise TrainingError(f"amp_dtype must be 'float16' or 'bfloat16'; got {cfg.amp_dtype!r}.")
     amp_dtype = torch.bfloat16 if cfg.amp_dtype == "bfloat16" else torch.float16
+    if cfg.compile is not None:
+        from torch import _dynamo
+
+        backends = _dynamo.list_backends(exclude_tags=())
+        if cfg.compile not in backends:
+            raise TrainingError(
+                f"compile={cfg.compile!r} is not a torch.compile backend of this torch; "
+                f"choose one of {', '.join(sorted(backends))}, or null for eager mode."
+            )
     gamma = _resolve_gamma(cfg)
 
     img_size, mean, std, in_chans = _probe_input(cfg)
@@ -256,6 +265,8 @@ def _run(
     if dist.distributed:
         ids = [dist.local_rank] if device.startswith("cuda") else None
         net = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    # the training forward, compiled on request; evaluation and checkpoints use the modules
+    forward = net if cfg.compile is None else torch.compile(net, backend=cfg.compile)
 
     start_epoch, step, best = 0, 0, -math.inf
     if resume:
@@ -324,7 +335,7 @@ def _run(
                     x, y = mixup(x, y)
                 ctx = torch.autocast("cuda", dtype=amp_dtype) if use_amp else nullcontext()
                 with ctx:
-                    task = criterion(net(x), y)
+                    task = criterion(forward(x), y)
                 pen = con.penalty()
                 loss = task.float() + pen
                 if not torch.isfinite(loss):
