@@ -2,6 +2,7 @@
 
     python scripts/gpu_s2con.py [--out runs/gpu_s2con] [--epochs 8] [--seeds 3]
     python scripts/gpu_s2con.py --smoke        # a few steps on the CPU (run by the test suite)
+    python scripts/gpu_s2con.py --compile inductor   # training forwards through torch.compile
 
 Families: ViT (vit_tiny_32), MLP-Mixer (mixer_tiny_32), ResMLP (resmlp_tiny_32) and ResNet
 (resnet_cifar_32 with a 3 x 3 stem of stride 1, 16 channels wide, and no max-pool, so a 32 px
@@ -43,6 +44,7 @@ def experiment(data: str, args: argparse.Namespace) -> dict:
         "device": "cpu" if smoke else args.device,
         "amp": True,
         "amp_dtype": "bfloat16",
+        "compile": args.compile,
         "data": {
             "name": data,
             "root": args.data_root,
@@ -88,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--device", default="cuda")
+    p.add_argument(
+        "--compile",
+        default=None,
+        metavar="BACKEND",
+        help="torch.compile backend of the training forward, e.g. inductor (default: eager)",
+    )
     p.add_argument(
         "--smoke",
         action="store_true",
