@@ -173,7 +173,7 @@ def installation_id() -> str:
     if not first:
         _write_atomic(made_on, here + "\n")
         return ident
-    if first and first != here:
+    if first != here:
         return f"{ident}-{hashlib.sha1(here.encode()).hexdigest()[:6]}"
     return ident
 

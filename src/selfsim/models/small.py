@@ -253,8 +253,9 @@ def resnet_cifar_32(
     The stem is 64 channels wide (timm's single-convolution stem ignores its
     ``stem_width``); ``stem_width`` sets it here. At 32 px most of a step is
     spent on the stem's output, so ``stem_stride=1, stem_width=16`` (the first
-    stage's width, as in He et al.) trains 2.3 times faster than a 64-wide stem
-    at stride 1 (83 against 192 ms per step of 64 RGB images on one thread).
+    stage's width, as in He et al.) trains about twice as fast as a 64-wide
+    stem at stride 1 (83-98 against 179-192 ms per step of 64 RGB images on one
+    thread, next to other runs).
     """
     if stem_stride not in (1, 2):
         raise ValueError(f"stem_stride must be 1 or 2, got {stem_stride!r}")
