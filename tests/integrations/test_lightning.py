@@ -236,3 +236,27 @@ def test_state_resumes_mid_epoch_and_catches_up_a_missed_epoch_end():
     cb3.on_train_epoch_start(trainer3, module3)
     assert cb3.constraint.gate.reference == pytest.approx(want, rel=1e-12)
     assert cb3.constraint.epoch == 1
+
+
+@pytest.mark.slow
+def test_a_compiled_module_gets_the_same_penalties(tmp_path):
+    """torch.compile(module) passed to trainer.fit: the hooks run inside the compiled forward and
+    every step's SS_rate, layer and penalty are those of eager mode (aot_eager backend)."""
+    from torch._dynamo.utils import counters
+
+    counters.clear()
+    records = []
+    for compiled in (False, True):
+        torch.manual_seed(0)
+        module = _Tiny()
+        cb = SelfSimilarityCallback(
+            ["net.1", "net.3"], alpha=2.0, gamma=0.1, gate="none", num_thresholds=64, seed=0
+        )
+        _fit(torch.compile(module, backend="aot_eager") if compiled else module, cb, 2, tmp_path)
+        records.append([(rec.layer, rec.ss_rate, pen) for _, pen, rec, _ in module.seen])
+    eager, compiled = records
+    assert counters["stats"]["unique_graphs"] >= 1  # the second fit did go through dynamo
+    assert len(eager) == len(compiled) == 8 and {r[0] for r in eager} == {"net.1", "net.3"}
+    for (la, sa, pa), (lb, sb, pb) in zip(eager, compiled, strict=True):
+        assert la == lb and sa == pytest.approx(sb, abs=1e-6) and pa == pytest.approx(pb, rel=1e-4)
+        assert pa > 0.0
