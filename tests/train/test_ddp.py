@@ -17,10 +17,8 @@ if not torch.distributed.is_available():  # pragma: no cover
 from selfsim.train.rundir import epoch_lines, read_metrics, run_state  # noqa: E402
 
 
-@pytest.mark.slow
-def test_two_process_run(tmp_path, tiny_overrides):
-    out = tmp_path / "ddp"
-    sets = [a for o in tiny_overrides for a in ("--set", o)]
+def _launch(out, tiny_overrides, *extra):
+    sets = [a for o in [*tiny_overrides, *extra] for a in ("--set", o)]
     cmd = [
         sys.executable,
         "-m",
@@ -56,6 +54,12 @@ def test_two_process_run(tmp_path, tiny_overrides):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert run_state(out) == "finished"
+
+
+@pytest.mark.slow
+def test_two_process_run(tmp_path, tiny_overrides):
+    out = tmp_path / "ddp"
+    _launch(out, tiny_overrides)
     doc = json.loads((out / "config.json").read_text())
     assert doc["world_size"] == 2
     steps = [m for m in read_metrics(out) if m["kind"] == "step"]
@@ -70,3 +74,17 @@ def test_two_process_run(tmp_path, tiny_overrides):
     # the reference is the average over processes (equal step counts), not rank 0's value
     assert first["gate_reference"] == pytest.approx(sum(by_rank) / 2, rel=1e-9)
     assert first["train_ss_rate_mean"] == pytest.approx(first["gate_reference"], rel=1e-12)
+
+
+@pytest.mark.slow
+def test_two_process_run_compiled(tmp_path, tiny_overrides):
+    """compile=aot_eager under DDP (torch.compile of the DDP-wrapped model, the constraint's
+    hooks inside): the epoch records of the eager run, number for number."""
+    _launch(tmp_path / "eager", tiny_overrides)
+    _launch(tmp_path / "compiled", tiny_overrides, "compile=aot_eager")
+    keys = ("top1", "ss_rate_mean", "train_ss_rate_by_rank", "gate_reference", "train_loss")
+    for a, b in zip(
+        epoch_lines(tmp_path / "eager"), epoch_lines(tmp_path / "compiled"), strict=True
+    ):
+        for key in keys:
+            assert b[key] == pytest.approx(a[key], rel=1e-5), key
