@@ -23,6 +23,7 @@ apart or pull every pair together, and whether that raises SS_rate depends on th
     python benchmarks/bench_ss_direction.py                       # D = 16 .. 512, B = 64
     python benchmarks/bench_ss_direction.py --dims 16 128 --eta 0.03 0.1 --seeds 40
     python benchmarks/bench_ss_direction.py --run RUN_DIR         # a run's layers, real batches
+    python benchmarks/bench_ss_direction.py --run RUN_DIR --initial   # ... at its initial weights
 
 ``--run``: instead of Gaussian matrices, the hooked layers' outputs of a training run (its
 checkpoint, on its first ``--seeds`` training batches, through the training code's own data
@@ -99,7 +100,7 @@ def _real(args: argparse.Namespace) -> None:
     from selfsim.activations.reduce import feature_matrix
     from selfsim.train.pull import load_run
 
-    doc, build, data = load_run(Path(args.run), nbatch=args.seeds)
+    doc, build, data = load_run(Path(args.run), initial=args.initial, nbatch=args.seeds)
     model = build()
     names = list(doc.get("layers") or [])
     outs: dict[str, list[torch.Tensor]] = {n: [] for n in names}
@@ -107,7 +108,9 @@ def _real(args: argparse.Namespace) -> None:
     with torch.no_grad():
         for x, _ in data:
             model(x)
-    print(f"{args.run}: {len(data)} training batches, trained weights")
+    print(
+        f"{args.run}: {len(data)} training batches, {'initial' if args.initial else 'trained'} weights"
+    )
     print(f"{'layer':>12} {'D':>5} {'k':>5} {'eta':>5}  {HEADER}")
     gen = torch.Generator().manual_seed(7)
     for n in names:
@@ -126,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eta", type=float, nargs="+", default=[0.01, 0.03, 0.1])
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--run", help="a training run: probe its hooked layers on real batches")
+    ap.add_argument("--initial", action="store_true", help="with --run: the run's initial weights")
     ap.add_argument(
         "--k", type=float, nargs="+", default=[1.0], help="surrogate sharpness (default 1)"
     )
