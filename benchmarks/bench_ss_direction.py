@@ -19,6 +19,9 @@ spread of the pair distances, and |cos| between g and the gradient of the sum of
 distances. Where the sigmoid is nearly straight over the whole spread (k (TV - TZ) of order
 1 or less), g is about +-1 times that gradient (|cos| near 1): it can only spread every pair
 apart or pull every pair together, and whether that raises SS_rate depends on the layer.
+"extremes" is the share of ||g||^2 on the four channels of the closest and the farthest pair.
+``--thresholds moving`` takes g from the dense reference differentiated also through the
+thresholds' dependence on TZ and TV, which the trained surrogate holds fixed.
 
     python benchmarks/bench_ss_direction.py                       # D = 16 .. 512, B = 64
     python benchmarks/bench_ss_direction.py --dims 16 128 --eta 0.03 0.1 --seeds 40
@@ -40,16 +43,27 @@ import torch
 from scipy.stats import binomtest
 
 from selfsim import ss_rate
+from selfsim.metrics.ss_dense import ss_rate_dense
 
 
 def probe(
-    F: torch.Tensor, eta: float, gen: torch.Generator, k: float = 1.0, k_unit: str = "distance"
-) -> tuple[float, float, float, float, float]:
+    F: torch.Tensor,
+    eta: float,
+    gen: torch.Generator,
+    k: float = 1.0,
+    k_unit: str = "distance",
+    thresholds: str = "fixed",
+) -> tuple[float, float, float, float, float, float]:
     """Change of the true SS_rate along +g, -g and one random direction (steps eta ||F||),
-    then the spread TV - TZ of the pair distances and |cos(g, grad of their sum)|;
-    ``k``: the surrogate's sharpness (the value does not depend on it)."""
+    then the spread TV - TZ of the pair distances, |cos(g, grad of their sum)| and the share
+    of ||g||^2 on the rows of the closest and the farthest pair; ``k``: the surrogate's
+    sharpness (the value does not depend on it); ``thresholds="moving"``: g also through the
+    thresholds' dependence on TZ and TV (the dense reference, ``ss_rate_dense``)."""
     x = F.clone().requires_grad_(True)
-    value = ss_rate(x, k=k, k_unit=k_unit)
+    if thresholds == "fixed":
+        value = ss_rate(x, k=k, k_unit=k_unit)
+    else:
+        value = ss_rate_dense(x, k=k, k_unit=k_unit, thresholds=thresholds)
     value.backward()
     assert x.grad is not None
     g = x.grad / x.grad.norm()
@@ -61,6 +75,9 @@ def probe(
     assert x.grad is not None
     spread = float(dist.detach().max() - dist.detach().min())
     cos = abs(float((g * x.grad).sum() / x.grad.norm()))
+    pairs = torch.triu_indices(F.shape[0], F.shape[0], 1)
+    rows = {int(pairs[r, int(i)]) for i in (dist.argmin(), dist.argmax()) for r in (0, 1)}
+    share = float((g[sorted(rows)] ** 2).sum())
     s0 = float(value.detach())
     step = eta * float(F.norm())
     r = torch.randn(F.shape, generator=gen, dtype=F.dtype)
@@ -72,6 +89,7 @@ def probe(
         float(ss_rate(F + step * r)) - s0,
         spread,
         cos,
+        share,
     )
 
 
@@ -83,13 +101,13 @@ def _row(label: str, res: np.ndarray, n: int) -> str:
     return (
         f"{label}  {rose:>5}/{n:<2} {fell:>5}/{n:<2} {p:>8.2g}  {up:>+8.4f} "
         f"{res[:, 1].mean():>+8.4f} {rnd:>8.4f}  {up / rnd if rnd > 0 else float('nan'):>13.2f}"
-        f"  {res[:, 3].mean():>7.3g} {res[:, 4].mean():>10.3f}"
+        f"  {res[:, 3].mean():>7.3g} {res[:, 4].mean():>10.3f} {res[:, 5].mean():>8.3f}"
     )
 
 
 HEADER = (
     f"{'+g rose':>8} {'-g fell':>8} {'sign p':>8}  {'mean +g':>8} {'mean -g':>8} {'|random|':>8}"
-    f"  {'+g / |random|':>13}  {'TV - TZ':>7} {'|cos sumC|':>10}"
+    f"  {'+g / |random|':>13}  {'TV - TZ':>7} {'|cos sumC|':>10} {'extremes':>8}"
 )
 
 
@@ -117,7 +135,7 @@ def _real(args: argparse.Namespace) -> None:
         mats = [feature_matrix(h).double() for h in outs[n]]
         for k in args.k:
             for eta in args.eta:
-                res = np.array([probe(F, eta, gen, k, args.k_unit) for F in mats])
+                res = np.array([probe(F, eta, gen, k, args.k_unit, args.thresholds) for F in mats])
                 label = f"{n:>12} {mats[0].shape[0]:>5} {k:>5g} {eta:>5g}"
                 print(_row(label, res, len(mats)), flush=True)
 
@@ -136,6 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--k-unit", default="distance", choices=("distance", "max"), help="unit of k (ss.k_unit)"
     )
+    ap.add_argument(
+        "--thresholds",
+        default="fixed",
+        choices=("fixed", "moving"),
+        help="g with the thresholds held (the surrogate S2-Con trains with) or also through "
+        "their dependence on TZ and TV (dense, slow)",
+    )
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     t0 = time.perf_counter()
@@ -153,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                     torch.randn(D, args.batch, generator=gen, dtype=torch.float64)
                     for _ in range(args.seeds)
                 ]
-                res = np.array([probe(F, eta, gen, k, args.k_unit) for F in mats])
+                res = np.array([probe(F, eta, gen, k, args.k_unit, args.thresholds) for F in mats])
                 print(_row(f"{D:>5} {k:>5g} {eta:>5g}", res, args.seeds), flush=True)
     print(f"({time.perf_counter() - t0:.0f} s)")
     return 0

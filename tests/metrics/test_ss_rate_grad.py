@@ -266,3 +266,28 @@ def test_k1_surrogate_collapses_to_the_sum_of_distances_on_a_narrow_spread():
 
     assert cos(grad(lambda x: ss_rate(x))) > 0.999
     assert cos(grad(lambda x: ss_rate(x, k=32.0, k_unit="max"))) < 0.9
+
+
+def test_dense_moving_thresholds_add_only_the_extreme_pairs_pull():
+    """ss_rate_dense(thresholds="moving") also differentiates through TZ = min C and TV = max C:
+    the same value, and a gradient that differs from the fixed-threshold surrogate (that of the
+    fast path) only on the rows of the closest and the farthest pair."""
+    F = torch.randn(24, 16, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    grads, values = {}, {}
+    for mode in ("fixed", "moving"):
+        x = F.clone().requires_grad_(True)
+        value = ss_rate_dense(x, k=32.0, k_unit="max", thresholds=mode)
+        value.backward()
+        grads[mode], values[mode] = x.grad, float(value)
+    x = F.clone().requires_grad_(True)
+    ss_rate(x, k=32.0, k_unit="max").backward()
+    assert torch.allclose(x.grad, grads["fixed"], rtol=1e-4, atol=1e-9)
+    assert values["moving"] == values["fixed"] == pytest.approx(float(ss_rate(F)), abs=1e-12)
+    C = torch.nn.functional.pdist(F)
+    iu = torch.triu_indices(24, 24, 1)
+    extremes = {int(iu[r, int(i)]) for i in (C.argmin(), C.argmax()) for r in (0, 1)}
+    moved = (grads["moving"] - grads["fixed"]).abs().sum(1) > 1e-12
+    changed = {int(i) for i in torch.nonzero(moved)}
+    assert changed and changed <= extremes
+    with pytest.raises(ValueError, match="thresholds must be"):
+        ss_rate_dense(F, thresholds="free")

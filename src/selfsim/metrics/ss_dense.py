@@ -27,24 +27,35 @@ def ss_rate_dense(
     k: float = 1.0,
     fac: float | None = None,
     k_unit: str = "distance",
+    thresholds: str = "fixed",
 ) -> torch.Tensor:
     """SS_rate with the dense straight-through surrogate (slow, memory-hungry reference).
 
     Parameters and value are those of :func:`selfsim.ss_rate` for torch input.
+    ``thresholds="fixed"`` (the surrogate of :func:`selfsim.ss_rate` and of the released
+    script) differentiates with the thresholds held where they are; ``"moving"`` also
+    differentiates through their dependence on TZ = min C and TV = max C, so the pairs
+    at the two extremes get the thresholds' pull as well (an analysis option: the value
+    is the same; docs/training.md measures where the two gradients point).
     """
+    if thresholds not in ("fixed", "moving"):
+        raise ValueError(f"thresholds must be 'fixed' or 'moving', got {thresholds!r}")
     D, B = check_features(F, "ss_rate_dense")
     S = num_thresholds
     fac = float(D) if fac is None else float(fac)
     x = F if F.dtype in (torch.float32, torch.float64) else F.float()
     C = pair_distances(x, check_input=False)  # differentiable
-    tz, tv = C.min().detach(), C.max().detach()
-    t = torch.arange(S, dtype=torch.float64) / (S - 1)
-    theta = ((1 + tz.double()) * ((1 + tv.double()) / (1 + tz.double())) ** t - 1).to(C.device)
-    theta[0], theta[-1] = tz.double(), tv.double()
+    tz, tv = C.min(), C.max()
+    if thresholds == "fixed":
+        tz, tv = tz.detach(), tv.detach()
+    t = torch.arange(S, dtype=torch.float64, device=C.device) / (S - 1)
+    inner = (1 + tz.double()) * ((1 + tv.double()) / (1 + tz.double())) ** t[1:-1] - 1
+    theta = torch.cat([tz.double()[None], inner, tv.double()[None]])
+    tz, tv = tz.detach(), tv.detach()  # the chord's ends: c_s = 1 - s / (S - 1) whatever they are
     if k_unit == "max":  # k per largest pair distance
         k = k / float(tv)
     # P x S indicator and P x S sigmoid terms, in the working dtype of F
-    hard = (C.double()[:, None] < theta[None, :]).to(C.dtype).mean(0).double()
+    hard = (C.double().detach()[:, None] < theta.detach()[None, :]).to(C.dtype).mean(0).double()
     soft = fac * torch.sigmoid(k * (theta.to(C.dtype)[None, :] - C[:, None])).mean(0).double()
     p = hard + (soft - soft.detach())
     Dd = float(D)
