@@ -19,7 +19,9 @@ spread of the pair distances, and |cos| between g and the gradient of the sum of
 distances. Where the sigmoid is nearly straight over the whole spread (k (TV - TZ) of order
 1 or less), g is about +-1 times that gradient (|cos| near 1): it can only spread every pair
 apart or pull every pair together, and whether that raises SS_rate depends on the layer.
-"extremes" is the share of ||g||^2 on the four channels of the closest and the farthest pair.
+"extremes" is the share of ||g||^2 on the four channels of the closest and the farthest pair;
+"frozen +g" the mean change along +g of SS_rate computed with the thresholds of the starting
+point, which is what the surrogate differentiates.
 ``--thresholds moving`` takes g from the dense reference differentiated also through the
 thresholds' dependence on TZ and TV, which the trained surrogate holds fixed.
 
@@ -43,6 +45,7 @@ import torch
 from scipy.stats import binomtest
 
 from selfsim import ss_rate
+from selfsim.metrics._ss_formulas import hard_curve, thresholds
 from selfsim.metrics.ss_dense import ss_rate_dense
 
 
@@ -53,10 +56,11 @@ def probe(
     k: float = 1.0,
     k_unit: str = "distance",
     thresholds: str = "fixed",
-) -> tuple[float, float, float, float, float, float]:
+) -> tuple[float, float, float, float, float, float, float]:
     """Change of the true SS_rate along +g, -g and one random direction (steps eta ||F||),
     then the spread TV - TZ of the pair distances, |cos(g, grad of their sum)| and the share
-    of ||g||^2 on the rows of the closest and the farthest pair; ``k``: the surrogate's
+    of ||g||^2 on the rows of the closest and the farthest pair, and the change along +g of
+    SS_rate with the thresholds frozen at those of F; ``k``: the surrogate's
     sharpness (the value does not depend on it); ``thresholds="moving"``: g also through the
     thresholds' dependence on TZ and TV (the dense reference, ``ss_rate_dense``)."""
     x = F.clone().requires_grad_(True)
@@ -75,6 +79,7 @@ def probe(
     assert x.grad is not None
     spread = float(dist.detach().max() - dist.detach().min())
     cos = abs(float((g * x.grad).sum() / x.grad.norm()))
+    frozen = _frozen_value(F + eta * float(F.norm()) * g, F) - _frozen_value(F, F)
     pairs = torch.triu_indices(F.shape[0], F.shape[0], 1)
     rows = {int(pairs[r, int(i)]) for i in (dist.argmin(), dist.argmax()) for r in (0, 1)}
     share = float((g[sorted(rows)] ** 2).sum())
@@ -90,7 +95,19 @@ def probe(
         spread,
         cos,
         share,
+        frozen,
     )
+
+
+def _frozen_value(X: torch.Tensor, F: torch.Tensor) -> float:
+    """SS_rate of X with the thresholds (and chord) of F: what the surrogate differentiates."""
+    D, B = F.shape
+    base = torch.nn.functional.pdist(F).double() / B**0.5
+    tz, tv = float(base.min()), float(base.max())
+    theta = thresholds(tz, tv, 256)
+    C = np.sort((torch.nn.functional.pdist(X.detach()).double() / B**0.5).numpy())
+    counts = np.searchsorted(C, theta, side="left")  # #{C_ij < theta_s}
+    return hard_curve(counts, C.size, D, B, theta, tz, tv, "code").value
 
 
 def _row(label: str, res: np.ndarray, n: int) -> str:
@@ -102,12 +119,13 @@ def _row(label: str, res: np.ndarray, n: int) -> str:
         f"{label}  {rose:>5}/{n:<2} {fell:>5}/{n:<2} {p:>8.2g}  {up:>+8.4f} "
         f"{res[:, 1].mean():>+8.4f} {rnd:>8.4f}  {up / rnd if rnd > 0 else float('nan'):>13.2f}"
         f"  {res[:, 3].mean():>7.3g} {res[:, 4].mean():>10.3f} {res[:, 5].mean():>8.3f}"
+        f" {res[:, 6].mean():>+10.4f}"
     )
 
 
 HEADER = (
     f"{'+g rose':>8} {'-g fell':>8} {'sign p':>8}  {'mean +g':>8} {'mean -g':>8} {'|random|':>8}"
-    f"  {'+g / |random|':>13}  {'TV - TZ':>7} {'|cos sumC|':>10} {'extremes':>8}"
+    f"  {'+g / |random|':>13}  {'TV - TZ':>7} {'|cos sumC|':>10} {'extremes':>8} {'frozen +g':>10}"
 )
 
 
