@@ -14,7 +14,7 @@ thresholds spaced in log(1 + theta)). Printed: how often
 +g raised and -g lowered SS_rate, an exact two-sided sign test of those against chance,
 the mean change along +g and -g, and the mean absolute change along the random directions.
 A useful surrogate raises along +g far more often than not and moves SS_rate more than a
-random step of the same length. The last two columns show when it cannot: TV - TZ, the
+random step of the same length. Two columns show when it cannot: TV - TZ, the
 spread of the pair distances, and |cos| between g and the gradient of the sum of all pair
 distances. Where the sigmoid is nearly straight over the whole spread (k (TV - TZ) of order
 1 or less), g is about +-1 times that gradient (|cos| near 1): it can only spread every pair
@@ -79,12 +79,12 @@ def probe(
     assert x.grad is not None
     spread = float(dist.detach().max() - dist.detach().min())
     cos = abs(float((g * x.grad).sum() / x.grad.norm()))
-    frozen = _frozen_value(F + eta * float(F.norm()) * g, F) - _frozen_value(F, F)
     pairs = torch.triu_indices(F.shape[0], F.shape[0], 1)
     rows = {int(pairs[r, int(i)]) for i in (dist.argmin(), dist.argmax()) for r in (0, 1)}
     share = float((g[sorted(rows)] ** 2).sum())
     s0 = float(value.detach())
     step = eta * float(F.norm())
+    frozen = _frozen_value(F + step * g, F) - _frozen_value(F, F)
     r = torch.randn(F.shape, generator=gen, dtype=F.dtype)
     r = r - (r * F).sum() / (F * F).sum() * F  # orthogonal to F: a change of shape
     r = r / r.norm()
@@ -100,7 +100,8 @@ def probe(
 
 
 def _frozen_value(X: torch.Tensor, F: torch.Tensor) -> float:
-    """SS_rate of X with the thresholds (and chord) of F: what the surrogate differentiates."""
+    """SS_rate of X with the thresholds (and chord) of F: what the surrogate differentiates
+    (ss_rate's defaults, as probe uses them: 256 thresholds, the released box-count formula)."""
     D, B = F.shape
     base = torch.nn.functional.pdist(F).double() / B**0.5
     tz, tv = float(base.min()), float(base.max())
