@@ -84,7 +84,7 @@ def probe(
     share = float((g[sorted(rows)] ** 2).sum())
     s0 = float(value.detach())
     step = eta * float(F.norm())
-    frozen = _frozen_value(F + step * g, F) - _frozen_value(F, F)
+    frozen = _frozen_value(F + step * g, F) - s0  # at F itself it is SS_rate (tested)
     r = torch.randn(F.shape, generator=gen, dtype=F.dtype)
     r = r - (r * F).sum() / (F * F).sum() * F  # orthogonal to F: a change of shape
     r = r / r.norm()

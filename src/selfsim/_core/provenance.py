@@ -171,23 +171,17 @@ def installation_id() -> str:
     except OSError:
         return ident
     if not first:
-        _write_atomic(made_on, here + "\n")
+        from .errors import OutputError
+        from .files import atomic_write_text
+
+        try:
+            atomic_write_text(made_on, here + "\n")
+        except OutputError:  # unwritable: the id still holds, only unchecked
+            pass
         return ident
     if first != here:
         return f"{ident}-{hashlib.sha1(here.encode()).hexdigest()[:6]}"
     return ident
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` by ``text`` at once, or leave it as it is where that fails."""
-    import uuid
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
 
 
 def provenance() -> dict[str, Any]:
