@@ -39,6 +39,8 @@ _LAZY: dict[str, str] = {
     "ss_rate": "selfsim.metrics.ss_rate",
     "ss_curve": "selfsim.metrics.ss_rate",
     "SSCurve": "selfsim.metrics.ss_rate",
+    "ss_rate_interval": "selfsim.metrics.ss_interval",
+    "SSRateInterval": "selfsim.metrics.ss_interval",
     "box_counts": "selfsim.covering.api",
     "box_cover": "selfsim.covering.api",
     "box_counts_features": "selfsim.covering.features",
@@ -97,6 +99,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .covering.renormalize import renormalize as renormalize
     from .metrics.fractal import FractalFit as FractalFit
     from .metrics.fractal import fractal_dimension as fractal_dimension
+    from .metrics.ss_interval import SSRateInterval as SSRateInterval
+    from .metrics.ss_interval import ss_rate_interval as ss_rate_interval
     from .metrics.ss_rate import SSCurve as SSCurve
     from .metrics.ss_rate import ss_curve as ss_curve
     from .metrics.ss_rate import ss_rate as ss_rate

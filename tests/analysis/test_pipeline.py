@@ -259,3 +259,30 @@ def test_device_is_restored_and_results_match_the_cpu():
     for rep in (moved, where):
         for layer in ("1", "3"):
             assert rep[layer].ss_rate == pytest.approx(on_cpu[layer].ss_rate, abs=1e-5)
+
+
+def test_ss_rate_interval_per_layer_and_for_the_mean():
+    # every layer gets a bootstrap interval over the images around its SS_rate; the layers
+    # share their resamples, so the mean over layers gets one too, and ss_draws=0 turns it off
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Conv2d(16, 24, 3), nn.ReLU())
+    x = torch.randn(48, 3, 8, 8)
+    rep = analyze(net, x, layers=["1", "3"], measures="ss", ss_draws=60)
+    for r in rep.layers:
+        assert r.ss_rate_ci_low < r.ss_rate < r.ss_rate_ci_high
+        assert r.ss_rate_draws.shape == (60,)
+    a, b = (r.ss_rate_draws for r in rep.layers)
+    lo, hi = rep.mean_interval()
+    assert (lo, hi) == pytest.approx(tuple(np.quantile((a + b) / 2, [0.025, 0.975])))
+    assert lo < rep.mean() < hi
+    summary = rep.summary()
+    assert (summary["mean_ss_rate_ci_low"], summary["mean_ss_rate_ci_high"]) == (lo, hi)
+    frame = rep.to_frame()
+    assert {"ss_rate_ci_low", "ss_rate_ci_high"} <= set(frame.columns)
+    assert "ss_rate_draws" not in frame.columns
+    off = analyze(net, x, layers=["1", "3"], measures="ss", ss_draws=0)
+    assert [r.ss_rate for r in off.layers] == [r.ss_rate for r in rep.layers]
+    assert all(np.isnan(r.ss_rate_ci_low) for r in off.layers)
+    assert np.isnan(off.mean_interval()[0])
+    with pytest.raises(InvalidInputError, match="ss_draws"):
+        analyze(net, x, layers=["1"], measures="ss", ss_draws=-1)

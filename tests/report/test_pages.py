@@ -66,6 +66,36 @@ def test_compare_orders_by_depth_not_alphabetically(tmp_path):
     assert "rises in 12 and falls in 0 of the 12 layers" in html
 
 
+def test_compare_difference_intervals(tmp_path):
+    # each run's layers carry a bootstrap interval over the images: the difference gets one
+    # with the half-widths added in quadrature, and the reading counts the layers beyond it
+    def with_ci(layers, half):
+        for rec in layers:
+            rec.update(ss_rate_ci_low=rec["ss_rate"] - half, ss_rate_ci_high=rec["ss_rate"] + half)
+        return layers
+
+    a = write_results(tmp_path / "a", with_ci(blocks(4), 0.03))
+    b = write_results(tmp_path / "b", with_ci(blocks(4, offset=0.06), 0.04), label="checkpoint")
+    out, frame = compare_runs([a, b], tmp_path / "cmp")
+    # difference 0.06, half-width hypot(0.03, 0.04) = 0.05: [0.01, 0.11], a rise
+    assert frame["ss_rate_diff_ci_low"].round(9).tolist() == [0.01] * 4
+    assert frame["ss_rate_diff_ci_high"].round(9).tolist() == [0.11] * 4
+    csv = pd.read_csv(out / "compare.csv")
+    assert {"ss_rate_diff_ci_low", "ss_rate_diff_ci_high"} <= set(csv.columns)
+    html = (out / "report.html").read_text()
+    assert "0.060 [0.010, 0.110]" in html
+    assert "4 layers): 4 rise, 0 fall, 0 cannot be told apart" in html
+    near = write_results(tmp_path / "n", with_ci(blocks(4, offset=0.04), 0.04))
+    _, frame = compare_runs([a, near], tmp_path / "cmp2")
+    assert (frame["ss_rate_diff_ci_low"] < 0).all()  # 0.04 - 0.05
+    html = (tmp_path / "cmp2" / "report.html").read_text()
+    assert "4 layers): 0 rise, 0 fall, 4 cannot be told apart" in html
+    # runs without intervals (older runs, --ss-draws 0): no interval, no such sentence
+    _, frame = compare_runs([write_results(tmp_path / "o", blocks(4)), b], tmp_path / "cmp3")
+    assert frame["ss_rate_diff_ci_low"].isna().all()
+    assert "cannot be told apart" not in (tmp_path / "cmp3" / "report.html").read_text()
+
+
 def test_compare_refuses_different_models_unless_allowed(tmp_path, capsys):
     a = write_results(tmp_path / "a", blocks(3))
     b = write_results(tmp_path / "b", blocks(3), model="vit_tiny_patch16_224")

@@ -5,7 +5,8 @@ Measurements (``--measures`` on the command line):
 ========== =================================================== =======
 name       what                                                default
 ========== =================================================== =======
-ss         SS_rate by both formulas and its N(theta) curve     yes
+ss         SS_rate by both formulas and its N(theta) curve,     yes
+           a bootstrap interval over the images
 boxcount   true greedy box count of G_M, approximation error,  yes
            d_B and the fractal test
 null       d_B and SS_rate of surrogate features (same          no
@@ -69,8 +70,12 @@ class AnalysisConfig(SSParams):
         Nodes of G_M drawn (seeded) for the MDS picture.
     null_surrogates : int
         Surrogate feature matrices of the ``null`` measurement (39 reach p = 0.05).
+    ss_draws : int
+        Bootstrap resamples of the images behind each layer's SS_rate interval
+        (:func:`~selfsim.metrics.ss_rate_interval`; 0: no interval). Each costs one SS_rate.
     seed : int
-        Seed of every random choice (MDS nodes and embedding, UMAP, random graphs).
+        Seed of every random choice (MDS nodes and embedding, UMAP, random graphs, the
+        bootstrap resamples).
     """
 
     _fix = "Pass a valid {key} to AnalysisConfig."
@@ -80,6 +85,7 @@ class AnalysisConfig(SSParams):
     smallworld_density: float = 0.1
     mds_nodes: int = 128
     null_surrogates: int = 39
+    ss_draws: int = 200
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -90,6 +96,7 @@ class AnalysisConfig(SSParams):
         self._float("smallworld_density", low=0.0, high=1.0, low_open=True, high_open=True)
         self._int("mds_nodes", low=3)
         self._int("null_surrogates", low=1)
+        self._int("ss_draws", low=0)
         self._int("seed", low=0)
 
     @property

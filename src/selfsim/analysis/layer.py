@@ -37,6 +37,8 @@ class LayerResult:
     status: str = "ok"
     reason: str = ""
     ss_rate: float = NAN
+    ss_rate_ci_low: float = NAN
+    ss_rate_ci_high: float = NAN
     ss_rate_paper: float = NAN
     ss_rate_true: float = NAN
     approx_error: float = NAN
@@ -67,6 +69,7 @@ class LayerResult:
     notes: str = ""
     # arrays for plots and results.json (not csv columns)
     curve: Any = field(default=None, repr=False)
+    ss_rate_draws: Any = field(default=None, repr=False)  # bootstrap values (ss_rate_interval)
     box_thresholds: Any = field(default=None, repr=False)
     box_counts: Any = field(default=None, repr=False)
     eigenvalues: Any = field(default=None, repr=False)
@@ -80,7 +83,8 @@ class LayerResult:
 SCALAR_COLUMNS = tuple(
     f.name
     for f in fields(LayerResult)
-    if f.name not in ("curve", "box_thresholds", "box_counts", "eigenvalues", "mds")
+    if f.name
+    not in ("curve", "ss_rate_draws", "box_thresholds", "box_counts", "eigenvalues", "mds")
 )
 
 
@@ -213,6 +217,7 @@ def measure_layer(
     ``gram`` is the uncentred sample Gram matrix of the flattened output
     (needed by ``spectrum`` and ``umap``).
     """
+    from ..metrics.ss_interval import ss_rate_interval
     from ..metrics.ss_rate import ss_curve
 
     F = np.asarray(F, dtype=np.float64)
@@ -237,6 +242,12 @@ def measure_layer(
     except DegenerateInputError as exc:
         return LayerResult(**base, status="degenerate", reason=str(exc))
     values: dict[str, Any] = dict(ss_rate=curve.value, ss_rate_paper=paper, curve=curve)
+    if cfg.ss_draws:
+        # the same resamples of the images in every layer (seeded): see report.mean_interval
+        iv = ss_rate_interval(
+            F, draws=cfg.ss_draws, num_thresholds=cfg.num_thresholds, seed=cfg.seed
+        )
+        values.update(ss_rate_ci_low=iv.low, ss_rate_ci_high=iv.high, ss_rate_draws=iv.draws)
     notes: list[str] = []
     steps: dict[str, Callable[[], dict[str, Any]] | None] = {
         "boxcount": lambda: _boxcount(F, curve, cfg),

@@ -67,6 +67,20 @@ class AnalysisReport:
         vals = vals[np.isfinite(vals)]
         return float(vals.mean()) if len(vals) else float("nan")
 
+    def mean_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Bootstrap interval of :meth:`mean` of ``ss_rate``: the layers' draws share their
+        resamples of the images (:func:`~selfsim.metrics.mean_interval`); NaN without them."""
+        from ..metrics.ss_interval import mean_interval
+
+        draws = [
+            r.ss_rate_draws
+            for r in self.layers
+            if r.ss_rate_draws is not None and np.isfinite(r.ss_rate)
+        ]
+        if not draws:
+            return float("nan"), float("nan")
+        return mean_interval(draws, level)
+
     def count(self, column: str = "ss_rate") -> int:
         """How many layers :meth:`mean` averages over (those where ``column`` is finite)."""
         vals = np.asarray([getattr(r, column) for r in self.layers], dtype=np.float64)
@@ -80,13 +94,16 @@ class AnalysisReport:
         """Across-layer summaries: mean SS_rate (both formulas, true count), sigma, Delta.
 
         ``mean_ss_rate_layers`` says how many of the ``layers_total`` layers the
-        mean SS_rate covers; ``layers_failed`` how many have no measurement.
+        mean SS_rate covers; ``layers_failed`` how many have no measurement;
+        ``mean_ss_rate_ci_low`` / ``_high`` its 95 % bootstrap interval over the images.
         """
         from ..metrics.corrdim import delta_across_layers
         from ..metrics.spectrum import spectrum_sigma
 
         return {
             "mean_ss_rate": self.mean("ss_rate"),
+            "mean_ss_rate_ci_low": self.mean_interval()[0],
+            "mean_ss_rate_ci_high": self.mean_interval()[1],
             "mean_ss_rate_paper": self.mean("ss_rate_paper"),
             "mean_ss_rate_true": self.mean("ss_rate_true"),
             "mean_approx_error": self.mean("approx_error"),
@@ -180,6 +197,7 @@ def analyze(
     seed: int = 0,
     device: str | None = None,
     progress: bool = False,
+    ss_draws: int | None = None,
     config: AnalysisConfig | None = None,
 ) -> AnalysisReport:
     """Measure the self-similarity of the feature networks of ``model``'s hooked layers.
@@ -215,6 +233,13 @@ def analyze(
         Show tqdm bars. Progress is also logged (logger ``selfsim.analysis.pipeline``,
         level INFO): one line per layer, and on a long forward pass one line every
         few seconds.
+    ss_draws : int, optional
+        Bootstrap resamples of the images for each layer's SS_rate interval
+        (``ss_rate_ci_low`` / ``ss_rate_ci_high``; default 200 of
+        :class:`~selfsim.analysis.config.AnalysisConfig`, 0: none).
+    config : AnalysisConfig, optional
+        Every measurement setting at once (then ``measures``, ``seed`` of the measurements
+        and ``ss_draws`` come from it).
 
     Returns
     -------
@@ -238,7 +263,8 @@ def analyze(
     """
     from ..models import create_model, select_layers
 
-    cfg = config or AnalysisConfig(measures=parse_measures(measures), seed=seed)
+    draws = AnalysisConfig.ss_draws if ss_draws is None else ss_draws
+    cfg = config or AnalysisConfig(measures=parse_measures(measures), seed=seed, ss_draws=draws)
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", "analyze", low=1)
     if num_images is not None:
@@ -377,6 +403,8 @@ def _layer_line(r: LayerResult) -> str:
     for label, value in (("SS_rate", r.ss_rate), ("d_B", r.d_B)):
         if isinstance(value, float) and math.isfinite(value):
             parts.append(f"{label} {value:.4f}")
+            if label == "SS_rate" and math.isfinite(r.ss_rate_ci_low):
+                parts[-1] += f" [{r.ss_rate_ci_low:.4f}, {r.ss_rate_ci_high:.4f}]"
     return ", ".join(parts)
 
 

@@ -35,6 +35,7 @@ def untrained_vs_trained(
     seed: int = 0,
     device: str = "cpu",
     progress: bool = False,
+    ss_draws: int | None = None,
 ) -> dict[str, AnalysisReport]:
     """Analyse ``model`` untrained and trained on the same images (Table 2, Figure 2).
 
@@ -52,7 +53,8 @@ def untrained_vs_trained(
     from ..models import create_model
 
     chosen = tuple(dict.fromkeys(parse_measures(measures) + ("mds",)))
-    cfg = AnalysisConfig(measures=chosen, seed=seed)
+    draws = AnalysisConfig.ss_draws if ss_draws is None else ss_draws
+    cfg = AnalysisConfig(measures=chosen, seed=seed, ss_draws=draws)
     trained = create_model(
         model, checkpoint=checkpoint, pretrained=pretrained, model_kwargs=model_kwargs
     )

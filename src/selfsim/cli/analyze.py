@@ -8,6 +8,7 @@ patch 4) with random weights on 512 embedded digits images, and writes
 from __future__ import annotations
 
 import argparse
+import math
 
 from ._args import DEVICE_HELP, LAYERS_HELP, DeprecatedAlias, json_object
 
@@ -79,6 +80,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="table2: also analyse the untrained model on the same images "
         "(Table 2 and Figure 2; needs --checkpoint or --pretrained)",
     )
+    p.add_argument(
+        "--ss-draws",
+        type=int,
+        default=200,
+        metavar="N",
+        help="bootstrap resamples of the images for each layer's SS_rate interval "
+        "(default 200; 0: no interval)",
+    )
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--device", default="auto", help=DEVICE_HELP)
     p.add_argument(
@@ -128,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         split=args.split,
         seed=args.seed,
         device=args.device,
+        ss_draws=args.ss_draws,
     )
     if args.protocol == "table2":
         from ..analysis.protocols import untrained_vs_trained
@@ -162,6 +172,8 @@ def _print_summary(reports: dict, main: str, path) -> None:
         for c in (
             "layer",
             "ss_rate",
+            "ss_rate_ci_low",
+            "ss_rate_ci_high",
             "ss_rate_paper",
             "approx_error",
             "d_B",
@@ -178,6 +190,9 @@ def _print_summary(reports: dict, main: str, path) -> None:
     for label, rep in reports.items():
         n, total = rep.count("ss_rate"), len(rep.layers)
         mean = f"{rep.mean('ss_rate'):.4f}" if n else "undefined"
+        lo, hi = rep.mean_interval()
+        if n and math.isfinite(lo):
+            mean += f" [95 % CI {lo:.4f}, {hi:.4f}]"
         print(f"mean SS_rate ({label}): {mean} over {n} of {total} layers")
         failed = rep.failed_layers()
         if failed:

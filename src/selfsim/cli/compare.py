@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             c.startswith("ss_rate_")
             and not c.startswith(("ss_rate_paper", "ss_rate_true"))
             and not c.endswith("_diff")
+            and "_ci_" not in c
         ):
             print(f"mean {c}: {frame[c].mean():.4f}")
     print(f"wrote {out / 'compare.csv'}, {out / 'compare.png'} and {out / 'report.html'}")

@@ -20,12 +20,17 @@ from .spectrum import (
     fit_spectrum,
     spectrum_sigma,
 )
+from .ss_interval import SSRateInterval, bootstrap_weights, mean_interval, ss_rate_interval
 from .ss_rate import SSCurve, ss_curve, ss_rate
 
 __all__ = [
     "ss_rate",
     "ss_curve",
     "SSCurve",
+    "ss_rate_interval",
+    "SSRateInterval",
+    "bootstrap_weights",
+    "mean_interval",
     "fractal_dimension",
     "FractalFit",
     "auto_fit_range",

@@ -105,7 +105,14 @@ def _numpy_curve(
     F: np.ndarray, S: int, formula: str, caller: str, surrogate: str = "exact"
 ) -> SSCurve:
     D, B = F.shape
-    C = np.sort(pair_distances(F, check_input=False))  # float64
+    return _pairs_curve(pair_distances(F, check_input=False), D, B, S, formula, caller, surrogate)
+
+
+def _pairs_curve(
+    C: np.ndarray, D: int, B: int, S: int, formula: str, caller: str, surrogate: str = "exact"
+) -> SSCurve:
+    """The curve from the P = D (D - 1) / 2 pair distances C (float64, any order)."""
+    C = np.sort(C)
     if surrogate == "released":
         C = C.astype(np.float32).astype(np.float64)  # the script works in float32
     tz, tv = float(C[0]), float(C[-1])

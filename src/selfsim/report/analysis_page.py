@@ -37,12 +37,21 @@ def _text(key: str) -> Callable[[Record], str]:
     return lambda r: esc(r.get(key) or "-")
 
 
-def _with_ci(r: Record) -> str:
-    d, lo, hi = (finite(r.get(k)) for k in ("d_B", "d_B_ci_low", "d_B_ci_high"))
+def _value_ci(r: Record, key: str, digits: int) -> str:
+    """``key`` with its interval ``key_ci_low`` / ``key_ci_high`` where there is one."""
+    d, lo, hi = (finite(r.get(k)) for k in (key, f"{key}_ci_low", f"{key}_ci_high"))
     if math.isnan(d):
         return "-"
-    ci = f" [{fmt(lo, 2)}, {fmt(hi, 2)}]" if math.isfinite(lo) and math.isfinite(hi) else ""
-    return f"{fmt(d, 2)}{ci}"
+    ci = (
+        f" [{fmt(lo, digits)}, {fmt(hi, digits)}]"
+        if math.isfinite(lo) and math.isfinite(hi)
+        else ""
+    )
+    return f"{fmt(d, digits)}{ci}"
+
+
+def _with_ci(r: Record) -> str:
+    return _value_ci(r, "d_B", 2)
 
 
 def _ratio(r: Record, key: str) -> str:
@@ -65,7 +74,13 @@ _GROUPS: list[tuple[str, list[tuple[str, str, Callable[[Record], str], str]]]] =
         "SS_rate and box counting",
         [
             ("num_nodes", "D", _int("num_nodes"), "channels = nodes of G_M"),
-            ("ss_rate", "SS_rate", _num("ss_rate"), "released formula (selfsim's SS_rate)"),
+            (
+                "ss_rate",
+                "SS_rate",
+                lambda r: _value_ci(r, "ss_rate", 3),
+                "released formula (selfsim's SS_rate), with its 95% bootstrap interval over the "
+                "images where it was measured",
+            ),
             ("ss_rate_paper", "SS_rate (printed)", _num("ss_rate_paper"), "printed paper formula"),
             (
                 "ss_rate_true",
@@ -299,6 +314,11 @@ def _reading(model: str, runs: Mapping[str, Sequence[Record]], main: str) -> str
     return " ".join(text)
 
 
+def _ci_of(summary: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """The interval of a summary value as ``v_ci_low`` / ``v_ci_high`` (none: empty)."""
+    return {f"v_ci_{end}": summary.get(f"{key}_ci_{end}") for end in ("low", "high")}
+
+
 def _summary_table(page: Page, run_docs: Mapping[str, Mapping[str, Any]], model: str) -> None:
     keys = [
         ("mean_ss_rate", "SS_rate"),
@@ -319,7 +339,7 @@ def _summary_table(page: Page, run_docs: Mapping[str, Mapping[str, Any]], model:
     for label, s in sums.items():
         row = [
             esc(label),
-            *(fmt(s.get(k)) for k, _ in keys),
+            *(_value_ci({"v": s.get(k)} | _ci_of(s, k), "v", 3) for k, _ in keys),
             f"{int(finite(s.get('mean_ss_rate_layers')) or 0)} of "
             f"{int(finite(s.get('layers_total')) or 0)}",
         ]

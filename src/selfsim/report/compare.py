@@ -159,10 +159,40 @@ def _table(runs: Sequence[RunData], order: Sequence[str]):
             data[f"{c}_{s}"] = [finite(by.get(name, {}).get(c)) for name in order]
         if len(runs) == 2:
             data[f"{c}_diff"] = [b - a for a, b in zip(data[f"{c}_a"], data[f"{c}_b"], strict=True)]
+    if len(runs) == 2 and "ss_rate" in cols:
+        data |= _diff_interval(runs, order, data["ss_rate_diff"])
     return pd.DataFrame(data), cols, letters
 
 
-def _reading(runs: Sequence[RunData], order: Sequence[str]) -> str:
+def _diff_interval(
+    runs: Sequence[RunData], order: Sequence[str], diff: Sequence[float]
+) -> dict[str, list[float]]:
+    """An approximate 95 % interval of each layer's SS_rate difference, from the two runs'
+    bootstrap intervals: half-widths added in quadrature (a normal approximation that treats
+    the runs' image samples as independent; runs of the same images are positively
+    correlated, which makes it wider than a paired interval, i.e. conservative). NaN where a
+    run has no interval (``--ss-draws 0``, or a run from before the intervals)."""
+    half = []
+    for r in runs:
+        by = {rec["layer"]: rec for rec in r.layers}
+        half.append(
+            [
+                (
+                    finite(by.get(n, {}).get("ss_rate_ci_high"))
+                    - finite(by.get(n, {}).get("ss_rate_ci_low"))
+                )
+                / 2
+                for n in order
+            ]
+        )
+    width = [math.hypot(a, b) for a, b in zip(*half, strict=True)]
+    return {
+        "ss_rate_diff_ci_low": [d - w for d, w in zip(diff, width, strict=True)],
+        "ss_rate_diff_ci_high": [d + w for d, w in zip(diff, width, strict=True)],
+    }
+
+
+def _reading(runs: Sequence[RunData], order: Sequence[str], frame: Any) -> str:
     parts = []
     means = []
     for r in runs:
@@ -198,6 +228,16 @@ def _reading(runs: Sequence[RunData], order: Sequence[str]) -> str:
                 f" SS_rate rises in {up} and falls in {len(both) - up} of the "
                 f"{len(both)} layers both measured (higher = less self-similar)."
             )
+        if len(runs) == 2 and "ss_rate_diff_ci_low" in frame:
+            lo, hi = frame["ss_rate_diff_ci_low"], frame["ss_rate_diff_ci_high"]
+            known_ci = int((lo.notna() & hi.notna()).sum())
+            if known_ci:
+                text += (
+                    f" Beyond the images' sampling noise (approximate 95 % intervals of the "
+                    f"differences, {known_ci} layers): {int((lo > 0).sum())} rise, "
+                    f"{int((hi < 0).sum())} fall, {known_ci - int((lo > 0).sum()) - int((hi < 0).sum())} "
+                    "cannot be told apart."
+                )
     known = paper_values(runs[0].model)
     if known is not None:
         name, pu, pt = known
@@ -233,7 +273,7 @@ def compare_page(runs: Sequence[RunData], order: Sequence[str], folder: Path, fr
         )
     page.table(header, rows)
     failed_banner(page, {r.label: r.layers for r in runs})
-    page.reading(_reading(runs, order))
+    page.reading(_reading(runs, order, frame))
     series: dict[str, list] = {}
     styles: dict[str, dict[str, Any]] = {}
     for k, r in enumerate(runs):
@@ -275,14 +315,19 @@ def compare_page(runs: Sequence[RunData], order: Sequence[str], folder: Path, fr
     for r in runs:
         header.append(f"SS_rate {esc(r.label)}")
     if len(runs) == 2:
-        header.append("difference (second - first)")
+        header.append("difference (second - first) [approx. 95% CI]")
     body = []
     for _, row in frame.iterrows():
         cells = [esc(row["layer"])]
         for s in ("a", "b") if len(runs) == 2 else (str(i + 1) for i in range(len(runs))):
             cells.append(fmt(row.get(f"ss_rate_{s}")))
         if len(runs) == 2:
-            cells.append(fmt(row.get("ss_rate_diff")))
+            diff, lo, hi = (
+                finite(row.get(k))
+                for k in ("ss_rate_diff", "ss_rate_diff_ci_low", "ss_rate_diff_ci_high")
+            )
+            ci = f" [{fmt(lo)}, {fmt(hi)}]" if math.isfinite(lo) and math.isfinite(hi) else ""
+            cells.append(fmt(diff) + ci)
         body.append(cells)
     page.table(header, body)
     page.raw(
