@@ -286,3 +286,40 @@ def test_ss_rate_interval_per_layer_and_for_the_mean():
     assert np.isnan(off.mean_interval()[0])
     with pytest.raises(InvalidInputError, match="ss_draws"):
         analyze(net, x, layers=["1"], measures="ss", ss_draws=-1)
+
+
+def test_paired_change_of_the_mean_between_two_weights(tmp_path):
+    # untrained against trained on the same images and seed: draw i resamples the same images
+    # in both, so the difference of the per-draw means is a paired bootstrap of the change
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Conv2d(16, 24, 3), nn.ReLU())
+    x = torch.randn(48, 3, 8, 8)
+    before = analyze(net, x, layers=["1", "3"], measures="ss", ss_draws=60)
+    with torch.no_grad():
+        net[2].weight.mul_(torch.linspace(0.2, 3.0, 24)[:, None, None, None])  # other weights
+    after = analyze(net, x, layers=["1", "3"], measures="ss", ss_draws=60)
+    same = after.mean_difference(after)
+    assert (same["diff"], same["ci_low"], same["ci_high"]) == (0.0, 0.0, 0.0)
+    change = after.mean_difference(before)
+    assert change["layers"] == 2
+    assert change["diff"] == pytest.approx(after.mean() - before.mean())
+    per_draw = np.mean([r.ss_rate_draws for r in after.layers], axis=0) - np.mean(
+        [r.ss_rate_draws for r in before.layers], axis=0
+    )
+    assert (change["ci_low"], change["ci_high"]) == pytest.approx(
+        tuple(np.quantile(per_draw, [0.025, 0.975]))
+    )
+    # layer "1" is untouched: its draws are equal, so only layer "3" moves the interval
+    np.testing.assert_array_equal(before.layers[0].ss_rate_draws, after.layers[0].ss_rate_draws)
+    from selfsim.report.run import write_run
+
+    out = write_run({"untrained": before, "trained": after}, tmp_path / "run", main="trained")
+    import json
+
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["change"]["from"] == "untrained" and doc["change"]["to"] == "trained"
+    assert doc["change"]["diff"] == pytest.approx(change["diff"])
+    html = (out / "report.html").read_text()
+    assert "trained minus untrained" in html and "95 % paired bootstrap interval" in html
+    no_draws = analyze(net, x, layers=["1", "3"], measures="ss", ss_draws=0)
+    assert np.isnan(no_draws.mean_difference(before)["ci_low"])

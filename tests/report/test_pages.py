@@ -381,3 +381,23 @@ def test_bands_can_scale_a_panel_past_its_first_point(tmp_path, monkeypatch):
     assert 89.0 < zoomed[0] < 90.0 and 91.0 < zoomed[1] < 92.0
     assert plain[0] < 12.0
     assert figures[0].axes[1].get_ylim()[0] < 0.12  # the second panel is left alone
+
+
+def test_the_paired_change_reads_as_a_verdict_with_its_criterion(tmp_path):
+    # the untrained-against-trained page states the change of the mean with its paired
+    # interval, and calls it a difference only when the interval excludes 0
+    def page(change):
+        doc = _doc(write_results(tmp_path / "r", blocks(3), label="trained"))
+        doc["runs"]["untrained"] = dict(doc["runs"]["trained"], layers=blocks(3, offset=0.02))
+        doc["change"] = {"from": "untrained", "to": "trained", "layers": 3, **change}
+        return re.sub(r"\s+", " ", analysis_page(doc, None))
+
+    lower = page({"diff": -0.02, "ci_low": -0.03, "ci_high": -0.01})
+    assert "trained minus untrained: -0.020" in lower
+    assert "[-0.030, -0.010]" in lower and "<b>lower</b> with trained weights" in lower
+    assert "criterion: the interval excludes 0" in lower
+    unclear = page({"diff": -0.02, "ci_low": -0.05, "ci_high": 0.01})
+    assert "<b>cannot tell</b>" in unclear and "<b>lower</b>" not in unclear
+    nan = float("nan")
+    none = page({"diff": -0.02, "ci_low": nan, "ci_high": nan})
+    assert "no interval" in none

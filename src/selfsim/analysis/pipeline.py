@@ -81,6 +81,35 @@ class AnalysisReport:
             return float("nan"), float("nan")
         return mean_interval(draws, level)
 
+    def mean_difference(self, other: AnalysisReport, level: float = 0.95) -> dict[str, float]:
+        """Mean SS_rate of this analysis minus ``other``'s, over the layers both measured,
+        with a paired bootstrap interval.
+
+        Valid as a paired interval when both analysed the same images with the same seed
+        (the untrained-against-trained protocol does): draw i then resamples the same images
+        in both, and its difference of means is one resample of the difference. Returns
+        ``diff``, ``ci_low``, ``ci_high`` (NaN without draws) and ``layers``.
+        """
+        from ..metrics.ss_interval import percentile_interval
+
+        mine = {r.layer: r for r in self.layers if np.isfinite(r.ss_rate)}
+        theirs = {r.layer: r for r in other.layers if np.isfinite(r.ss_rate)}
+        both = [name for name in mine if name in theirs]
+        nan = float("nan")
+        if not both:
+            return {"diff": nan, "ci_low": nan, "ci_high": nan, "layers": 0.0}
+        diff = float(
+            np.mean([mine[n].ss_rate for n in both]) - np.mean([theirs[n].ss_rate for n in both])
+        )
+        low = high = nan
+        draws = [(mine[n].ss_rate_draws, theirs[n].ss_rate_draws) for n in both]
+        if all(a is not None and b is not None and a.shape == b.shape for a, b in draws):
+            per_draw = np.mean([a for a, _ in draws], axis=0) - np.mean(
+                [b for _, b in draws], axis=0
+            )
+            low, high = percentile_interval(per_draw, level)
+        return {"diff": diff, "ci_low": low, "ci_high": high, "layers": float(len(both))}
+
     def count(self, column: str = "ss_rate") -> int:
         """How many layers :meth:`mean` averages over (those where ``column`` is finite)."""
         vals = np.asarray([getattr(r, column) for r in self.layers], dtype=np.float64)

@@ -202,4 +202,15 @@ def _print_summary(reports: dict, main: str, path) -> None:
                 f"  {len(failed)} of {total} layers have no measurement ({label}): {names}{more}; "
                 f"first reason: {failed[0][2]}"
             )
+    if len(reports) == 2:
+        (before,) = (label for label in reports if label != main)
+        c = reports[main].mean_difference(reports[before])
+        ci = (
+            f" [95 % paired CI {c['ci_low']:+.4f}, {c['ci_high']:+.4f}]"
+            if math.isfinite(c["ci_low"])
+            else ""
+        )
+        print(
+            f"mean SS_rate {main} - {before}: {c['diff']:+.4f}{ci} over {int(c['layers'])} layers"
+        )
     print(f"wrote {path}")

@@ -34,7 +34,13 @@ from .._core.errors import DegenerateInputError
 from .._core.seeding import SeedLike, as_generator
 from .._core.validation import check_float, check_int
 
-__all__ = ["SSRateInterval", "ss_rate_interval", "bootstrap_weights", "mean_interval"]
+__all__ = [
+    "SSRateInterval",
+    "ss_rate_interval",
+    "bootstrap_weights",
+    "mean_interval",
+    "percentile_interval",
+]
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,13 @@ def bootstrap_weights(num_samples: int, draws: int, seed: SeedLike = 0) -> np.nd
     return rng.multinomial(num_samples, np.full(num_samples, 1.0 / num_samples), size=draws)
 
 
-def _percentiles(values: np.ndarray, level: float) -> tuple[float, float]:
+def percentile_interval(values: np.ndarray, level: float) -> tuple[float, float]:
+    """Percentile interval of bootstrap values at ``level``, NaN where fewer than half (or
+    fewer than 2) of them are defined.
+
+    >>> percentile_interval(np.array([0.0, 0.5, 1.0, np.nan]), 0.5)
+    (0.25, 0.75)
+    """
     ok = values[np.isfinite(values)]
     if ok.size < max(2, values.size / 2):
         return float("nan"), float("nan")
@@ -162,7 +174,7 @@ def ss_rate_interval(
                 values[i] = _pairs_curve(C, D, B, num_thresholds, formula, caller).value
             except DegenerateInputError:
                 pass  # every distance equal in this resample: no SS_rate
-    low, high = _percentiles(values, level)
+    low, high = percentile_interval(values, level)
     ok = values[np.isfinite(values)]
     se = float(ok.std(ddof=1)) if ok.size > 1 else float("nan")
     return SSRateInterval(value, low, high, se, level, values)
@@ -185,4 +197,4 @@ def mean_interval(draws: Sequence[np.ndarray], level: float = 0.95) -> tuple[flo
     arrays = [np.asarray(d, dtype=np.float64) for d in draws]
     if not arrays or len({a.shape for a in arrays}) != 1:
         return float("nan"), float("nan")
-    return _percentiles(np.mean(arrays, axis=0), level)
+    return percentile_interval(np.mean(arrays, axis=0), level)

@@ -257,7 +257,12 @@ def describe_run(config: Mapping[str, Any]) -> list[tuple[str, Any]]:
     ]
 
 
-def _reading(model: str, runs: Mapping[str, Sequence[Record]], main: str) -> str:
+def _reading(
+    model: str,
+    runs: Mapping[str, Sequence[Record]],
+    main: str,
+    change: Mapping[str, Any] | None = None,
+) -> str:
     recs = runs[main]
     total = len(recs)
     m, k = mean_of(recs, "ss_rate")
@@ -303,6 +308,8 @@ def _reading(model: str, runs: Mapping[str, Sequence[Record]], main: str) -> str
                     f"With {esc(label)} weights the mean is {mo:.3f} ({ko} layers): "
                     f"{'up' if m > mo else 'down'} by {abs(m - mo):.3f} to {esc(main)}."
                 )
+            if change and change.get("from") == label:
+                text.append(_change_text(change))
     known = paper_values(model)
     if known is not None:
         name, pu, pt = known
@@ -312,6 +319,28 @@ def _reading(model: str, runs: Mapping[str, Sequence[Record]], main: str) -> str
             "differences when data, input size or layers differ."
         )
     return " ".join(text)
+
+
+def _change_text(change: Mapping[str, Any]) -> str:
+    """The paired change of the mean SS_rate between the two weights, as a verdict."""
+    d, lo, hi = (finite(change.get(k)) for k in ("diff", "ci_low", "ci_high"))
+    n = int(finite(change.get("layers")) or 0)
+    head = f"Over the {n} layers both measured, {esc(change.get('to'))} minus " + (
+        f"{esc(change.get('from'))}: {d:+.3f}"
+    )
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return head + " (no interval: the runs were made without bootstrap draws)."
+    if lo > 0 or hi < 0:
+        verdict = "higher" if lo > 0 else "lower"
+        return (
+            f"{head}, 95 % paired bootstrap interval over the images [{lo:+.3f}, {hi:+.3f}]: "
+            f"SS_rate is <b>{verdict}</b> with {esc(change.get('to'))} weights beyond the "
+            "images' sampling noise (criterion: the interval excludes 0)."
+        )
+    return (
+        f"{head}, 95 % paired bootstrap interval over the images [{lo:+.3f}, {hi:+.3f}]: "
+        "the interval holds 0, so these images <b>cannot tell</b> the two apart."
+    )
 
 
 def _ci_of(summary: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -452,7 +481,7 @@ def analysis_page(results: Mapping[str, Any], folder: Path | None) -> str:
     )
     page.meta(items)
     failed_banner(page, runs)
-    page.reading(_reading(model, runs, main))
+    page.reading(_reading(model, runs, main, results.get("change")))
     if folder is not None:
         _figures(page, runs, main, model, folder)
     page.heading("Per layer", anchor="layers")

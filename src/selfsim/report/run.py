@@ -111,10 +111,21 @@ def write_run(
         summary.to_csv(tmp / "summary.csv", index=False)
         if len(reports) > 1:
             summary.to_csv(tmp / "table2.csv", index=False)
+        change = {}
+        if len(reports) == 2:  # untrained against trained: the paired change of the mean
+            (before,) = (label for label in reports if label != main)
+            change = {
+                "change": {
+                    "from": before,
+                    "to": main,
+                    **reports[main].mean_difference(reports[before]),
+                }
+            }
         results = {
             "main": main,
             **provenance(),  # versions (with the git commit), host, command, created
             **(extra or {}),
+            **change,
             "runs": {
                 label: {
                     "config": rep.config,
