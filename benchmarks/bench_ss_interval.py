@@ -16,7 +16,9 @@ standard error against the true spread.
 downloaded; in a seeded random order, since a folder of images may hold them class by class) through a randomly initialised ``resnet_tiny_32`` (seed 0); for each stage the
 SS_rate of the disjoint batches of B images gives the spread, which the median bootstrap
 standard error of those batches is set against, and the script counts how many of the
-batches' intervals hold the batches' mean (with 19 batches of 512 both are rough).
+batches' intervals hold the batches' mean (with 19 batches of 512 both are rough); the last
+row does the same for the mean over the stages, whose interval comes from the resamples the
+stages share (``mean_interval``).
 
 docs/ss_rate.md quotes its output.
 """
@@ -27,7 +29,7 @@ import argparse
 
 import numpy as np
 
-from selfsim.metrics import ss_rate, ss_rate_interval
+from selfsim.metrics import mean_interval, ss_rate, ss_rate_interval
 
 KINDS = ("gauss", "t3", "relu")
 
@@ -109,19 +111,55 @@ def real(root: str, B: int, draws: int) -> None:
         f"\n| layer | D | batches of {B} | SD over batches | bootstrap SE (median) | SE / SD "
         "| intervals holding the batches' mean |\n|---|---|---|---|---|---|---|"
     )
+    per_layer = {}
     for name in layers:
         F = torch.cat(feats[name], dim=1).double().numpy()
         batches = [F[:, i : i + B] for i in range(0, F.shape[1] - B + 1, B)]
+        # seed k for batch k in every layer: the layers of one batch share their resamples
         ivs = [ss_rate_interval(b, draws=draws, seed=k) for k, b in enumerate(batches)]
-        values = np.array([iv.value for iv in ivs])
-        spread, mean = values.std(ddof=1), values.mean()
-        se = float(np.median([iv.se for iv in ivs]))
-        held = sum(iv.low <= mean <= iv.high for iv in ivs)
-        print(
-            f"| {name} | {F.shape[0]} | {len(batches)} | {spread:.4f} | {se:.4f} "
-            f"| {se / spread:.2f} | {held} of {len(batches)} |",
-            flush=True,
+        per_layer[name] = ivs
+        _row(
+            name,
+            str(F.shape[0]),
+            [iv.value for iv in ivs],
+            [iv.se for iv in ivs],
+            [(iv.low, iv.high) for iv in ivs],
         )
+    # the mean over the layers, its interval from the shared resamples (mean_interval)
+    n = len(next(iter(per_layer.values())))
+    means = [float(np.mean([per_layer[name][k].value for name in layers])) for k in range(n)]
+    draws_k = [np.mean([per_layer[name][k].draws for name in layers], axis=0) for k in range(n)]
+    _row(
+        "mean over layers",
+        "-",
+        means,
+        [float(np.nanstd(d, ddof=1)) for d in draws_k],
+        [mean_interval([per_layer[name][k].draws for name in layers]) for k in range(n)],
+    )
+    # what treating the layers as independent would claim (not what selfsim does)
+    indep = [
+        float(np.sqrt(sum(per_layer[name][k].se ** 2 for name in layers)) / len(layers))
+        for k in range(n)
+    ]
+    _row(
+        "mean, layers taken as independent",
+        "-",
+        means,
+        indep,
+        [(m - 1.96 * e, m + 1.96 * e) for m, e in zip(means, indep, strict=True)],
+    )
+
+
+def _row(name: str, D: str, values, ses, intervals) -> None:
+    values = np.asarray(values)
+    spread, mean = values.std(ddof=1), values.mean()
+    se = float(np.median(ses))
+    held = sum(lo <= mean <= hi for lo, hi in intervals)
+    print(
+        f"| {name} | {D} | {len(values)} | {spread:.4f} | {se:.4f} "
+        f"| {se / spread:.2f} | {held} of {len(values)} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
