@@ -119,7 +119,8 @@ def ss_rate_interval(
     F : array or tensor of shape (D, B)
         Features as for :func:`~selfsim.metrics.ss_rate` (a tensor is read as float64 numpy).
     draws : int, default 200
-        Bootstrap resamples of the B images; the cost is ``draws`` SS_rates.
+        Bootstrap resamples of the B images; each costs about half an exact SS_rate (one
+        matrix product for its distances, then the sort of the pairs).
     level : float, default 0.95
         Coverage of the percentile interval.
     num_thresholds, formula
@@ -144,6 +145,8 @@ def ss_rate_interval(
     >>> bool(iv.low <= iv.value <= iv.high), iv.draws.shape
     (True, (50,))
     """
+    import torch
+
     from .ss_rate import _kernel_threads, _numpy_curve, _pairs_curve, _validate
 
     caller = "ss_rate_interval"
@@ -154,8 +157,6 @@ def ss_rate_interval(
     level = check_float(level, "level", caller, low=0.0, high=1.0, closed="neither")
     _validate(F, caller, num_thresholds, formula, 1.0, None)
     value = _numpy_curve(F, num_thresholds, formula, caller).value
-    import torch
-
     D, B = F.shape
     values = np.full(draws, np.nan)
     x = torch.from_numpy(F)
