@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 from report_runs import blocks, layer_record, training_run, write_results
@@ -401,3 +402,38 @@ def test_the_paired_change_reads_as_a_verdict_with_its_criterion(tmp_path):
     nan = float("nan")
     none = page({"diff": -0.02, "ci_low": nan, "ci_high": nan})
     assert "no interval" in none
+
+
+def test_compare_pairs_runs_of_the_same_images(tmp_path):
+    # two analyses of the same images and seed keep their bootstrap draws: draw i resampled
+    # the same images in both, so the difference gets a paired interval, much narrower than
+    # the quadrature one when the runs move together; another seed falls back to quadrature
+    rng = np.random.default_rng(0)
+    shared = rng.normal(0.0, 0.03, size=(4, 200))  # image noise both runs share
+
+    def run(folder, offset, seed, label="random"):
+        layers = blocks(4, offset=offset)
+        for k, rec in enumerate(layers):
+            draws = rec["ss_rate"] + shared[k] + rng.normal(0.0, 0.002, 200)
+            lo, hi = np.quantile(draws, [0.025, 0.975])
+            rec.update(ss_rate_draws=draws.tolist(), ss_rate_ci_low=lo, ss_rate_ci_high=hi)
+        path = write_results(tmp_path / folder, layers, label=label)
+        doc = _doc(path)
+        cfg = doc["runs"][label]["config"]
+        cfg["data"]["split"] = "test"
+        cfg["analysis"]["seed"] = seed
+        (path / "results.json").write_text(json.dumps(doc))
+        return path
+
+    a, b = run("a", 0.0, 0), run("b", 0.02, 0, label="checkpoint")
+    out, frame = compare_runs([a, b], tmp_path / "cmp")
+    assert set(frame["ss_rate_diff_ci_kind"]) == {"paired"}
+    assert (frame["ss_rate_diff_ci_low"] > 0).all()  # 0.02 apart, 0.003 of unshared noise
+    html = re.sub(r"\s+", " ", (out / "report.html").read_text())
+    assert "95 % paired bootstrap intervals over the same images, 4 layers): 4 rise" in html
+    other = run("c", 0.02, 1, label="checkpoint")
+    _, frame = compare_runs([a, other], tmp_path / "cmp2")
+    assert set(frame["ss_rate_diff_ci_kind"]) == {"quadrature"}
+    assert (frame["ss_rate_diff_ci_low"] < 0).all()  # 0.02 against half-widths near 0.06 each
+    text = re.sub(r"\s+", " ", (tmp_path / "cmp2" / "report.html").read_text())
+    assert "4 cannot be told apart" in text

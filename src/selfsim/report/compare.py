@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .._core.errors import DataError, InvalidInputError
 from .._core.files import (
     atomic_write,
@@ -164,32 +166,57 @@ def _table(runs: Sequence[RunData], order: Sequence[str]):
     return pd.DataFrame(data), cols, letters
 
 
+def _same_images(a: RunData, b: RunData) -> bool:
+    """Whether two analyses drew the same images: the same named data set, split, number of
+    images and seed (a tensor or loader passed through the API cannot be told apart)."""
+    da, db = a.config.get("data") or {}, b.config.get("data") or {}
+    seed_a = (a.config.get("analysis") or {}).get("seed")
+    seed_b = (b.config.get("analysis") or {}).get("seed")
+    keys = ("name", "split", "num_images")
+    return (
+        all(da.get(k) is not None and da.get(k) == db.get(k) for k in keys)
+        and da.get("name") not in ("Tensor", "DataLoader", "ndarray")
+        and seed_a is not None
+        and seed_a == seed_b
+    )
+
+
 def _diff_interval(
     runs: Sequence[RunData], order: Sequence[str], diff: Sequence[float]
-) -> dict[str, list[float]]:
-    """An approximate 95 % interval of each layer's SS_rate difference, from the two runs'
-    bootstrap intervals: half-widths added in quadrature (a normal approximation that treats
-    the runs' image samples as independent; runs of the same images are positively
-    correlated, which makes it wider than a paired interval, i.e. conservative). NaN where a
-    run has no interval (``--ss-draws 0``, or a run from before the intervals)."""
-    half = []
-    for r in runs:
-        by = {rec["layer"]: rec for rec in r.layers}
-        half.append(
-            [
-                (
-                    finite(by.get(n, {}).get("ss_rate_ci_high"))
-                    - finite(by.get(n, {}).get("ss_rate_ci_low"))
-                )
-                / 2
-                for n in order
-            ]
+) -> dict[str, list[Any]]:
+    """A 95 % interval of each layer's SS_rate difference (``ss_rate_diff_ci_kind`` says how).
+
+    ``paired``: both runs drew the same images with the same seed and kept their bootstrap
+    draws, so draw i resampled the same images in both and the percentile interval of the
+    per-draw differences is a paired bootstrap interval. ``quadrature``: otherwise, the two
+    runs' half-widths added in quadrature, a normal approximation that treats their images as
+    independent samples (wider than a paired interval when they share images: conservative).
+    NaN where a run has no interval (``--ss-draws 0``, or a run from before the intervals).
+    """
+    from ..metrics.ss_interval import percentile_interval
+
+    by = [{rec["layer"]: rec for rec in r.layers} for r in runs]
+    same = _same_images(*runs)
+    low, high, kind = [], [], []
+    for name, d in zip(order, diff, strict=True):
+        a, b = (layers.get(name, {}) for layers in by)
+        da, db = a.get("ss_rate_draws"), b.get("ss_rate_draws")
+        if same and da is not None and db is not None and len(da) == len(db):
+            lo, hi = percentile_interval(np.asarray(db, float) - np.asarray(da, float), 0.95)
+            low.append(lo)
+            high.append(hi)
+            kind.append("paired")
+            continue
+        w = math.hypot(
+            *(
+                (finite(rec.get("ss_rate_ci_high")) - finite(rec.get("ss_rate_ci_low"))) / 2
+                for rec in (a, b)
+            )
         )
-    width = [math.hypot(a, b) for a, b in zip(*half, strict=True)]
-    return {
-        "ss_rate_diff_ci_low": [d - w for d, w in zip(diff, width, strict=True)],
-        "ss_rate_diff_ci_high": [d + w for d, w in zip(diff, width, strict=True)],
-    }
+        low.append(d - w)
+        high.append(d + w)
+        kind.append("quadrature" if math.isfinite(w) else "")
+    return {"ss_rate_diff_ci_low": low, "ss_rate_diff_ci_high": high, "ss_rate_diff_ci_kind": kind}
 
 
 def _reading(runs: Sequence[RunData], order: Sequence[str], frame: Any) -> str:
@@ -231,10 +258,15 @@ def _reading(runs: Sequence[RunData], order: Sequence[str], frame: Any) -> str:
         if len(runs) == 2 and "ss_rate_diff_ci_low" in frame:
             lo, hi = frame["ss_rate_diff_ci_low"], frame["ss_rate_diff_ci_high"]
             known_ci = int((lo.notna() & hi.notna()).sum())
+            how = (
+                "paired bootstrap intervals over the same images"
+                if (frame["ss_rate_diff_ci_kind"] == "paired").any()
+                else "approximate intervals that treat the runs' images as independent"
+            )
             if known_ci:
                 text += (
-                    f" Beyond the images' sampling noise (approximate 95 % intervals of the "
-                    f"differences, {known_ci} layers): {int((lo > 0).sum())} rise, "
+                    f" Beyond the images' sampling noise (95 % {how}, "
+                    f"{known_ci} layers): {int((lo > 0).sum())} rise, "
                     f"{int((hi < 0).sum())} fall, {known_ci - int((lo > 0).sum()) - int((hi < 0).sum())} "
                     "cannot be told apart."
                 )

@@ -58,6 +58,8 @@ def _layer_json(r) -> dict[str, Any]:
         }
     if r.box_counts is not None:
         d["box_count"] = {"thresholds": r.box_thresholds, "counts": r.box_counts}
+    if r.ss_rate_draws is not None:  # lets `selfsim compare` pair two runs of the same images
+        d["ss_rate_draws"] = r.ss_rate_draws
     if r.eigenvalues is not None:
         d["eigenvalues"] = r.eigenvalues
     if r.mds is not None:
