@@ -3,6 +3,15 @@
     python scripts/gpu_s2con.py [--out runs/gpu_s2con] [--epochs 8] [--seeds 3]
     python scripts/gpu_s2con.py --smoke        # a few steps on the CPU (run by the test suite)
     python scripts/gpu_s2con.py --compile inductor   # training forwards through torch.compile
+    python scripts/gpu_s2con.py --grid configs/s2con/resnet3_cifar10_explore.yaml --parallel 8
+
+``--grid FILE ...`` runs committed experiment files of the CPU experiment (configs/s2con/)
+on the GPU instead: the same models, arms, seeds and recipe in float32 (``--amp`` for bf16
+autocast), only the device (and ``--compile``) changed, ``--parallel`` runs at a time (each
+in a worker process of its own; small models leave most of a data-centre GPU idle, so
+several side by side finish a grid sooner). Each file's grid goes to OUT/<file name> and
+prints its paired summary. Those runs are an installation of their own: their tables are
+reported beside the CPU ones, not merged into them.
 
 Families: ViT (vit_tiny_32), MLP-Mixer (mixer_tiny_32), ResMLP (resmlp_tiny_32) and ResNet
 (resnet_cifar_32 with a 3 x 3 stem of stride 1, 16 channels wide, and no max-pool, so a 32 px
@@ -80,6 +89,41 @@ def experiment(data: str, args: argparse.Namespace) -> dict:
     }
 
 
+def from_file(path: str, args: argparse.Namespace) -> dict:
+    """A committed experiment file with the device (and compile, amp) of this machine; with
+    ``--smoke`` one seed, one epoch and 64 images of the embedded digits on the CPU."""
+    from selfsim.train.config import read_config_file
+
+    doc = dict(read_config_file(path))
+    base = dict(doc.get("base") or {})
+    base.update(device="cpu" if args.smoke else args.device, compile=args.compile)
+    # the CPU grids ran in float32; amp (on by default, used on a GPU only) would change that
+    if args.amp:
+        base.update(amp=True, amp_dtype="bfloat16")
+    else:
+        base.update(amp=False)
+    if args.smoke:
+        data = dict(base.get("data") or {}, name="digits", train_samples=64, test_samples=64)
+        base.update(epochs=1, batch_size=32, data=data)
+        doc["seeds"] = [0]
+    doc["base"] = base
+    return doc
+
+
+def run_files(args: argparse.Namespace) -> int:
+    from selfsim.train.experiment import plan_grid, run_grid, summarize
+
+    for path in args.grid:
+        out = Path(args.out) / Path(path).stem
+        t0 = time.perf_counter()
+        runs = plan_grid(from_file(path, args), out)
+        run_grid(runs, parallel=args.parallel)
+        summarize(runs, out)
+        print(f"{path}: {len(runs)} runs in {time.perf_counter() - t0:.0f} s", flush=True)
+        print((out / "summary.md").read_text(), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default="runs/gpu_s2con")
@@ -97,12 +141,22 @@ def main(argv: list[str] | None = None) -> int:
         help="torch.compile backend of the training forward, e.g. inductor (default: eager)",
     )
     p.add_argument(
+        "--grid",
+        nargs="+",
+        metavar="FILE",
+        help="run these experiment files (configs/s2con/*.yaml) on the device instead",
+    )
+    p.add_argument("--parallel", type=int, default=1, help="runs at a time (--grid)")
+    p.add_argument("--amp", action="store_true", help="bf16 autocast for --grid (default fp32)")
+    p.add_argument(
         "--smoke",
         action="store_true",
         help="a few steps per run on the CPU with the embedded digits data",
     )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.grid:
+        return run_files(args)
     from selfsim.data import get_dataset
     from selfsim.train.experiment import plan_grid, run_grid, summarize
 

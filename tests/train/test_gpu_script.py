@@ -40,6 +40,26 @@ def test_gpu_recipe_smoke(tmp_path, monkeypatch):
     assert cfg["config"]["model"]["kwargs"] == {"stem_stride": 1, "stem_width": 16}
 
 
+@pytest.mark.slow
+def test_gpu_script_runs_a_committed_grid(tmp_path, monkeypatch):
+    # --grid: a CPU experiment file on the device, its models, arms and recipe unchanged
+    config = SCRIPT.parents[1] / "configs" / "s2con" / "resnet3_cifar10.yaml"
+    monkeypatch.setattr(
+        sys, "argv", [str(SCRIPT), "--smoke", "--out", str(tmp_path), "--grid", str(config)]
+    )
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(SCRIPT), run_name="__main__")
+    assert done.value.code == 0
+    runs = (tmp_path / "resnet3_cifar10" / "runs.csv").read_text().splitlines()
+    assert [line.split(",")[1] for line in runs[1:]] == ["baseline", "paper", "paper-nogate"]
+    cfg = json.loads(
+        (tmp_path / "resnet3_cifar10/resnet3_cifar10/paper/seed0/config.json").read_text()
+    )["config"]
+    assert cfg["model"]["kwargs"] == {"stem_stride": 1, "stem_width": 16}
+    assert cfg["ss"]["alpha"] == 1e-4 and cfg["ss"]["gate"] == "code"
+    assert cfg["aug"]["pad_crop"] == 4 and not cfg.get("amp")  # the file's recipe, fp32
+
+
 def test_gpu_check_runs_on_the_cpu():
     """benchmarks/gpu_check.py --device cpu --quick: both legs print their rows.
 
