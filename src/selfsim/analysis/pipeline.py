@@ -90,7 +90,7 @@ class AnalysisReport:
         in both, and its difference of means is one resample of the difference. Returns
         ``diff``, ``ci_low``, ``ci_high`` (NaN without draws) and ``layers``.
         """
-        from ..metrics.ss_interval import percentile_interval
+        from .._core.stats import percentile_interval
 
         mine = {r.layer: r for r in self.layers if np.isfinite(r.ss_rate)}
         theirs = {r.layer: r for r in other.layers if np.isfinite(r.ss_rate)}

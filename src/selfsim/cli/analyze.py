@@ -191,9 +191,8 @@ def _print_summary(reports: dict, main: str, path) -> None:
         n, total = rep.count("ss_rate"), len(rep.layers)
         mean = f"{rep.mean('ss_rate'):.4f}" if n else "undefined"
         lo, hi = rep.mean_interval()
-        if n and math.isfinite(lo):
-            mean += f" [95 % CI {lo:.4f}, {hi:.4f}]"
-        print(f"mean SS_rate ({label}): {mean} over {n} of {total} layers")
+        ci = f", 95 % CI [{lo:.4f}, {hi:.4f}] over the images" if n and math.isfinite(lo) else ""
+        print(f"mean SS_rate ({label}): {mean} over {n} of {total} layers{ci}")
         failed = rep.failed_layers()
         if failed:
             names = ", ".join(name for name, _, _ in failed[:8])

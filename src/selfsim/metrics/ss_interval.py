@@ -32,6 +32,7 @@ import numpy as np
 
 from .._core.errors import DegenerateInputError
 from .._core.seeding import SeedLike, as_generator
+from .._core.stats import percentile_interval
 from .._core.validation import check_float, check_int
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
     "ss_rate_interval",
     "bootstrap_weights",
     "mean_interval",
-    "percentile_interval",
 ]
 
 
@@ -87,20 +87,6 @@ def bootstrap_weights(num_samples: int, draws: int, seed: SeedLike = 0) -> np.nd
     draws = check_int(draws, "draws", "bootstrap_weights", low=1)
     rng = as_generator(seed, "bootstrap_weights")
     return rng.multinomial(num_samples, np.full(num_samples, 1.0 / num_samples), size=draws)
-
-
-def percentile_interval(values: np.ndarray, level: float) -> tuple[float, float]:
-    """Percentile interval of bootstrap values at ``level``, NaN where fewer than half (or
-    fewer than 2) of them are defined.
-
-    >>> percentile_interval(np.array([0.0, 0.5, 1.0, np.nan]), 0.5)
-    (0.25, 0.75)
-    """
-    ok = values[np.isfinite(values)]
-    if ok.size < max(2, values.size / 2):
-        return float("nan"), float("nan")
-    lo, hi = np.quantile(ok, [(1 - level) / 2, (1 + level) / 2])
-    return float(lo), float(hi)
 
 
 def ss_rate_interval(

@@ -193,7 +193,7 @@ def _diff_interval(
     independent samples (wider than a paired interval when they share images: conservative).
     NaN where a run has no interval (``--ss-draws 0``, or a run from before the intervals).
     """
-    from ..metrics.ss_interval import percentile_interval
+    from .._core.stats import percentile_interval
 
     by = [{rec["layer"]: rec for rec in r.layers} for r in runs]
     same = _same_images(*runs)
