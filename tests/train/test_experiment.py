@@ -393,6 +393,18 @@ def test_pairs_across_installations_are_flagged(tmp_path):
     mixed.append(rec("paper", 2, 92.1, "unknown+aaaa"))  # unknown: not counted
     text = summary_markdown(mixed)
     assert "**Pairs across installations:** m S2-Con (paper): 2 of 3." in text
+    # the time ratio comes from pairs of one installation only (another processor's speed is
+    # not the constraint's cost): seed 2's pair (id unknown) alone, 27 / 9 s
+    from selfsim.train.experiment import paired_rows
+
+    mixed[-1]["time_s"] = 27.0
+    mixed[3]["time_s"] = mixed[4]["time_s"] = 99.0  # across: must not count
+    assert paired_rows(mixed)[0]["time_ratio"] == 3.0
+    only_across = same[:3] + [rec("paper", 0, 90.1, "bbbb")]
+    row = paired_rows(only_across)[0]
+    assert row["time_ratio"] != row["time_ratio"]  # NaN: no pair to time
+    (line,) = [x for x in summary_markdown(only_across).splitlines() if "| 1 | +" in x]
+    assert line.endswith("| - |")
     # the id survives the CSV; a file from before the column reads back with None
     path = tmp_path / "runs.csv"
     path.write_text(records_csv(mixed))

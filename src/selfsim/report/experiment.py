@@ -28,7 +28,8 @@ _PAIRED_NOTE = (
     "wins against losses; MDE: the smallest true mean difference a paired t-test at the 5 % "
     "level would detect with 80 % power given the observed spread. Gate open: mean z over the "
     "logged steps after epoch 0 (1 = penalty fully on). Time ×: median over seeds of the "
-    "training time relative to the baseline (wall clock: indicative only)."
+    "training time relative to the baseline, over the pairs trained in one installation "
+    "('-' when there is none; wall clock: indicative only)."
 )
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import multiprocessing
 import os
 import time
@@ -520,10 +521,12 @@ def paired_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 row[key] = res
             row["gate_mean"] = _mean_std([t["gate_mean"] for _, t in pairs])[0]
             row["across"] = sum(_across(b, t) for b, t in pairs)
-            # median: one pair run while the machine was busier should not decide it
-            row["time_ratio"] = float(
-                np.median([t["time_s"] / b["time_s"] for b, t in pairs if b["time_s"] > 0])
-            )
+            # median: one pair run while the machine was busier should not decide it; pairs
+            # trained in different installations (other processors) say nothing about the cost
+            ratios = [
+                t["time_s"] / b["time_s"] for b, t in pairs if b["time_s"] > 0 and not _across(b, t)
+            ]
+            row["time_ratio"] = float(np.median(ratios)) if ratios else float("nan")
             rows.append(row)
     return rows
 
@@ -535,6 +538,10 @@ def _across(a: dict[str, Any], b: dict[str, Any]) -> bool:
     if not ia or not ib or "unknown" in f"{ia}+{ib}".split("+"):
         return False  # records older than the id, or part of a run trained before it
     return ia != ib or "+" in ia
+
+
+def _ratio(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.2f}"
 
 
 def _paired_markdown(rows: list[dict[str, Any]]) -> str:
@@ -550,7 +557,7 @@ def _paired_markdown(rows: list[dict[str, Any]]) -> str:
         body.append(
             f"| {r['model']} | {arm_label(r['arm'])} | {r['n']} | {t.interval(2)} | {t.t_p:.2g} | "
             f"{t.wins}/{t.losses} | {t.sign_p:.2g} | {t.mde:.2f} | {r['ss_rate'].interval(3)} | "
-            f"{r['train_ss_rate'].mean:+.3f} | {r['gate_mean']:.2f} | {r['time_ratio']:.2f} |"
+            f"{r['train_ss_rate'].mean:+.3f} | {r['gate_mean']:.2f} | {_ratio(r['time_ratio'])} |"
         )
     note = (
         "\nΔ = arm minus baseline, paired by seed (same initial weights and data order). "
@@ -561,7 +568,8 @@ def _paired_markdown(rows: list[dict[str, Any]]) -> str:
         "Δ SS_rate: final-epoch mean over the hooked layers (eval: fixed test batch; train: "
         "mean over the last epoch's steps). Gate open: mean z over logged steps after "
         "epoch 0 (1 = penalty fully on). Time ×: median over seeds of the training time "
-        "relative to the baseline (wall clock of a shared machine: indicative only).\n"
+        "relative to the baseline, over the pairs trained in one installation ('-' when there is "
+        "none; wall clock of a shared machine: indicative only).\n"
     )
     if across := [r for r in rows if r["across"]]:
         note += (
