@@ -36,6 +36,7 @@ from selfsim.train.config import read_config_file
 from selfsim.train.experiment import (
     RunSpec,
     arm_label,
+    cell,
     paired_rows,
     plan_grid,
     read_run_records,
@@ -122,8 +123,9 @@ def overview(grids: dict[str, list[dict]], figure: Path | None = None) -> str:
         )
         lines.append(
             f"| {grid} | {head} | {arm_label(r['arm'])} | {r['n']} | {t.interval(2)} | "
-            f"{t.verdict} | {t.t_p:.2g} | {adjusted.get(id(r), math.nan):.2g} | {t.wins}/{t.losses} | "
-            f"{t.mde:.2f} | {r['ss_rate'].interval(3)} | {r['gate_mean']:.2f} |"
+            f"{t.verdict} | {cell(t.t_p, '.2g')} | {cell(adjusted.get(id(r), math.nan), '.2g')} | "
+            f"{t.wins}/{t.losses} | {cell(t.mde, '.2f')} | {r['ss_rate'].interval(3)} | "
+            f"{r['gate_mean']:.2f} |"
         )
     note = (
         "\nConfirmatory arms only (the paper's recipe with and without the released gate), "

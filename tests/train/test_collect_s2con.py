@@ -116,7 +116,7 @@ def test_an_arm_without_a_test_is_not_counted_among_the_comparisons():
     rows = {
         line.split(" | ")[0].strip("| "): line for line in text.splitlines() if "S2-Con" in line
     }
-    assert "not enough data" in rows["b"] and "| nan | nan |" in rows["b"]
+    assert "not enough data" in rows["b"] and "| - | - |" in rows["b"]
     assert "with 1 independent comparisons" in text
 
 

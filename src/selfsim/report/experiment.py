@@ -121,7 +121,7 @@ def experiment_page(
                     esc(labels.get(r["arm"], r["arm"])),
                     esc(r["n"]),
                     esc(t.interval(2)),
-                    esc(f"{t.t_p:.2g}"),
+                    esc("-" if math.isnan(t.t_p) else f"{t.t_p:.2g}"),
                     esc(f"{t.wins}/{t.losses}"),
                     esc(f"{t.sign_p:.2g}"),
                     esc(fmt(t.mde, 2)),

@@ -540,8 +540,13 @@ def _across(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return ia != ib or "+" in ia
 
 
-def _ratio(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:.2f}"
+def cell(value: float, spec: str) -> str:
+    """A number for a markdown table, formatted by ``spec``; "-" where it is undefined (NaN).
+
+    >>> cell(0.0412, ".2g"), cell(float("nan"), ".2f")
+    ('0.041', '-')
+    """
+    return "-" if math.isnan(value) else format(value, spec)
 
 
 def _paired_markdown(rows: list[dict[str, Any]]) -> str:
@@ -555,9 +560,10 @@ def _paired_markdown(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         t = r["final_top1"]
         body.append(
-            f"| {r['model']} | {arm_label(r['arm'])} | {r['n']} | {t.interval(2)} | {t.t_p:.2g} | "
-            f"{t.wins}/{t.losses} | {t.sign_p:.2g} | {t.mde:.2f} | {r['ss_rate'].interval(3)} | "
-            f"{r['train_ss_rate'].mean:+.3f} | {r['gate_mean']:.2f} | {_ratio(r['time_ratio'])} |"
+            f"| {r['model']} | {arm_label(r['arm'])} | {r['n']} | {t.interval(2)} | "
+            f"{cell(t.t_p, '.2g')} | {t.wins}/{t.losses} | {t.sign_p:.2g} | {cell(t.mde, '.2f')} | "
+            f"{r['ss_rate'].interval(3)} | "
+            f"{r['train_ss_rate'].mean:+.3f} | {r['gate_mean']:.2f} | {cell(r['time_ratio'], '.2f')} |"
         )
     note = (
         "\nΔ = arm minus baseline, paired by seed (same initial weights and data order). "
