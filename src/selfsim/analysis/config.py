@@ -72,7 +72,8 @@ class AnalysisConfig(SSParams):
         Surrogate feature matrices of the ``null`` measurement (39 reach p = 0.05).
     ss_draws : int
         Bootstrap resamples of the images behind each layer's SS_rate interval
-        (:func:`~selfsim.metrics.ss_rate_interval`; 0: no interval). Each costs one SS_rate.
+        (:func:`~selfsim.metrics.ss_rate_interval`; 0: no interval). Each costs about half
+        an SS_rate.
     seed : int
         Seed of every random choice (MDS nodes and embedding, UMAP, random graphs, the
         bootstrap resamples).

@@ -243,7 +243,7 @@ def measure_layer(
         return LayerResult(**base, status="degenerate", reason=str(exc))
     values: dict[str, Any] = dict(ss_rate=curve.value, ss_rate_paper=paper, curve=curve)
     if cfg.ss_draws:
-        # the same resamples of the images in every layer (seeded): see report.mean_interval
+        # the same resamples of the images in every layer (seeded): AnalysisReport.mean_interval
         iv = ss_rate_interval(
             F, draws=cfg.ss_draws, num_thresholds=cfg.num_thresholds, seed=cfg.seed
         )

@@ -129,10 +129,11 @@ class AnalysisReport:
         from ..metrics.corrdim import delta_across_layers
         from ..metrics.spectrum import spectrum_sigma
 
+        low, high = self.mean_interval()
         return {
             "mean_ss_rate": self.mean("ss_rate"),
-            "mean_ss_rate_ci_low": self.mean_interval()[0],
-            "mean_ss_rate_ci_high": self.mean_interval()[1],
+            "mean_ss_rate_ci_low": low,
+            "mean_ss_rate_ci_high": high,
             "mean_ss_rate_paper": self.mean("ss_rate_paper"),
             "mean_ss_rate_true": self.mean("ss_rate_true"),
             "mean_approx_error": self.mean("approx_error"),

@@ -347,7 +347,7 @@ def compare_page(runs: Sequence[RunData], order: Sequence[str], folder: Path, fr
     for r in runs:
         header.append(f"SS_rate {esc(r.label)}")
     if len(runs) == 2:
-        header.append("difference (second - first) [approx. 95% CI]")
+        header.append("difference (second - first) [95% CI]")
     body = []
     for _, row in frame.iterrows():
         cells = [esc(row["layer"])]
